@@ -1,0 +1,66 @@
+using Trainer.Client.Commands;
+using Trainer.Client.CommandLine;
+using Trainer.Core;
+
+namespace Trainer.Client;
+
+/// <summary>Dispatches a command and turns every failure into one line and its exit code.</summary>
+public static class Cli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, CancellationToken cancellation = default)
+    {
+        try
+        {
+            if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+            {
+                output.Write(HelpText.Overview);
+                return ExitCode.Done;
+            }
+            var command = args[0];
+            var rest = args[1..];
+            return command switch
+            {
+                "train" => await TrainCommand.RunAsync(Parse(TrainCommand.Options, "train", rest, output), output, cancellation),
+                "evaluate" => EvaluateCommand.Run(Parse(EvaluateCommand.Options, "evaluate", rest, output), output),
+                "bench" => BenchCommand.Run(rest, output, cancellation),
+                _ => throw new UserInputException($"unknown command '{command}'; commands: train, evaluate, bench (see 'trainer --help')"),
+            };
+        }
+        catch (HelpShownException)
+        {
+            return ExitCode.Done;
+        }
+        catch (UserInputException e)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            return ExitCode.UserError;
+        }
+        catch (TrainingDivergedException e)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            return ExitCode.Diverged;
+        }
+        catch (OperationCanceledException)
+        {
+            errors.WriteLine("cancelled");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            errors.WriteLine($"internal error (please report it): {e}");
+            return ExitCode.InternalFault;
+        }
+    }
+
+    internal static ParsedArguments Parse(IReadOnlyList<OptionInfo> options, string command, string[] args, TextWriter output)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            output.Write(HelpText.For(command, options));
+            throw new HelpShownException();
+        }
+        return ParsedArguments.Parse(options, command, args);
+    }
+
+    private sealed class HelpShownException : Exception;
+}

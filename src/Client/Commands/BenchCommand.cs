@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Trainer.Client.CommandLine;
+using Trainer.Core;
+using Trainer.Core.Data;
+using Trainer.Core.Kernels;
+using Trainer.Core.Models;
+using Trainer.Core.Optim;
+using Trainer.Core.Random;
+using Trainer.Core.Training;
+
+namespace Trainer.Client.Commands;
+
+/// <summary>
+/// <c>trainer bench kernel</c>: samples/s and GFLOP/s of one training step (forward, backward,
+/// update) for a model shape and batch, per kernel, on one thread and on all cores, measured
+/// through the same code the trainer runs (partitions side by side). A table, then JSON.
+/// </summary>
+public static class BenchCommand
+{
+    public static IReadOnlyList<OptionInfo> KernelOptions { get; } =
+    [
+        new("--model", "model kind (default mlp)", "KIND"),
+        new("--hidden", "MLP hidden widths (default 256)", "W[,W...]"),
+        new("--activation", "MLP activation (default relu)", "NAME"),
+        new("--features", "input width (default 784, Fashion-MNIST)", "D"),
+        new("--classes", "classes (default 10)", "K"),
+        new("--batch", "global batch (default 256)", "B"),
+        new("--seconds", "measuring time per row of the table (default 2)", "S"),
+        new("--kernels", "kernels to measure (default: openblas,managed, those available)", "LIST"),
+        new("--threads", "thread counts to measure (default 1 and all cores)", "LIST"),
+        new("--json", "also write the JSON to this file", "FILE"),
+    ];
+
+    public static int Run(string[] args, TextWriter output, CancellationToken cancellation)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h")
+        {
+            output.Write(HelpText.For("bench kernel", KernelOptions));
+            return args.Length == 0 ? ExitCode.UserError : ExitCode.Done;
+        }
+        if (args[0] != "kernel")
+            throw new UserInputException($"unknown benchmark '{args[0]}'; this build has: kernel");
+        return RunKernel(Cli.Parse(KernelOptions, "bench kernel", args[1..], output), output, cancellation);
+    }
+
+    private static int RunKernel(ParsedArguments args, TextWriter output, CancellationToken cancellation)
+    {
+        var kind = args.Choice("--model", ModelSpec.Mlp, ModelSpec.Kinds);
+        var classes = kind is ModelSpec.LinearRegression ? 0 : kind is ModelSpec.LogisticRegression or ModelSpec.Perceptron or ModelSpec.Svm ? 2 : args.Int("--classes", 10, 2);
+        var spec = new ModelSpec(kind, args.Int("--features", 784, 1), classes,
+            kind == ModelSpec.Mlp ? args.IntList("--hidden", [256]) : [], args.Choice("--activation", "relu", ModelSpec.Activations));
+        var batch = args.Int("--batch", 256, 1);
+        var seconds = args.Double("--seconds", 2, 0, 600, positive: true);
+        var kernelNames = args.String("--kernels", OpenBlasKernel.TryLoad() is null ? "managed" : "openblas,managed").Split(',', StringSplitOptions.TrimEntries);
+        var threadCounts = args.IntList("--threads", Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1]);
+
+        var network = new Network(spec);
+        var flopsPerSample = FlopsPerSample(spec, network);
+        output.WriteLine($"bench kernel: {spec}, {network.ParameterCount:N0} parameters, batch {batch}, {seconds:G3} s per row, {Environment.ProcessorCount} cores");
+        if (OpenBlasKernel.TryLoad() is { } blas) output.WriteLine($"openblas: {blas.Config}");
+        output.WriteLine($"{"kernel",-10}{"threads",8}{"samples/s",14}{"GFLOP/s",10}{"ms/step",10}");
+
+        var rows = new List<object>();
+        foreach (var name in kernelNames)
+        {
+            var kernel = KernelChoice.Select(name);
+            foreach (var threads in threadCounts)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var (samplesPerSecond, msPerStep) = Measure(network, kernel, batch, threads, seconds);
+                var gflops = samplesPerSecond * flopsPerSample / 1e9;
+                output.WriteLine($"{kernel.Name,-10}{threads,8}{samplesPerSecond,14:N0}{gflops,10:F1}{msPerStep,10:F3}");
+                rows.Add(new { kernel = kernel.Name, threads, samplesPerSecond = Math.Round(samplesPerSecond), gflops = Math.Round(gflops, 2), msPerStep = Math.Round(msPerStep, 4) });
+            }
+        }
+        var json = JsonSerializer.Serialize(new { benchmark = "kernel", model = spec.ToString(), parameters = network.ParameterCount, batch, cores = Environment.ProcessorCount, results = rows });
+        output.WriteLine(json);
+        if (args.String("--json") is { } path) File.WriteAllText(path, json);
+        return ExitCode.Done;
+    }
+
+    /// <summary>Forward 2·in·out per layer, backward 2·in·out for dW plus 2·in·out for dX except at the input.</summary>
+    private static double FlopsPerSample(ModelSpec spec, Network network)
+    {
+        double flops = 0;
+        for (var l = 0; l < network.LayerCount; l++)
+        {
+            var w = network.Tensors[2 * l];
+            flops += (l == 0 ? 4.0 : 6.0) * w.Rows * w.Cols;
+        }
+        return flops;
+    }
+
+    /// <summary>Steps of the trainer's own gradient and update code over synthetic data, timed after a warm-up.</summary>
+    private static (double SamplesPerSecond, double MsPerStep) Measure(Network network, IKernel kernel, int batch, int threads, double seconds)
+    {
+        var spec = network.Spec;
+        var rows = batch * 4;
+        var rng = new Rng(7);
+        var x = new float[rows * spec.Features];
+        for (var i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
+        var y = new float[rows];
+        for (var i = 0; i < rows; i++) y[i] = spec.IsRegression ? (float)rng.NextGaussian() : rng.NextInt(Math.Max(2, spec.Classes));
+        var data = new Dataset("synthetic", rows, spec.Features, x, y, spec.Classes);
+
+        var partitions = Math.Min(threads, batch);
+        var plan = new PartitionPlan(rows, partitions, batch, 1);
+        var gradients = new PartitionGradients(network, kernel, data, plan, 0, partitions, threads);
+        var weights = network.Initialise(1);
+        var optimiser = new SgdOptimizer(new SgdSettings(0.9), network.Tensors, network.ParameterCount);
+        var mean = new float[network.ParameterCount];
+        var orders = Enumerable.Range(0, partitions).Select(p => plan.EpochOrder(p, 1)).ToArray();
+
+        void Step(int s)
+        {
+            var (sum, _, count) = gradients.Compute(weights, orders, s % plan.StepsPerEpoch);
+            GradientSums.ToMean(sum, count, mean);
+            optimiser.Step(weights, mean, 1e-3);
+        }
+
+        var warmup = Stopwatch.StartNew();
+        var step = 0;
+        while (warmup.Elapsed.TotalSeconds < Math.Min(0.5, seconds / 4)) Step(step++);
+
+        var clock = Stopwatch.StartNew();
+        var steps = 0;
+        while (clock.Elapsed.TotalSeconds < seconds) { Step(steps); steps++; }
+        var elapsed = clock.Elapsed.TotalSeconds;
+        return (steps * (double)batch / elapsed, elapsed * 1000 / steps);
+    }
+}

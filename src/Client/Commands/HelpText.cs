@@ -1,0 +1,35 @@
+using System.Text;
+using Trainer.Client.CommandLine;
+
+namespace Trainer.Client.Commands;
+
+/// <summary>The text of --help.</summary>
+public static class HelpText
+{
+    public const string Overview = """
+        trainer: data-parallel SGD for the classic models (linear, logistic and softmax regression,
+        perceptron, linear SVM, MLP).
+
+        usage: trainer <command> [options]
+
+        commands:
+          train      train a model; writes report.json, model.json and curves.png to --out
+          evaluate   metrics of a saved model on a data set
+          bench      benchmarks: 'trainer bench kernel'
+
+        'trainer <command> --help' lists a command's options.
+        Exit codes: 0 done, 1 internal fault, 2 user error, 3 training diverged, 4 cluster unreachable.
+
+        """;
+
+    public static string For(string command, IReadOnlyList<OptionInfo> options)
+    {
+        var text = new StringBuilder($"usage: trainer {command} [options]\n\noptions:\n");
+        foreach (var option in options)
+        {
+            var left = option.IsFlag ? option.Name : $"{option.Name} {option.Value}";
+            text.Append($"  {left,-28}{option.Help}\n");
+        }
+        return text.ToString();
+    }
+}

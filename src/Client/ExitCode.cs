@@ -1,0 +1,11 @@
+namespace Trainer.Client;
+
+/// <summary>The exit codes of the command-line contract (DESIGN.md).</summary>
+public static class ExitCode
+{
+    public const int Done = 0;
+    public const int InternalFault = 1;
+    public const int UserError = 2;
+    public const int Diverged = 3;
+    public const int ClusterUnreachable = 4;
+}

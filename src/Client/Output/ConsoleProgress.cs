@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Trainer.Core.Training;
+
+namespace Trainer.Client.Output;
+
+/// <summary>
+/// Progress of a training job: on a terminal a live line per epoch (steps, loss, samples/s, ETA)
+/// redrawn at most ten times a second on stderr; always one plain line per finished epoch on stdout.
+/// </summary>
+public sealed class ConsoleProgress(TextWriter output) : ITrainingObserver
+{
+    private readonly bool _live = !Console.IsErrorRedirected && ReferenceEquals(output, Console.Out);
+    private readonly Stopwatch _sinceDraw = new();
+    private readonly Stopwatch _epochClock = new();
+    private double _lossSum;
+    private int _losses;
+
+    public void EpochStarted(int epoch, int epochs, int steps)
+    {
+        _epochClock.Restart();
+        _sinceDraw.Restart();
+        _lossSum = 0;
+        _losses = 0;
+    }
+
+    public void StepCompleted(int epoch, int step, int steps, double loss)
+    {
+        _lossSum += loss;
+        _losses++;
+        if (!_live || (_sinceDraw.ElapsedMilliseconds < 100 && step < steps)) return;
+        _sinceDraw.Restart();
+        var elapsed = _epochClock.Elapsed.TotalSeconds;
+        var eta = elapsed / step * (steps - step);
+        var width = 24;
+        var filled = (int)((double)step / steps * width);
+        Console.Error.Write($"\repoch {epoch} [{new string('=', filled)}{new string(' ', width - filled)}] {step}/{steps}  loss {_lossSum / _losses:F4}  ETA {eta:F0}s   ");
+    }
+
+    public void EpochCompleted(EpochReport report, int epochs)
+    {
+        if (_live) Console.Error.Write("\r" + new string(' ', 100) + "\r");
+        var validation = report.Validation is { } v
+            ? v.Accuracy is { } acc ? $"  val acc {acc:F4}" : $"  val R² {v.R2:F4}"
+            : "";
+        var test = report.Test is { } t ? t.Accuracy is { } tacc ? $"  test acc {tacc:F4}" : $"  test R² {t.R2:F4}" : "";
+        output.WriteLine($"epoch {report.Epoch}/{epochs}  train loss {report.TrainLoss:F4}{validation}{test}  " +
+                         $"{report.SamplesPerSecond:N0} samples/s  {report.TrainSeconds:F2}s");
+    }
+}

@@ -1,0 +1,50 @@
+namespace Trainer.Core.Data;
+
+/// <summary>
+/// The data sets that need no path: three small tables embedded in the product (origins in
+/// Data/BuiltIn/SOURCES.md) and Fashion-MNIST, found where Debian's package or the user put it.
+/// </summary>
+public static class BuiltInDatasets
+{
+    public const string FashionMnist = "fashion-mnist";
+    public const string DebianFashionMnistFolder = "/usr/share/datasets/fashion-mnist";
+
+    private static readonly Dictionary<string, string> Embedded = new()
+    {
+        ["digits"] = "digits.csv.gz",
+        ["breast-cancer"] = "breast_cancer.csv",
+        ["diabetes"] = "diabetes.csv",
+    };
+
+    public static IReadOnlyList<string> Names { get; } = [.. Embedded.Keys, FashionMnist];
+
+    public static bool IsBuiltIn(string name) => Embedded.ContainsKey(name) || name == FashionMnist;
+
+    public static Dataset ReadEmbedded(string name, LabelRule rule)
+    {
+        var resource = Embedded[name];
+        using var stream = typeof(BuiltInDatasets).Assembly.GetManifestResourceStream($"Trainer.Core.Data.BuiltIn.{resource}")
+            ?? throw new InvalidOperationException($"built-in data set {name} is missing from the assembly");
+        return CsvReader.Read(stream, name, rule, name: name);
+    }
+
+    /// <summary>The folder holding the Fashion-MNIST IDX files: $TRAINER_DATA(/fashion-mnist), then Debian's place.</summary>
+    public static string LocateFashionMnist()
+    {
+        var candidates = new List<string>();
+        if (Environment.GetEnvironmentVariable("TRAINER_DATA") is { Length: > 0 } root)
+        {
+            candidates.Add(Path.Combine(root, FashionMnist));
+            candidates.Add(root);
+        }
+        candidates.Add(DebianFashionMnistFolder);
+        foreach (var folder in candidates)
+            if (IdxFolder.HasTrainingFiles(folder)) return folder;
+
+        throw new UserInputException(
+            "fashion-mnist: the IDX files were not found in " + string.Join(" or ", candidates) +
+            ". Install them with 'apt-get install dataset-fashion-mnist' (Debian), or download " +
+            "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz " +
+            "from the Fashion-MNIST project (zalandoresearch/fashion-mnist on GitHub) into a folder and pass --data FOLDER or set TRAINER_DATA=FOLDER");
+    }
+}

@@ -1,0 +1,39 @@
+namespace Trainer.Core.Data;
+
+/// <summary>
+/// A dense data set in memory: features row-major (Count × Features) as float32, one label per row.
+/// Labels are class indices 0..Classes−1 for classification, real targets when Classes is 0 (regression).
+/// </summary>
+public sealed class Dataset
+{
+    public Dataset(string name, int count, int features, float[] x, float[] y, int classes)
+    {
+        if (x.Length != (long)count * features) throw new ArgumentException("feature array does not match count × features");
+        if (y.Length != count) throw new ArgumentException("label array does not match count");
+        Name = name; Count = count; Features = features; X = x; Y = y; Classes = classes;
+    }
+
+    public string Name { get; }
+    public int Count { get; }
+    public int Features { get; }
+    public float[] X { get; }
+    public float[] Y { get; }
+    /// <summary>Number of classes; 0 means a regression target.</summary>
+    public int Classes { get; }
+    public bool IsRegression => Classes == 0;
+
+    public ReadOnlySpan<float> Row(int i) => X.AsSpan(i * Features, Features);
+
+    /// <summary>A new data set holding copies of the given rows, in that order.</summary>
+    public Dataset Subset(ReadOnlySpan<int> rows, string? name = null)
+    {
+        var x = new float[(long)rows.Length * Features];
+        var y = new float[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            Row(rows[i]).CopyTo(x.AsSpan(i * Features, Features));
+            y[i] = Y[rows[i]];
+        }
+        return new Dataset(name ?? Name, rows.Length, Features, x, y, Classes);
+    }
+}

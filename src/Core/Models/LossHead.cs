@@ -1,0 +1,140 @@
+namespace Trainer.Core.Models;
+
+/// <summary>
+/// The loss on a model's raw outputs, with its gradient with respect to those outputs, and the
+/// prediction it implies. Losses are summed in double; the gradient is float32 like everything on the wire.
+/// </summary>
+public abstract class LossHead
+{
+    /// <summary>Width of the model's output layer.</summary>
+    public abstract int Outputs { get; }
+
+    /// <summary>Sum over rows of the loss; when dOutputs is not empty, writes ∂loss_i/∂outputs_i per row.</summary>
+    public abstract double Loss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> labels, Span<float> dOutputs);
+
+    /// <summary>The prediction for one row of outputs: a class index, or the regression value.</summary>
+    public abstract float Predict(ReadOnlySpan<float> output);
+
+    public static LossHead For(ModelSpec spec) => spec.Kind switch
+    {
+        ModelSpec.LinearRegression => new SquaredError(),
+        ModelSpec.LogisticRegression => new BinaryCrossEntropy(),
+        ModelSpec.Perceptron => new PerceptronLoss(),
+        ModelSpec.Svm => new HingeLoss(),
+        ModelSpec.Softmax => new SoftmaxCrossEntropy(spec.Classes),
+        ModelSpec.Mlp when spec.IsRegression => new SquaredError(),
+        ModelSpec.Mlp => new SoftmaxCrossEntropy(spec.Classes),
+        _ => throw new ArgumentException($"unknown model {spec.Kind}"),
+    };
+}
+
+/// <summary>½(ŷ − y)², as in d2l's linear regression; its gradient is ŷ − y.</summary>
+public sealed class SquaredError : LossHead
+{
+    public override int Outputs => 1;
+
+    public override double Loss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> labels, Span<float> dOutputs)
+    {
+        double sum = 0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var diff = outputs[i] - labels[i];
+            sum += 0.5 * (double)diff * diff;
+            if (!dOutputs.IsEmpty) dOutputs[i] = diff;
+        }
+        return sum;
+    }
+
+    public override float Predict(ReadOnlySpan<float> output) => output[0];
+}
+
+/// <summary>Binary cross-entropy on the logit z, written stably: max(z,0) − y·z + log(1 + e^−|z|).</summary>
+public sealed class BinaryCrossEntropy : LossHead
+{
+    public override int Outputs => 1;
+
+    public override double Loss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> labels, Span<float> dOutputs)
+    {
+        double sum = 0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            double z = outputs[i], y = labels[i];
+            sum += Math.Max(z, 0) - y * z + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+            if (!dOutputs.IsEmpty) dOutputs[i] = (float)(Sigmoid(z) - y);
+        }
+        return sum;
+    }
+
+    public override float Predict(ReadOnlySpan<float> output) => output[0] > 0 ? 1 : 0;
+
+    private static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
+}
+
+/// <summary>The perceptron criterion max(0, −t·z) with t = ±1; its subgradient −t wherever t·z ≤ 0 (so a zero model still learns).</summary>
+public sealed class PerceptronLoss : LossHead
+{
+    public override int Outputs => 1;
+
+    public override double Loss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> labels, Span<float> dOutputs)
+    {
+        double sum = 0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var t = labels[i] > 0 ? 1f : -1f;
+            var margin = t * outputs[i];
+            sum += Math.Max(0, -margin);
+            if (!dOutputs.IsEmpty) dOutputs[i] = margin <= 0 ? -t : 0f;
+        }
+        return sum;
+    }
+
+    public override float Predict(ReadOnlySpan<float> output) => output[0] > 0 ? 1 : 0;
+}
+
+/// <summary>The hinge loss max(0, 1 − t·z) of the linear SVM (its L2 term is the optimiser's weight decay).</summary>
+public sealed class HingeLoss : LossHead
+{
+    public override int Outputs => 1;
+
+    public override double Loss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> labels, Span<float> dOutputs)
+    {
+        double sum = 0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var t = labels[i] > 0 ? 1f : -1f;
+            var margin = t * outputs[i];
+            sum += Math.Max(0, 1 - margin);
+            if (!dOutputs.IsEmpty) dOutputs[i] = margin < 1 ? -t : 0f;
+        }
+        return sum;
+    }
+
+    public override float Predict(ReadOnlySpan<float> output) => output[0] > 0 ? 1 : 0;
+}
+
+/// <summary>Softmax cross-entropy over K logits with the log-sum-exp shift: loss = log Σ e^(z−m) + m − z_y.</summary>
+public sealed class SoftmaxCrossEntropy(int classes) : LossHead
+{
+    public override int Outputs => classes;
+
+    public override double Loss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> labels, Span<float> dOutputs)
+    {
+        double sum = 0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var z = outputs.Slice(i * classes, classes);
+            var max = System.Numerics.Tensors.TensorPrimitives.Max(z);
+            double total = 0;
+            for (var k = 0; k < classes; k++) total += Math.Exp(z[k] - max);
+            var label = (int)labels[i];
+            sum += Math.Log(total) + max - z[label];
+            if (dOutputs.IsEmpty) continue;
+            var d = dOutputs.Slice(i * classes, classes);
+            for (var k = 0; k < classes; k++) d[k] = (float)(Math.Exp(z[k] - max) / total);
+            d[label] -= 1f;
+        }
+        return sum;
+    }
+
+    public override float Predict(ReadOnlySpan<float> output) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(output);
+}
