@@ -29,7 +29,9 @@ public static class BuiltInDatasets
     }
 
     /// <summary>The folder holding the Fashion-MNIST IDX files: $TRAINER_DATA(/fashion-mnist), then Debian's place.</summary>
-    public static string LocateFashionMnist()
+    public static string LocateFashionMnist() => LocateFashionMnist(FashionMnistCandidates());
+
+    internal static IReadOnlyList<string> FashionMnistCandidates()
     {
         var candidates = new List<string>();
         if (Environment.GetEnvironmentVariable("TRAINER_DATA") is { Length: > 0 } root)
@@ -38,6 +40,11 @@ public static class BuiltInDatasets
             candidates.Add(root);
         }
         candidates.Add(DebianFashionMnistFolder);
+        return candidates;
+    }
+
+    internal static string LocateFashionMnist(IReadOnlyList<string> candidates)
+    {
         foreach (var folder in candidates)
             if (IdxFolder.HasTrainingFiles(folder)) return folder;
 

@@ -46,7 +46,7 @@ public static class CsvReader
             for (var c = 0; c < cells.Length; c++)
             {
                 var cell = cells[c].Trim().Trim('"');
-                if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+                if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && !IsNonFiniteWord(cell, out value))
                     throw new UserInputException($"{file}, line {lineNumber}, column {c + 1} ('{names[c]}'): '{cell}' is not a number");
                 if (c == labelIndex) { labels.Add(value, $"line {lineNumber}"); continue; }
                 if (!double.IsFinite(value) || !float.IsFinite((float)value))
@@ -57,5 +57,13 @@ public static class CsvReader
         if (labels.Count == 0) throw new UserInputException($"{file}: the file has a header but no data rows");
         var (y, classes) = labels.Finish();
         return new Dataset(name ?? Path.GetFileName(file), y.Length, features, x.ToArray(), y, classes);
+    }
+
+    /// <summary>inf, -inf, nan and their spellings: numbers, but not finite ones (so the error says so).</summary>
+    private static bool IsNonFiniteWord(string cell, out double value)
+    {
+        var word = cell.TrimStart('+', '-').ToLowerInvariant();
+        value = word is "nan" ? double.NaN : word is "inf" or "infinity" ? double.PositiveInfinity : 0;
+        return word is "nan" or "inf" or "infinity";
     }
 }

@@ -59,7 +59,7 @@ public sealed class ReferenceTrainer(IKernel kernel, ITrainingObserver? observer
             var report = new EpochReport(epoch, lossSum / plan.Rows, validation, test, seconds, plan.Rows / Math.Max(seconds, 1e-9), schedule.At(step - 1));
             epochs.Add(report);
             _observer.EpochCompleted(report, options.Epochs);
-            if (validation is not null) stopping.Observe(epoch, validation.Score, weights);
+            if (validation is not null) stopping.Observe(epoch, validation, weights);
         }
 
         var final = stopping.BestWeights ?? weights;

@@ -1,0 +1,48 @@
+using Trainer.Core.Data;
+using Trainer.Core.Models;
+
+namespace Trainer.Core.Tests.Models;
+
+public sealed class ModelFileTests
+{
+    private static ModelFile Sample()
+    {
+        var spec = new ModelSpec("mlp", 3, 4, [5], "tanh");
+        return new ModelFile(spec, new Preprocessor(Preprocessor.Standardise, [1f, 2f, 3f], [1f, 1f, 2f]),
+            new DataOrigin("digits", null, 42, 0.2), new Network(spec).Initialise(1));
+    }
+
+    [Fact]
+    public void A_saved_model_reads_back_identically()
+    {
+        using var folder = new TestData.TempFolder();
+        var original = Sample();
+        var read = ModelFile.Read(folder.File("m.json", original.ToBytes()));
+        Assert.Equal(original.Spec, read.Spec);
+        Assert.Equal(original.Weights, read.Weights);
+        Assert.Equal(original.Preprocessor.Mean, read.Preprocessor.Mean);
+        Assert.Equal(original.Origin, read.Origin);
+    }
+
+    [Fact]
+    public void Damaged_weights_are_detected_by_their_hash()
+    {
+        using var folder = new TestData.TempFolder();
+        var text = System.Text.Encoding.UTF8.GetString(Sample().ToBytes());
+        var start = text.IndexOf("\"weights\": \"", StringComparison.Ordinal) + 12;
+        var damaged = text[..start] + (text[start] == 'A' ? 'B' : 'A') + text[(start + 1)..];
+        var path = folder.File("m.json", damaged);
+        Assert.Equal($"{path}: the weights are damaged (SHA-256 does not match)", Assert.Throws<UserInputException>(() => ModelFile.Read(path)).Message);
+    }
+
+    [Theory]
+    [InlineData("not json", "not a model file (bad JSON at line 1)")]
+    [InlineData("{\"format\":\"other\"}", "not a model file of this product (format 'other')")]
+    [InlineData("{\"format\":\"trainer-model\",\"version\":99}", "model file version 99; this trainer reads version 1")]
+    public void Files_that_are_not_our_models_are_refused(string content, string message)
+    {
+        using var folder = new TestData.TempFolder();
+        var path = folder.File("m.json", content);
+        Assert.Equal($"{path}: {message}", Assert.Throws<UserInputException>(() => ModelFile.Read(path)).Message);
+    }
+}
