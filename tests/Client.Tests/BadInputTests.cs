@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+
+namespace Trainer.Client.Tests;
+
+/// <summary>
+/// Every kind of bad input the issue lists: exit code 2, exactly one line on stderr that names the
+/// file, line or option, no stack trace, and nothing written to --out.
+/// </summary>
+public sealed class BadInputTests
+{
+    public static TheoryData<string, string[], string> Cases() => new()
+    {
+        { "missing file", ["--data", "{dir}/absent.csv"], "error: {dir}/absent.csv: no such file" },
+        { "empty file", ["--data", "{dir}/empty.csv"], "error: {dir}/empty.csv: the file is empty" },
+        { "wrong IDX magic", ["--data", "{dir}/badmagic"], "error: {dir}/badmagic/train-images-idx3-ubyte: wrong IDX magic number 0x00000903" },
+        { "truncated IDX", ["--data", "{dir}/truncated"], "error: {dir}/truncated/train-images-idx3-ubyte: truncated: the header promises 16 bytes of data, the file has 10" },
+        { "image/label count mismatch", ["--data", "{dir}/mismatch"], "error: {dir}/mismatch/train-images-idx3-ubyte has 4 images but {dir}/mismatch/train-labels-idx1-ubyte has 3 labels" },
+        { "ragged CSV row", ["--data", "{dir}/ragged.csv"], "error: {dir}/ragged.csv, line 3: expected 3 columns, found 4" },
+        { "non-numeric cell", ["--data", "{dir}/text.csv"], "error: {dir}/text.csv, line 2, column 1 ('a'): 'abc' is not a number" },
+        { "NaN in data", ["--data", "{dir}/nan.csv"], "error: {dir}/nan.csv, line 3, column 2 ('b'): nan is not a finite value" },
+        { "label out of range", ["--data", "{dir}/labels.csv", "--model", "logreg"], "error: {dir}/labels.csv, line 4: label 3 is out of range: expected 0/1 (or −1/+1) for logreg" },
+        { "bad LibSVM index", ["--data", "{dir}/zero.svm"], "error: {dir}/zero.svm, line 2: feature index 0 is out of range: LibSVM indices start at 1" },
+        { "unknown model", ["--model", "resnet"], "error: --model 'resnet' is not one of linreg, logreg, softmax, perceptron, svm, mlp" },
+        { "lr zero", ["--lr", "0"], "error: --lr 0: must be greater than 0" },
+        { "lr negative", ["--lr", "-0.1"], "error: --lr -0.1: must be greater than 0" },
+        { "batch zero", ["--batch", "0"], "error: --batch 0: must be at least 1" },
+        { "batch negative", ["--batch", "-5"], "error: --batch -5: must be at least 1" },
+        { "batch not a number", ["--batch", "many"], "error: --batch 'many' is not a whole number" },
+        { "unknown option", ["--learning-rate", "0.1"], "error: unknown option '--learning-rate' for 'trainer train' (see 'trainer train --help')" },
+        { "missing value", ["--epochs"], "error: option --epochs needs a value (N)" },
+        { "batch beyond data", ["--batch", "5000"], "error: --batch 5000 is larger than the training set (1293 rows); use --batch 1293 for full-batch gradient descent" },
+        { "partitions beyond batch", ["--batch", "4", "--partitions", "8"], "error: --partitions 8 is larger than --batch 4: every partition needs at least one row per step" },
+        { "hidden for a linear model", ["--model", "softmax", "--hidden", "32"], "error: --hidden and --activation shape an MLP; --model softmax has no hidden layers" },
+        { "cluster not in this build", ["--cluster", "embedded:2"], "error: --cluster 'embedded:2': this build trains with --cluster local only" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Bad_input_exits_2_with_one_line_naming_it(string what, string[] args, string message)
+    {
+        using var dir = MakeBadFiles();
+        var outDir = dir.Combine("out");
+        var outcome = await CliRunner.Run(["train", .. args.Select(a => a.Replace("{dir}", dir.Path)), "--out", outDir]);
+
+        Assert.True(outcome.ExitCode == 2, $"{what}: exit code {outcome.ExitCode}, stderr: {outcome.Errors}");
+        var line = Assert.Single(outcome.ErrorLines);
+        Assert.StartsWith(message.Replace("{dir}", dir.Path), line);
+        Assert.DoesNotContain("   at ", outcome.Errors);
+        Assert.False(Directory.Exists(outDir), $"{what}: {outDir} was created");
+    }
+
+    private static TempFolder MakeBadFiles()
+    {
+        var dir = new TempFolder();
+        dir.File("empty.csv", "");
+        dir.File("ragged.csv", "a,b,y\n1,2,0\n1,2,3,0\n");
+        dir.File("text.csv", "a,b,y\nabc,2,0\n");
+        dir.File("nan.csv", "a,b,y\n1,2,0\n1,nan,1\n");
+        dir.File("labels.csv", "a,b,y\n1,2,0\n1,2,1\n1,2,3\n");
+        dir.File("zero.svm", "1 1:0.5\n0 0:1\n");
+        Idx(dir, "badmagic", Images(4, magic: 0x903), Labels(4));
+        Idx(dir, "truncated", Images(4)[..26], Labels(4));
+        Idx(dir, "mismatch", Images(4), Labels(3));
+        return dir;
+    }
+
+    private static void Idx(TempFolder dir, string name, byte[] images, byte[] labels)
+    {
+        Directory.CreateDirectory(dir.Combine(name));
+        dir.File($"{name}/train-images-idx3-ubyte", images);
+        dir.File($"{name}/train-labels-idx1-ubyte", labels);
+    }
+
+    private static byte[] Images(int count, uint magic = 0x803)
+    {
+        var bytes = new byte[16 + count * 4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, magic);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), count);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), 2);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(12), 2);
+        return bytes;
+    }
+
+    private static byte[] Labels(int count)
+    {
+        var bytes = new byte[8 + count];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, 0x801);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), count);
+        return bytes;
+    }
+}

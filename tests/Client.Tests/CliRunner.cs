@@ -1,0 +1,29 @@
+namespace Trainer.Client.Tests;
+
+/// <summary>Runs the trainer's command line in-process and captures what it prints.</summary>
+internal static class CliRunner
+{
+    public sealed record Outcome(int ExitCode, string Output, string Errors)
+    {
+        public string[] ErrorLines => Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public static async Task<Outcome> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var code = await Cli.RunAsync(args, output, errors);
+        return new Outcome(code, output.ToString(), errors.ToString());
+    }
+}
+
+/// <summary>A fresh temporary folder, removed when disposed.</summary>
+internal sealed class TempFolder : IDisposable
+{
+    public TempFolder() => Directory.CreateDirectory(Path);
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "trainer-cli-" + Guid.NewGuid().ToString("N")[..8]);
+    public string Combine(string name) => System.IO.Path.Combine(Path, name);
+    public string File(string name, string content) { var p = Combine(name); System.IO.File.WriteAllText(p, content); return p; }
+    public string File(string name, byte[] content) { var p = Combine(name); System.IO.File.WriteAllBytes(p, content); return p; }
+    public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
+}
