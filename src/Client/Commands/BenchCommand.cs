@@ -110,13 +110,14 @@ public static class BenchCommand
         var weights = network.Initialise(1);
         var optimiser = new SgdOptimizer(new SgdSettings(0.9), network.Tensors, network.ParameterCount);
         var mean = new float[network.ParameterCount];
+        var scratch = StepUpdate.Scratch(partitions, network.ParameterCount);
+        var schedule = new LearningRateSchedule("constant", 1e-3, 1, plan.StepsPerEpoch);
         var orders = Enumerable.Range(0, partitions).Select(p => plan.EpochOrder(p, 1)).ToArray();
 
         void Step(int s)
         {
-            var (sum, _, count) = gradients.Compute(weights, orders, s % plan.StepsPerEpoch);
-            GradientSums.ToMean(sum, count, mean);
-            optimiser.Step(weights, mean, 1e-3);
+            var sums = gradients.Compute(weights, orders, s % plan.StepsPerEpoch);
+            StepUpdate.Apply(partitions, [sums], scratch, mean, optimiser, weights, schedule, 0, 1);
         }
 
         var warmup = Stopwatch.StartNew();

@@ -10,7 +10,8 @@ public sealed record EpochReport(
     Metrics? Test,
     double TrainSeconds,
     double SamplesPerSecond,
-    double LearningRate);
+    double LearningRate,
+    EpochStats Stats);
 
 /// <summary>The outcome of a training job: final (best) weights, the epochs, and the test metrics.</summary>
 public sealed record TrainingResult(

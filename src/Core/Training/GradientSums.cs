@@ -1,25 +1,65 @@
+using System.Numerics.Tensors;
+
 namespace Trainer.Core.Training;
 
 /// <summary>
 /// The fixed order in which per-partition gradient sums are added: a binary tree with stride
 /// doubling (level 1 adds partition 1 into 0, 3 into 2, …; level 2 adds 2 into 0, 6 into 4; …).
-/// A block of 2^j partitions starting at a multiple of 2^j is a subtree, so a worker owning such
-/// a block can reduce it locally and the combined result is bit-identical to reducing all at once.
+/// A contiguous range of partitions splits into aligned subtrees (blocks of 2^j partitions starting
+/// at a multiple of 2^j); whoever owns a range reduces its blocks, and <see cref="CompleteTree"/>
+/// adds the blocks' sums along the rest of the same tree. So any split of the partitions among
+/// workers gives bit-identical results: the basis of the determinism contract.
 /// </summary>
 public static class GradientSums
 {
-    /// <summary>Reduces sums[0..count) into sums[0] along the tree.</summary>
+    /// <summary>The aligned subtrees that exactly cover partitions [first, first + count).</summary>
+    public static IReadOnlyList<(int Start, int Count)> AlignedBlocks(int first, int count)
+    {
+        var blocks = new List<(int, int)>();
+        var end = first + count;
+        for (var start = first; start < end;)
+        {
+            var size = 1;
+            while (start % (2 * size) == 0 && start + 2 * size <= end) size *= 2;
+            blocks.Add((start, size));
+            start += size;
+        }
+        return blocks;
+    }
+
+    /// <summary>Reduces sums[0..count) into sums[0] along the tree (for a block, indices relative to its start).</summary>
     public static void TreeReduce(IReadOnlyList<float[]> sums, int count)
     {
         for (var stride = 1; stride < count; stride *= 2)
             for (var i = 0; i + stride < count; i += 2 * stride)
-                System.Numerics.Tensors.TensorPrimitives.Add(sums[i], sums[i + stride], sums[i]);
+                TensorPrimitives.Add(sums[i], sums[i + stride], sums[i]);
+    }
+
+    /// <summary>
+    /// Adds block sums along the tree over all P partitions. <paramref name="slots"/> holds, at each
+    /// block's start, that block's sum and null elsewhere. The inputs are not modified: intermediate
+    /// sums go to <paramref name="scratch"/> (P buffers, allocated by the caller once). Returns the total.
+    /// </summary>
+    public static float[] CompleteTree(float[]?[] slots, float[][] scratch)
+    {
+        var current = (float[]?[])slots.Clone();
+        var partitions = current.Length;
+        for (var stride = 1; stride < partitions; stride *= 2)
+            for (var i = 0; i + stride < partitions; i += 2 * stride)
+            {
+                if (current[i + stride] is not { } right) continue; // already inside a reduced block
+                var left = current[i] ?? throw new InvalidOperationException($"partition {i} has no sum");
+                TensorPrimitives.Add(left, right, scratch[i]);
+                current[i] = scratch[i];
+                current[i + stride] = null;
+            }
+        return current[0] ?? throw new InvalidOperationException("partition 0 has no sum");
     }
 
     /// <summary>mean = sum / rows; false when any element is not finite (the divergence guard's test).</summary>
     public static bool ToMean(ReadOnlySpan<float> sum, int rows, Span<float> mean)
     {
-        System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / rows, mean);
-        return float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(mean));
+        TensorPrimitives.Multiply(sum, 1f / rows, mean);
+        return float.IsFinite(TensorPrimitives.Sum(mean));
     }
 }

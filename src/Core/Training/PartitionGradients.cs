@@ -1,14 +1,19 @@
+using System.Diagnostics;
 using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 
 namespace Trainer.Core.Training;
 
+/// <summary>One step's gradient over a range of partitions: a sum per aligned block, a loss per partition.</summary>
+public sealed record StepSums(IReadOnlyList<(int Start, float[] Sum)> Blocks, double[] Losses, int Rows, double ComputeSeconds);
+
 /// <summary>
-/// Computes one step's gradient over a block of partitions: each partition's micro-batch is
-/// gathered and its gradient sum computed on its own buffer (partitions side by side on up to
-/// <c>threads</c> threads), then the block is reduced along the fixed tree. The reference trainer
-/// uses it for all partitions; a worker uses it for the block it owns.
+/// Computes one step's gradient over a contiguous range of partitions: each partition's micro-batch
+/// is gathered and its gradient sum computed on its own buffer (partitions side by side on up to
+/// <c>threads</c> threads), then each aligned block of the range is reduced along the fixed tree.
+/// The reference trainer uses it for all partitions; a worker grain for the range it owns.
+/// Returned buffers are reused by the next call.
 /// </summary>
 public sealed class PartitionGradients
 {
@@ -19,8 +24,7 @@ public sealed class PartitionGradients
     private readonly int _first, _count;
     private readonly float[][] _sums;
     private readonly Workspace[] _workspaces;
-    private readonly double[] _losses;
-    private readonly int[] _rows;
+    private readonly IReadOnlyList<(int Start, int Count)> _blocks;
     private readonly ParallelOptions _parallel;
 
     public PartitionGradients(Network network, IKernel kernel, Dataset data, PartitionPlan plan, int firstPartition, int partitionCount, int threads)
@@ -34,27 +38,37 @@ public sealed class PartitionGradients
             _sums[i] = new float[network.ParameterCount];
             _workspaces[i] = network.CreateWorkspace(plan.MicroBatch[firstPartition + i]);
         }
-        _losses = new double[partitionCount];
-        _rows = new int[partitionCount];
+        _blocks = GradientSums.AlignedBlocks(firstPartition, partitionCount);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
     }
 
-    /// <summary>The block's gradient sum (valid until the next call), loss sum and row count for one step.</summary>
-    public (float[] GradientSum, double LossSum, int Rows) Compute(float[] weights, int[][] epochOrders, int step)
-    {
-        if (_count == 1 || _parallel.MaxDegreeOfParallelism == 1)
-            for (var i = 0; i < _count; i++) ComputeOne(weights, epochOrders, step, i);
-        else
-            Parallel.For(0, _count, _parallel, i => ComputeOne(weights, epochOrders, step, i));
+    public int FirstPartition => _first;
+    public int PartitionCount => _count;
 
-        GradientSums.TreeReduce(_sums, _count);
-        double loss = 0;
-        var rows = 0;
-        for (var i = 0; i < _count; i++) { loss += _losses[i]; rows += _rows[i]; }
-        return (_sums[0], loss, rows);
+    /// <summary>The range's block sums, per-partition losses and row count for one step.</summary>
+    /// <param name="epochOrders">Epoch orders indexed by absolute partition (only this range's are read).</param>
+    public StepSums Compute(float[] weights, int[][] epochOrders, int step)
+    {
+        var clock = Stopwatch.StartNew();
+        var losses = new double[_count];
+        var rows = new int[_count];
+        if (_count == 1 || _parallel.MaxDegreeOfParallelism == 1)
+            for (var i = 0; i < _count; i++) ComputeOne(weights, epochOrders, step, i, losses, rows);
+        else
+            Parallel.For(0, _count, _parallel, i => ComputeOne(weights, epochOrders, step, i, losses, rows));
+
+        var blocks = new (int, float[])[_blocks.Count];
+        for (var b = 0; b < _blocks.Count; b++)
+        {
+            var (start, size) = _blocks[b];
+            var members = new ArraySegment<float[]>(_sums, start - _first, size);
+            GradientSums.TreeReduce(members, size);
+            blocks[b] = (start, members[0]);
+        }
+        return new StepSums(blocks, losses, rows.Sum(), clock.Elapsed.TotalSeconds);
     }
 
-    private void ComputeOne(float[] weights, int[][] epochOrders, int step, int i)
+    private void ComputeOne(float[] weights, int[][] epochOrders, int step, int i, double[] losses, int[] rowCounts)
     {
         var partition = _first + i;
         var rows = _plan.MicroBatchRows(epochOrders[partition], partition, step);
@@ -65,7 +79,7 @@ public sealed class PartitionGradients
             _data.Row(rows[r]).CopyTo(ws.BatchX.AsSpan(r * features, features));
             ws.BatchY[r] = _data.Y[rows[r]];
         }
-        _losses[i] = _network.Gradient(_kernel, weights, ws.BatchX, ws.BatchY, rows.Length, _sums[i], ws);
-        _rows[i] = rows.Length;
+        losses[i] = _network.Gradient(_kernel, weights, ws.BatchX, ws.BatchY, rows.Length, _sums[i], ws);
+        rowCounts[i] = rows.Length;
     }
 }

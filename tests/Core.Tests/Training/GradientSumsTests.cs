@@ -5,32 +5,55 @@ namespace Trainer.Core.Tests.Training;
 
 public sealed class GradientSumsTests
 {
-    [Theory]
-    [InlineData(8, 1)]
-    [InlineData(8, 2)]
-    [InlineData(8, 4)]
-    [InlineData(6, 2)]
-    [InlineData(6, 4)]
-    public void Reducing_aligned_blocks_first_gives_the_same_bits_as_reducing_all(int partitions, int block)
+    private static float[][] RandomSums(int partitions, int seed)
     {
-        var rng = new Rng(4);
-        float[][] Sums() => Enumerable.Range(0, partitions)
+        var rng = new Rng((ulong)seed);
+        // magnitudes spread over seven decades, so that a different order of additions would show in the bits
+        return Enumerable.Range(0, partitions)
             .Select(p => Enumerable.Range(0, 1000).Select(i => (float)(rng.NextGaussian() * Math.Pow(10, i % 7 - 3))).ToArray()).ToArray();
-        var whole = Sums();
-        var blocks = whole.Select(s => (float[])s.Clone()).ToArray();
+    }
 
-        GradientSums.TreeReduce(whole, partitions);
+    public static TheoryData<int, int> Splits()
+    {
+        var data = new TheoryData<int, int>();
+        foreach (var partitions in new[] { 1, 6, 7, 8, 13 })
+            for (var workers = 1; workers <= partitions; workers++) data.Add(partitions, workers);
+        return data;
+    }
 
-        // A worker per block reduces its own subtree; the blocks' results are then reduced in turn.
-        var partials = new List<float[]>();
-        for (var first = 0; first < partitions; first += block)
+    [Theory]
+    [MemberData(nameof(Splits))]
+    public void Any_contiguous_split_among_workers_gives_the_same_bits_as_one_reduction(int partitions, int workers)
+    {
+        var whole = RandomSums(partitions, 4);
+        var expected = whole.Select(s => (float[])s.Clone()).ToArray();
+        GradientSums.TreeReduce(expected, partitions);
+
+        // Each worker owns a contiguous range, reduces its aligned blocks; the server completes the tree.
+        var slots = new float[]?[partitions];
+        for (var w = 0; w < workers; w++)
         {
-            var mine = blocks[first..Math.Min(partitions, first + block)];
-            GradientSums.TreeReduce(mine, mine.Length);
-            partials.Add(mine[0]);
+            var first = partitions * w / workers;
+            var count = partitions * (w + 1) / workers - first;
+            foreach (var (start, size) in GradientSums.AlignedBlocks(first, count))
+            {
+                var block = whole[start..(start + size)].Select(s => (float[])s.Clone()).ToArray();
+                GradientSums.TreeReduce(block, size);
+                slots[start] = block[0];
+            }
         }
-        GradientSums.TreeReduce(partials, partials.Count);
+        var inputs = slots.Select(s => s?.ToArray()).ToArray();
+        var total = GradientSums.CompleteTree(slots, StepUpdate.Scratch(partitions, 1000));
 
-        Assert.Equal(whole[0], partials[0]);
+        Assert.Equal(expected[0], total);
+        Assert.Equal(inputs.Select(s => s?.Sum()), slots.Select(s => s?.Sum())); // the inputs are left untouched
+    }
+
+    [Fact]
+    public void Aligned_blocks_cover_a_range_with_power_of_two_blocks_at_multiples_of_their_size()
+    {
+        Assert.Equal([(0, 8)], GradientSums.AlignedBlocks(0, 8));
+        Assert.Equal([(0, 4), (4, 2)], GradientSums.AlignedBlocks(0, 6));
+        Assert.Equal([(3, 1), (4, 4), (8, 1)], GradientSums.AlignedBlocks(3, 6));
     }
 }

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Trainer.Core.Data;
+using Trainer.Core.Kernels;
+using Trainer.Core.Models;
+using Trainer.Core.Optim;
+
+namespace Trainer.Core.Training;
+
+/// <summary>
+/// The epochs of the single-process reference trainer, the d2l loop: initialise, then for every
+/// step of every epoch: gradient, update.
+/// </summary>
+public sealed class LocalEpochRunner : IEpochRunner
+{
+    private readonly IKernel _kernel;
+    private readonly PreparedData _data;
+    private readonly TrainOptions _options;
+    private readonly PartitionPlan _plan;
+    private readonly LearningRateSchedule _schedule;
+    private readonly PartitionGradients _gradients;
+    private readonly SgdOptimizer _optimiser;
+    private readonly float[] _weights;
+    private readonly float[] _meanGradient;
+    private readonly float[][] _scratch;
+    private long _step;
+
+    public LocalEpochRunner(IKernel kernel, PreparedData data, TrainOptions options)
+    {
+        _kernel = kernel; _data = data; _options = options;
+        Network = new Network(ReferenceTrainer.SpecFor(options, data));
+        _weights = Network.Initialise(options.Seed);
+        _optimiser = new SgdOptimizer(options.Sgd, Network.Tensors, Network.ParameterCount);
+        _plan = new PartitionPlan(data.Train.Count, options.Partitions, options.Batch, options.Seed);
+        _schedule = new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs, _plan.StepsPerEpoch, options.WarmupEpochs);
+        _gradients = new PartitionGradients(Network, kernel, data.Train, _plan, 0, _plan.Partitions, options.Threads);
+        _meanGradient = new float[Network.ParameterCount];
+        _scratch = StepUpdate.Scratch(_plan.Partitions, Network.ParameterCount);
+    }
+
+    public Network Network { get; }
+    public int StepsPerEpoch => _plan.StepsPerEpoch;
+
+    public Task<EpochStats> RunEpochAsync(int epoch, ITrainingObserver observer, CancellationToken cancellation)
+    {
+        var orders = Enumerable.Range(0, _plan.Partitions).Select(p => _plan.EpochOrder(p, epoch)).ToArray();
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0, compute = 0, update = 0;
+        long rows = 0;
+        for (var s = 0; s < _plan.StepsPerEpoch; s++, _step++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var gradient = _gradients.Compute(_weights, orders, s);
+            var updateStart = clock.Elapsed;
+            var loss = StepUpdate.Apply(_plan.Partitions, [gradient], _scratch, _meanGradient, _optimiser, _weights, _schedule, _step, epoch);
+            update += (clock.Elapsed - updateStart).TotalSeconds;
+            compute += gradient.ComputeSeconds;
+            lossSum += loss;
+            rows += gradient.Rows;
+            observer.StepCompleted(epoch, s + 1, _plan.StepsPerEpoch, loss / gradient.Rows);
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        return Task.FromResult(new EpochStats(epoch, lossSum, rows, _plan.StepsPerEpoch, seconds, compute, 0, update, 0, _schedule.At(_step - 1)));
+    }
+
+    public Task<float[]> WeightsAsync(CancellationToken cancellation) => Task.FromResult((float[])_weights.Clone());
+
+    public Task<MetricSums> EvaluateAsync(DataPart part, float[] weights, CancellationToken cancellation)
+    {
+        var data = part == DataPart.Validation ? _data.Validation : _data.Test;
+        if (data is null) return Task.FromResult(new MetricSums());
+        return Task.FromResult(Evaluator.Combine(Evaluator.ChunkSums(Network, _kernel, weights, data, 0, Evaluator.Chunks(data.Count), _options.Threads)));
+    }
+}

@@ -1,0 +1,39 @@
+using Trainer.Core.Optim;
+
+namespace Trainer.Core.Training;
+
+/// <summary>
+/// The update half of a synchronous step, shared by the reference trainer and the parameter server
+/// so both do exactly the same arithmetic: complete the reduction tree over the partitions' block
+/// sums, divide by the step's rows, guard against divergence, and apply the optimiser.
+/// </summary>
+public static class StepUpdate
+{
+    public static float[][] Scratch(int partitions, int parameters) =>
+        Enumerable.Range(0, partitions).Select(_ => new float[parameters]).ToArray();
+
+    /// <summary>Applies one step from the block sums of all partitions; returns the step's loss sum (added in partition order).</summary>
+    public static double Apply(int partitions, IReadOnlyList<StepSums> parts, float[][] scratch, float[] meanGradient,
+        SgdOptimizer optimiser, float[] weights, LearningRateSchedule schedule, long step, int epoch)
+    {
+        var slots = new float[]?[partitions];
+        var losses = new double[partitions];
+        var rows = 0;
+        foreach (var part in parts)
+        {
+            foreach (var (start, sum) in part.Blocks) slots[start] = sum;
+            var first = part.Blocks[0].Start;
+            part.Losses.CopyTo(losses, first);
+            rows += part.Rows;
+        }
+        double loss = 0;
+        foreach (var l in losses) loss += l;
+
+        var learningRate = schedule.At(step);
+        var total = GradientSums.CompleteTree(slots, scratch);
+        if (!double.IsFinite(loss) || !GradientSums.ToMean(total, rows, meanGradient))
+            throw new TrainingDivergedException(step + 1, epoch, learningRate, double.IsFinite(loss) ? "the gradient is not finite" : "the loss is not finite");
+        optimiser.Step(weights, meanGradient, learningRate);
+        return loss;
+    }
+}
