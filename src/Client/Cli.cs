@@ -1,6 +1,7 @@
 using Trainer.Client.Commands;
 using Trainer.Client.CommandLine;
 using Trainer.Core;
+using Trainer.Grains.Hosting;
 
 namespace Trainer.Client;
 
@@ -39,6 +40,16 @@ public static class Cli
         {
             errors.WriteLine($"error: {e.Message}");
             return ExitCode.Diverged;
+        }
+        catch (JobFaultException e)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            return e.Kind == JobFaultException.Diverged ? ExitCode.Diverged : ExitCode.UserError;
+        }
+        catch (ClusterUnreachableException e)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            return ExitCode.ClusterUnreachable;
         }
         catch (OperationCanceledException)
         {

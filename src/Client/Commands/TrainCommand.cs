@@ -1,3 +1,4 @@
+using Trainer.Client.Cluster;
 using Trainer.Client.CommandLine;
 using Trainer.Client.Output;
 using Trainer.Core;
@@ -6,10 +7,16 @@ using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 using Trainer.Core.Optim;
 using Trainer.Core.Training;
+using Trainer.Grains;
+using Trainer.Grains.Hosting;
+using Trainer.Grains.Messages;
 
 namespace Trainer.Client.Commands;
 
-/// <summary><c>trainer train</c>: load and split the data, train, write report.json, model.json and curves.png.</summary>
+/// <summary>
+/// <c>trainer train</c>: train on the reference trainer (<c>--cluster local</c>) or on an Orleans
+/// cluster, through the same training loop; write report.json, model.json and curves.png.
+/// </summary>
 public static class TrainCommand
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
@@ -35,19 +42,19 @@ public static class TrainCommand
         new("--min-delta", "smallest validation improvement that counts (default 0)", "D"),
         new("--seed", "random seed (default 42)", "S"),
         new("--partitions", "data partitions, fixed for the job (default 8, at most --batch)", "P"),
-        new("--threads", "compute threads (default: all cores)", "T"),
+        new("--workers", "worker grains (default: one per silo); at most --partitions", "W"),
+        new("--mode", "sync (default: bit-identical to --cluster local) | async | ssp", "MODE"),
+        new("--staleness", "ssp: how many steps a worker may run ahead of the slowest (default 2)", "S"),
+        new("--threads", "compute threads per worker (default: cores / workers; local: all cores)", "T"),
         new("--kernel", "auto|openblas|managed (default auto: OpenBLAS when installed)", "NAME"),
-        new("--cluster", "local: the single-process reference trainer (default)", "SPEC"),
+        new("--cluster", "embedded[:N] (default embedded:2) | local | localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
         new("--job", "name of the job (default: generated)", "ID"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
     ];
 
-    public static Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
+    public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
-        var cluster = args.String("--cluster", "local");
-        if (cluster != "local")
-            throw new UserInputException($"--cluster '{cluster}': this build trains with --cluster local only");
-
+        var cluster = ClusterSpec.Parse(args.String("--cluster", ClusterSpec.Default.ToString()));
         var model = args.Choice("--model", ModelSpec.Mlp, ModelSpec.Kinds);
         var options = ReadOptions(args, model);
         var spec = new DataSpec(
@@ -58,31 +65,65 @@ public static class TrainCommand
             ValFraction: args.Double("--val-fraction", 0.1, 0, 0.9),
             TestFraction: args.Has("--test-fraction") ? args.Double("--test-fraction", 0.2, 0, 0.9) : null,
             Seed: options.Seed);
-        var kernel = KernelChoice.Select(args.Choice("--kernel", "auto", KernelChoice.Names));
+        var kernel = args.Choice("--kernel", "auto", KernelChoice.Names);
+        var mode = args.Choice("--mode", ParameterServerGrain.Sync, [ParameterServerGrain.Sync, ParameterServerGrain.Async, ParameterServerGrain.Ssp]);
+        var staleness = args.Int("--staleness", 2, min: 0);
+        if (cluster.IsLocal && (args.Has("--workers") || mode != ParameterServerGrain.Sync))
+            throw new UserInputException("--workers and --mode need a cluster: --cluster local is the single-process trainer");
         var job = args.String("--job") ?? $"job-{DateTime.Now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
         var outDir = args.String("--out") ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         RunOutput.CheckTarget(outDir);
 
         output.WriteLine($"job {job}");
         var started = DateTime.UtcNow;
-        var data = DataLoader.Prepare(spec, ModelSpec.LabelRuleFor(model));
-        if (!args.Has("--partitions")) options = options with { Partitions = Math.Min(options.Partitions, Math.Min(options.Batch, data.Train.Count)) };
-        output.WriteLine(Describe(data, options, kernel));
-
         var progress = new ConsoleProgress(output);
-        var result = new ReferenceTrainer(kernel, progress).Train(data, options, cancellation);
-        var wallSeconds = (DateTime.UtcNow - started).TotalSeconds;
+        var run = cluster.IsLocal
+            ? await RunLocalAsync(spec, options, KernelChoice.Select(kernel), progress, output, cancellation)
+            : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel), args, progress, output, cancellation);
 
-        var report = RunReport.From(job, spec, data, options, kernel, result, wallSeconds);
-        var modelFile = new ModelFile(result.Network.Spec, data.Preprocessor, new DataOrigin(spec.Data, spec.LabelColumn, spec.Seed, data.TestFraction), result.Weights);
+        var report = RunReport.From(job, spec, options, run, (DateTime.UtcNow - started).TotalSeconds);
+        var modelFile = new ModelFile(run.Result.Network.Spec, run.Preprocessor, new DataOrigin(spec.Data, spec.LabelColumn, spec.Seed, run.TestFraction), run.Result.Weights);
         new RunOutput(outDir)
             .Add("model.json", modelFile.ToBytes())
             .Add("curves.png", CurvesPlot.Render(report))
             .Add("report.json", report.ToJson())
             .Commit();
 
-        output.WriteLine(Summary(result, outDir));
-        return Task.FromResult(ExitCode.Done);
+        output.WriteLine(Summary(run.Result, outDir));
+        return ExitCode.Done;
+    }
+
+    private static async Task<JobRun> RunLocalAsync(DataSpec spec, TrainOptions options, IKernel kernel, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+    {
+        var data = DataLoader.Prepare(spec, ModelSpec.LabelRuleFor(options.Model));
+        var run = new JobRun(null!, data.Train.Name, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0, data.Preprocessor, data.TestFraction,
+            kernel.Name, "local", Silos: 0, Workers: 1, ParameterServerGrain.Sync, options.Partitions, options.Threads, null, []);
+        output.WriteLine(Describe(new Network(ReferenceTrainer.SpecFor(options, data)), run, options));
+        return run with { Result = await new ReferenceTrainer(kernel, progress).TrainAsync(data, options, cancellation) };
+    }
+
+    private static async Task<JobRun> RunOnClusterAsync(ClusterSpec cluster, JobSpec job, ParsedArguments args, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+    {
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation);
+        var silos = await connection.CountSilosAsync();
+        var workers = args.Int("--workers", silos, min: 1, max: job.Options.Partitions);
+        var threads = args.Int("--threads", Math.Max(1, Environment.ProcessorCount / workers), min: 1, max: 1024);
+        job = job with { Workers = workers, Options = job.Options with { Threads = threads } };
+
+        var runner = await ClusterEpochRunner.StartAsync(connection.Grains, job);
+        try
+        {
+            var info = runner.Info;
+            var run = new JobRun(null!, info.Data.Name, info.Data.TrainRows, info.Data.ValidationRows, info.Data.TestRows, info.Data.Preprocessor, info.Data.TestFraction,
+                info.Data.Kernel, cluster.ToString(), silos, workers, job.Mode, info.Partitions, threads, info.ParameterServerSilo, info.Workers.Select(w => w.Silo).ToArray());
+            output.WriteLine(Describe(runner.Network, run, job.Options));
+            var result = await TrainingLoop.RunAsync(runner, job.Options, info.Data.ValidationRows > 0, info.Data.TestRows > 0, progress, cancellation);
+            return run with { Result = result };
+        }
+        finally
+        {
+            await runner.FinishAsync();
+        }
     }
 
     private static TrainOptions ReadOptions(ParsedArguments args, string model)
@@ -91,13 +132,14 @@ public static class TrainCommand
         var hidden = args.IntList("--hidden", defaults.Hidden);
         if (model != ModelSpec.Mlp && (args.Has("--hidden") || args.Has("--activation")))
             throw new UserInputException($"--hidden and --activation shape an MLP; --model {model} has no hidden layers");
+        var batch = args.Int("--batch", defaults.Batch, min: 1);
         return defaults with
         {
             Model = model,
             Hidden = hidden,
             Activation = args.Choice("--activation", defaults.Activation, ModelSpec.Activations),
             Epochs = args.Int("--epochs", defaults.Epochs, min: 1),
-            Batch = args.Int("--batch", defaults.Batch, min: 1),
+            Batch = batch,
             LearningRate = args.Double("--lr", defaults.LearningRate, min: 0, positive: true),
             Momentum = args.Double("--momentum", defaults.Momentum, 0, 0.999),
             Nesterov = args.Flag("--nesterov"),
@@ -107,17 +149,19 @@ public static class TrainCommand
             Patience = args.Int("--patience", defaults.Patience, min: 0),
             MinDelta = args.Double("--min-delta", defaults.MinDelta, min: 0),
             Seed = args.ULong("--seed", defaults.Seed),
-            Partitions = args.Int("--partitions", defaults.Partitions, min: 1),
+            Partitions = args.Has("--partitions") ? args.Int("--partitions", defaults.Partitions, min: 1) : Math.Min(defaults.Partitions, batch),
             Threads = args.Int("--threads", defaults.Threads, min: 1, max: 1024),
         };
     }
 
-    private static string Describe(PreparedData data, TrainOptions options, IKernel kernel)
+    private static string Describe(Network network, JobRun run, TrainOptions options)
     {
-        var network = new Network(ReferenceTrainer.SpecFor(options, data));
-        var sets = $"{data.Train.Count} train, {data.Validation?.Count ?? 0} validation, {data.Test?.Count ?? 0} test rows";
-        return $"{network.Spec} ({network.ParameterCount:N0} parameters) on {data.Train.Name}: {sets}; " +
-               $"batch {options.Batch} in {options.Partitions} partitions, kernel {kernel.Name}, {options.Threads} threads, cluster local";
+        var sets = $"{run.TrainRows} train, {run.ValidationRows} validation, {run.TestRows} test rows";
+        var where = run.Cluster == "local"
+            ? "cluster local"
+            : $"cluster {run.Cluster} ({run.Silos} silo{(run.Silos == 1 ? "" : "s")}), {run.Workers} worker{(run.Workers == 1 ? "" : "s")}, mode {run.Mode}";
+        return $"{network.Spec} ({network.ParameterCount:N0} parameters) on {run.Dataset}: {sets}; " +
+               $"batch {options.Batch} in {run.Partitions} partitions, kernel {run.Kernel}, {run.Threads} threads{(run.Cluster == "local" ? "" : " per worker")}, {where}";
     }
 
     private static string Summary(TrainingResult result, string outDir)
@@ -127,3 +171,8 @@ public static class TrainCommand
                $"{result.SamplesPerSecond:N0} samples/s; wrote {outDir}/report.json, model.json, curves.png";
     }
 }
+
+/// <summary>A finished training run and where it ran: what the report and the model file are made of.</summary>
+public sealed record JobRun(
+    TrainingResult Result, string Dataset, int TrainRows, int ValidationRows, int TestRows, Preprocessor Preprocessor, double TestFraction,
+    string Kernel, string Cluster, int Silos, int Workers, string Mode, int Partitions, int Threads, string? ParameterServerSilo, string[] WorkerSilos);

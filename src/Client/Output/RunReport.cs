@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Trainer.Client.Commands;
 using Trainer.Core.Data;
-using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 using Trainer.Core.Training;
 
@@ -25,6 +25,8 @@ public sealed record RunReport(
     int TrainRows,
     int ValidationRows,
     int TestRows,
+    string? ParameterServerSilo,
+    string[] WorkerSilos,
     IReadOnlyList<RunReport.EpochEntry> Epochs,
     int BestEpoch,
     bool StoppedEarly,
@@ -32,6 +34,9 @@ public sealed record RunReport(
     double SamplesPerSecond,
     double TrainSeconds,
     double WallSeconds,
+    long BytesPerStep,
+    RunReport.StepTimeEntry StepTime,
+    RunReport.StalenessEntry? Staleness,
     string WeightsSha256)
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -47,8 +52,15 @@ public sealed record RunReport(
 
     public sealed record TestEntry(double Loss, double? Accuracy, double? Mse, double? R2);
 
-    public static RunReport From(string job, DataSpec spec, PreparedData data, TrainOptions options, IKernel kernel, TrainingResult result, double wallSeconds)
+    /// <summary>Mean time of a step in milliseconds: gradient computation, time on the wire (and waiting), the server's update.</summary>
+    public sealed record StepTimeEntry(double ComputeMs, double CommunicationMs, double UpdateMs);
+
+    /// <summary>Async and SSP modes: how many updates happened between a worker's read of the weights and its update.</summary>
+    public sealed record StalenessEntry(double Mean, int Max);
+
+    public static RunReport From(string job, DataSpec spec, TrainOptions options, JobRun run, double wallSeconds)
     {
+        var result = run.Result;
         var epochs = result.Epochs.Select(e => new EpochEntry(
             e.Epoch, e.TrainLoss, e.Validation?.Loss, e.Validation?.Accuracy, e.Validation?.R2,
             e.Test?.Accuracy, e.Test?.R2, e.TrainSeconds, e.SamplesPerSecond, e.LearningRate)).ToList();
@@ -58,16 +70,27 @@ public sealed record RunReport(
             options.Model, hidden = options.Model == ModelSpec.Mlp ? options.Hidden : null,
             activation = options.Model == ModelSpec.Mlp ? options.Activation : null,
             data = spec.Data, test = spec.Test, labelColumn = spec.LabelColumn,
-            valFraction = spec.ValFraction, testFraction = data.TestFraction,
+            valFraction = spec.ValFraction, testFraction = run.TestFraction,
             options.Epochs, options.Batch, lr = options.LearningRate, options.Momentum, options.Nesterov,
             options.WeightDecay, options.Schedule, options.WarmupEpochs, options.Patience, options.MinDelta,
-            options.Seed, options.Partitions, options.Threads, preprocessing = data.Preprocessor.Kind,
+            options.Seed, partitions = run.Partitions, threads = run.Threads, preprocessing = run.Preprocessor.Kind,
         };
-        return new RunReport(job, result.Network.Spec.ToString(), data.Train.Name, result.Network.ParameterCount, hyper,
-            kernel.Name, "local", Silos: 0, Workers: 1, options.Partitions, "sync", options.Batch, options.Threads,
-            data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0,
+
+        var stats = result.Epochs.Select(e => e.Stats).ToList();
+        var steps = Math.Max(1, stats.Sum(s => s.Steps));
+        var stepTime = new StepTimeEntry(
+            1000 * stats.Sum(s => s.ComputeSeconds) / steps,
+            1000 * stats.Sum(s => s.CommunicationSeconds) / steps,
+            1000 * stats.Sum(s => s.UpdateSeconds) / steps);
+        var updates = stats.Sum(s => s.Updates);
+        var staleness = run.Mode == "sync" || updates == 0 ? null
+            : new StalenessEntry(stats.Sum(s => s.StalenessSum) / updates, stats.Max(s => s.MaxStaleness));
+
+        return new RunReport(job, result.Network.Spec.ToString(), run.Dataset, result.Network.ParameterCount, hyper,
+            run.Kernel, run.Cluster, run.Silos, run.Workers, run.Partitions, run.Mode, options.Batch, run.Threads,
+            run.TrainRows, run.ValidationRows, run.TestRows, run.ParameterServerSilo, run.WorkerSilos,
             epochs, result.BestEpoch, result.StoppedEarly, test, result.SamplesPerSecond, result.TrainSeconds, wallSeconds,
-            result.WeightsSha256);
+            stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, result.WeightsSha256);
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

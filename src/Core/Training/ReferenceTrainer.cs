@@ -10,8 +10,10 @@ namespace Trainer.Core.Training;
 /// </summary>
 public sealed class ReferenceTrainer(IKernel kernel, ITrainingObserver? observer = null)
 {
-    public static ModelSpec SpecFor(TrainOptions options, PreparedData data) =>
-        new(options.Model, data.Features, data.Classes, options.Model == ModelSpec.Mlp ? options.Hidden : [], options.Activation);
+    public static ModelSpec SpecFor(TrainOptions options, PreparedData data) => SpecFor(options, data.Features, data.Classes);
+
+    public static ModelSpec SpecFor(TrainOptions options, int features, int classes) =>
+        new(options.Model, features, classes, options.Model == ModelSpec.Mlp ? options.Hidden : [], options.Activation);
 
     public TrainingResult Train(PreparedData data, TrainOptions options, CancellationToken cancellation = default) =>
         TrainAsync(data, options, cancellation).GetAwaiter().GetResult();

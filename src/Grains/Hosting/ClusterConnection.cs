@@ -1,0 +1,88 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Trainer.Grains.Hosting;
+
+namespace Trainer.Grains.Hosting;
+
+/// <summary>The cluster could not be reached, or was lost beyond recovery: exit code 4.</summary>
+public sealed class ClusterUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A live connection to the cluster a job runs on: an embedded cluster started here, or an Orleans
+/// client connected to silo gateways (localhost clustering) or through Redis membership.
+/// </summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly EmbeddedCluster? _embedded;
+    private readonly IHost? _client;
+
+    private ClusterConnection(ClusterSpec spec, IGrainFactory grains, EmbeddedCluster? embedded, IHost? client)
+    {
+        Spec = spec; Grains = grains; _embedded = embedded; _client = client;
+    }
+
+    public ClusterSpec Spec { get; }
+    public IGrainFactory Grains { get; }
+
+    public static async Task<ClusterConnection> ConnectAsync(ClusterSpec spec, LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default)
+    {
+        if (spec.Kind == ClusterSpec.Embedded)
+        {
+            var embedded = await EmbeddedCluster.StartAsync(spec.EmbeddedSilos, logLevel, cancellation);
+            return new ClusterConnection(spec, embedded.Grains, embedded, null);
+        }
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        SiloSetup.ConfigureQuietLogging(builder.Logging, LogLevel.Critical);
+        var attempts = 0;
+        builder.UseOrleansClient(client =>
+        {
+            if (spec.Kind == ClusterSpec.Localhost)
+                client.UseLocalhostClustering(spec.GatewayPorts!, SiloSetup.DefaultServiceId, SiloSetup.DefaultClusterId);
+            else
+            {
+                client.UseRedisClustering(options => options.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(spec.Redis!));
+                client.Configure<ClusterOptions>(o => { o.ServiceId = SiloSetup.DefaultServiceId; o.ClusterId = SiloSetup.DefaultClusterId; });
+            }
+            client.AddTrainerClient();
+            // a bounded retry: a cluster that is still starting gets a few seconds, a wrong address fails soon
+            client.UseConnectionRetryFilter(async (_, token) =>
+            {
+                if (++attempts > 5) return false;
+                await Task.Delay(TimeSpan.FromSeconds(1), token);
+                return true;
+            });
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellation);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new ClusterUnreachableException($"--cluster {spec}: cannot connect after {attempts} attempts ({e.GetBaseException().Message})", e);
+        }
+        return new ClusterConnection(spec, host.Services.GetRequiredService<IClusterClient>(), null, host);
+    }
+
+    /// <summary>The number of active silos.</summary>
+    public async Task<int> CountSilosAsync()
+    {
+        if (_embedded is not null) return _embedded.Hosts.Count;
+        var hosts = await Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        return hosts.Count;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_embedded is not null) await _embedded.DisposeAsync();
+        if (_client is not null)
+        {
+            try { await _client.StopAsync(); } catch (Exception) { /* closing anyway */ }
+            _client.Dispose();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Trainer.Grains.Hosting;
+
+/// <summary>
+/// N silos inside this process (<c>--cluster embedded:N</c>): one generic host per silo, localhost
+/// clustering on free loopback ports with the first silo as primary, and a cluster id of its own so
+/// that several embedded clusters on one machine never meet. The process reaches the grains through
+/// the first silo's own grain factory, without a client hop.
+/// </summary>
+public sealed class EmbeddedCluster : IAsyncDisposable
+{
+    private readonly List<IHost> _hosts = [];
+
+    private EmbeddedCluster() { }
+
+    public IReadOnlyList<IHost> Hosts => _hosts;
+    public IGrainFactory Grains => _hosts[0].Services.GetRequiredService<IGrainFactory>();
+
+    public static async Task<EmbeddedCluster> StartAsync(int silos, LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default)
+    {
+        var cluster = new EmbeddedCluster();
+        var clusterId = "embedded-" + Guid.NewGuid().ToString("N")[..8];
+        var ports = FreePorts(2 * silos);
+        var primary = new IPEndPoint(IPAddress.Loopback, ports[0]);
+        try
+        {
+            for (var i = 0; i < silos; i++)
+            {
+                var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+                SiloSetup.ConfigureQuietLogging(builder.Logging, logLevel);
+                var (siloPort, gatewayPort) = (ports[2 * i], ports[2 * i + 1]);
+                builder.UseOrleans(silo => silo
+                    .UseLocalhostClustering(siloPort, gatewayPort, primary, SiloSetup.DefaultServiceId, clusterId)
+                    .AddTrainerGrains());
+                var host = builder.Build();
+                cluster._hosts.Add(host);
+                await host.StartAsync(cancellation);
+            }
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the silos, the primary last.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _hosts.Count - 1; i >= 0; i--)
+        {
+            try { await _hosts[i].StopAsync(); } catch (Exception) { /* stopping anyway */ }
+            _hosts[i].Dispose();
+        }
+        _hosts.Clear();
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}

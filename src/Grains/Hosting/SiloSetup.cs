@@ -1,0 +1,32 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Trainer.Grains.Placement;
+
+namespace Trainer.Grains.Hosting;
+
+/// <summary>What every silo of the product needs, whatever its clustering: serialization and placement.</summary>
+public static class SiloSetup
+{
+    public const string DefaultServiceId = "trainer";
+    public const string DefaultClusterId = "trainer";
+
+    public static ISiloBuilder AddTrainerGrains(this ISiloBuilder silo)
+    {
+        silo.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
+        silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
+        silo.AddIncomingGrainCallFilter<JobFaultFilter>();
+        return silo;
+    }
+
+    public static IClientBuilder AddTrainerClient(this IClientBuilder client)
+    {
+        client.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
+        return client;
+    }
+
+    /// <summary>Logging for hosts inside the CLI: errors only, and never the start-up Watchdog noise (DESIGN.md).</summary>
+    public static void ConfigureQuietLogging(ILoggingBuilder logging, LogLevel level) =>
+        logging.AddConsole().SetMinimumLevel(level).AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
+}

@@ -1,0 +1,30 @@
+using Trainer.Core.Training;
+using Trainer.Grains.Messages;
+using Trainer.Grains.Transport;
+
+namespace Trainer.Grains;
+
+/// <summary>
+/// Owns a contiguous range of a job's partitions: loads the data where its silo runs (training data
+/// never travels), computes its partitions' gradient sums and scores its shard of held-out data.
+/// Keyed "job/index".
+/// </summary>
+[Alias("trainer.worker")]
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>Loads the data (shared by the workers of a silo) and sets up this worker's partitions.</summary>
+    [Alias("prepare"), ResponseTimeout("00:10:00")]
+    Task<DataShape> Prepare(WorkerSetup setup);
+
+    /// <summary>The gradient sums of this worker's partitions for one step of an epoch, with these weights.</summary>
+    [Alias("gradient"), ResponseTimeout("00:05:00")]
+    Task<PartialGradient> ComputeGradient(int epoch, int step, FloatVector weights);
+
+    /// <summary>Metric sums of this worker's chunks of the validation or test set, scored with these weights.</summary>
+    [Alias("evaluate"), ResponseTimeout("00:05:00")]
+    Task<ChunkSums> Evaluate(DataPart part, FloatVector weights);
+
+    /// <summary>Drops the job's state; the activation goes away when idle.</summary>
+    [Alias("release")]
+    Task Release();
+}

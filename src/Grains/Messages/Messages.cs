@@ -1,0 +1,43 @@
+using Trainer.Core.Data;
+using Trainer.Core.Models;
+using Trainer.Core.Training;
+using Trainer.Grains.Transport;
+
+namespace Trainer.Grains.Messages;
+
+// Core types inside these messages (DataSpec, TrainOptions, Preprocessor, MetricSums, EpochStats)
+// travel as JSON (TrainerSerialization); the vectors as raw float32 blocks.
+
+/// <summary>A training job as the client submits it to the parameter server.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.job-spec")]
+public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel);
+
+/// <summary>What a worker needs to load its data and compute its partitions.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.worker-setup")]
+public sealed record WorkerSetup(string Job, int Index, int Workers, DataSpec Data, TrainOptions Options, string Kernel);
+
+/// <summary>The data as a worker loaded it, and where the worker runs.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.data-shape")]
+public sealed record DataShape(
+    string Name, int Features, int Classes, int TrainRows, int ValidationRows, int TestRows,
+    Preprocessor Preprocessor, double TestFraction, string Kernel, string Silo, int FirstPartition, int PartitionCount);
+
+/// <summary>A started job: its data, model size, schedule, and where its workers run.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.job-info")]
+public sealed record JobInfo(DataShape Data, int ParameterCount, int StepsPerEpoch, int Partitions, string ParameterServerSilo, DataShape[] Workers);
+
+/// <summary>The gradient sum of an aligned block of partitions starting at <c>Start</c>.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.block-sum")]
+public sealed record BlockSum(int Start, FloatVector Sum);
+
+/// <summary>A worker's part of one step: block sums, a loss per partition it owns, its rows and compute time.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.partial-gradient")]
+public sealed record PartialGradient(BlockSum[] Blocks, double[] Losses, int Rows, double ComputeSeconds);
+
+/// <summary>Progress of an epoch on the parameter server; the last one carries the epoch's statistics.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.epoch-progress")]
+public sealed record EpochProgress(int Step, int Steps, double Loss, EpochStats? Stats);
+
+/// <summary>A worker's evaluation shard: metric sums of consecutive chunks from <c>FirstChunk</c>.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.chunk-sums")]
+public sealed record ChunkSums(int FirstChunk, MetricSums[] Sums);

@@ -1,0 +1,75 @@
+using Trainer.Core.Data;
+using Trainer.Core.Kernels;
+using Trainer.Core.Models;
+using Trainer.Core.Training;
+using Trainer.Grains.Messages;
+using Trainer.Grains.Placement;
+using Trainer.Grains.Transport;
+
+namespace Trainer.Grains;
+
+/// <summary>A worker: its partitions' gradients with the weights it is sent, and its shard of evaluation.</summary>
+[SpreadPlacement]
+public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
+{
+    private Job? _job;
+
+    public async Task<DataShape> Prepare(WorkerSetup setup)
+    {
+        var options = setup.Options;
+        var data = await DatasetCache.GetAsync(setup.Data, ModelSpec.LabelRuleFor(options.Model));
+        var kernel = KernelChoice.Select(setup.Kernel);
+        var network = new Network(ReferenceTrainer.SpecFor(options, data));
+        var plan = new PartitionPlan(data.Train.Count, options.Partitions, options.Batch, options.Seed);
+        var first = plan.Partitions * setup.Index / setup.Workers;
+        var count = plan.Partitions * (setup.Index + 1) / setup.Workers - first;
+        var gradients = new PartitionGradients(network, kernel, data.Train, plan, first, count, options.Threads);
+        _job = new Job(setup, data, kernel, network, plan, gradients);
+        return new DataShape(data.Train.Name, data.Features, data.Classes, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0,
+            data.Preprocessor, data.TestFraction, kernel.Name, silo.SiloAddress.ToString(), first, count);
+    }
+
+    public Task<PartialGradient> ComputeGradient(int epoch, int step, FloatVector weights)
+    {
+        var job = Current();
+        var sums = job.Gradients.Compute(weights.Values, job.OrdersFor(epoch), step);
+        var blocks = sums.Blocks.Select(b => new BlockSum(b.Start, new FloatVector(b.Sum))).ToArray();
+        return Task.FromResult(new PartialGradient(blocks, sums.Losses, sums.Rows, sums.ComputeSeconds));
+    }
+
+    public Task<ChunkSums> Evaluate(DataPart part, FloatVector weights)
+    {
+        var job = Current();
+        var data = part == DataPart.Validation ? job.Data.Validation : job.Data.Test;
+        if (data is null) return Task.FromResult(new ChunkSums(0, []));
+        var (first, count) = Evaluator.ChunkRange(data.Count, job.Setup.Index, job.Setup.Workers);
+        var sums = Evaluator.ChunkSums(job.Network, job.Kernel, weights.Values, data, first, count, job.Setup.Options.Threads);
+        return Task.FromResult(new ChunkSums(first, sums));
+    }
+
+    public Task Release()
+    {
+        _job = null;
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    private Job Current() => _job ?? throw new InvalidOperationException($"worker {this.GetPrimaryKeyString()} has no job: Prepare was not called, or it was released");
+
+    private sealed record Job(WorkerSetup Setup, PreparedData Data, IKernel Kernel, Network Network, PartitionPlan Plan, PartitionGradients Gradients)
+    {
+        private int _ordersEpoch = -1;
+        private int[][] _orders = [];
+
+        /// <summary>This worker's partitions' orders for the epoch (indexed by absolute partition; others empty).</summary>
+        public int[][] OrdersFor(int epoch)
+        {
+            if (epoch == _ordersEpoch) return _orders;
+            _orders = new int[Plan.Partitions][];
+            for (var p = 0; p < Plan.Partitions; p++)
+                _orders[p] = p >= Gradients.FirstPartition && p < Gradients.FirstPartition + Gradients.PartitionCount ? Plan.EpochOrder(p, epoch) : [];
+            _ordersEpoch = epoch;
+            return _orders;
+        }
+    }
+}
