@@ -1,1 +1,14 @@
-Console.WriteLine();
+using Microsoft.Extensions.Hosting;
+using Trainer.Silo;
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+if (!builder.TryAddTrainerSilo(out var options, out var error))
+{
+    Console.Error.WriteLine($"error: {error}");
+    return 2;
+}
+using var host = builder.Build();
+await host.StartAsync();
+Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.SiloPort}, gateway port {options.GatewayPort}");
+await host.WaitForShutdownAsync();
+return 0;

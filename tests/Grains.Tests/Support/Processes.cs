@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Trainer.Grains.Tests.Support;
+
+/// <summary>A child process whose output is watched: tests await a line instead of sleeping.</summary>
+internal sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ChildProcess(string file, IEnumerable<string> args, string readyText)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        DataReceivedEventHandler onLine = (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_output) _output.AppendLine(e.Data);
+            if (e.Data.Contains(readyText)) _ready.TrySetResult();
+        };
+        _process.OutputDataReceived += onLine;
+        _process.ErrorDataReceived += onLine;
+        _process.Exited += (_, _) => _ready.TrySetException(new InvalidOperationException($"{file} exited with {_process.ExitCode} before it was ready:\n{Output}"));
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    /// <summary>Starts the process and waits, up to a deadline, for a line containing <paramref name="readyText"/>.</summary>
+    public static async Task<ChildProcess> StartAsync(string file, IEnumerable<string> args, string readyText, TimeSpan deadline)
+    {
+        var child = new ChildProcess(file, args, readyText);
+        try
+        {
+            await child._ready.Task.WaitAsync(deadline);
+            return child;
+        }
+        catch (TimeoutException)
+        {
+            await child.DisposeAsync();
+            throw new TimeoutException($"{file} did not print '{readyText}' within {deadline}:\n{child.Output}");
+        }
+    }
+
+    /// <summary>Starts a silo of src/Silo as its own process.</summary>
+    public static Task<ChildProcess> StartSilo(params string[] args) =>
+        StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "Trainer.Silo.dll"), .. args], "silo ready", TimeSpan.FromSeconds(60));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    public static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}

@@ -1,0 +1,31 @@
+using Trainer.Client.Cluster;
+using Trainer.Core.Data;
+using Trainer.Core.Kernels;
+using Trainer.Core.Models;
+using Trainer.Core.Training;
+using Trainer.Grains.Messages;
+
+namespace Trainer.Grains.Tests.Support;
+
+/// <summary>The same job on the reference trainer and on a cluster, for exact comparisons.</summary>
+internal static class Training
+{
+    public static TrainingResult Reference(DataSpec data, TrainOptions options) =>
+        new ReferenceTrainer(KernelChoice.Select("openblas")).Train(DataLoader.Prepare(data, ModelSpec.LabelRuleFor(options.Model)), options);
+
+    public static async Task<TrainingResult> OnCluster(IGrainFactory grains, DataSpec data, TrainOptions options, int workers,
+        string mode = "sync", int staleness = 0, string? job = null)
+    {
+        var spec = new JobSpec(job ?? "test-" + Guid.NewGuid().ToString("N")[..8], data, options with { Threads = 1 }, mode, workers, staleness, "openblas");
+        var runner = await ClusterEpochRunner.StartAsync(grains, spec);
+        try
+        {
+            return await TrainingLoop.RunAsync(runner, spec.Options, runner.Info.Data.ValidationRows > 0, runner.Info.Data.TestRows > 0,
+                SilentObserver.Instance, CancellationToken.None);
+        }
+        finally
+        {
+            await runner.FinishAsync();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using Trainer.Core.Data;
+using Trainer.Core.Training;
+using Trainer.Grains.Tests.Support;
+
+namespace Trainer.Grains.Tests;
+
+/// <summary>
+/// The determinism contract: in sync mode the cluster's weights are bit-identical to the reference
+/// trainer's for any number of workers (up to --partitions, here 8) and silos. Each worker owns a
+/// contiguous range of partitions, reduces its aligned blocks, and the parameter server completes
+/// the same fixed tree, so every worker count from 1 to P is covered, not only powers of two.
+/// </summary>
+public sealed class SyncDeterminismTests(Clusters clusters) : IClassFixture<Clusters>
+{
+    public static TheoryData<int, string> Cases() => new()
+    {
+        { 1, "mlp" }, { 2, "mlp" }, { 3, "mlp" },
+        { 1, "logreg" }, { 2, "logreg" }, { 3, "logreg" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Sync_cluster_weights_equal_the_reference_for_1_2_4_and_8_workers(int silos, string model)
+    {
+        var (data, options) = model == "mlp"
+            ? (new DataSpec("digits"), new TrainOptions { Model = "mlp", Hidden = [32], Epochs = 3 })
+            : (new DataSpec("breast-cancer"), new TrainOptions { Model = "logreg", Epochs = 3 });
+        var reference = Training.Reference(data, options);
+        var cluster = await clusters.WithSilos(silos);
+
+        foreach (var workers in new[] { 1, 2, 4, 8 })
+        {
+            var result = await Training.OnCluster(cluster.Grains, data, options, workers);
+            Assert.True(reference.WeightsSha256 == result.WeightsSha256, $"{model}, {silos} silos, {workers} workers: the weights differ from the reference");
+            Assert.Equal(reference.Test!.Accuracy, result.Test!.Accuracy);
+            Assert.Equal(reference.Epochs.Select(e => e.TrainLoss), result.Epochs.Select(e => e.TrainLoss));
+            Assert.Equal(reference.Epochs.Select(e => e.Validation!.Loss), result.Epochs.Select(e => e.Validation!.Loss));
+        }
+    }
+
+    [Fact]
+    public async Task Worker_counts_that_are_not_powers_of_two_keep_the_contract()
+    {
+        var data = new DataSpec("digits");
+        var options = new TrainOptions { Hidden = [16], Epochs = 2, Partitions = 7, Batch = 70 };
+        var reference = Training.Reference(data, options);
+        var cluster = await clusters.WithSilos(2);
+        foreach (var workers in new[] { 3, 5, 7 })
+            Assert.Equal(reference.WeightsSha256, (await Training.OnCluster(cluster.Grains, data, options, workers)).WeightsSha256);
+    }
+
+    [Fact]
+    public async Task Three_jobs_at_once_on_one_cluster_each_finish_with_their_solo_hash()
+    {
+        var jobs = new (DataSpec Data, TrainOptions Options, int Workers)[]
+        {
+            (new DataSpec("digits"), new TrainOptions { Hidden = [24], Epochs = 3 }, 2),
+            (new DataSpec("breast-cancer"), new TrainOptions { Model = "logreg", Epochs = 4, Batch = 32 }, 3),
+            (new DataSpec("digits", Seed: 7), new TrainOptions { Model = "softmax", Epochs = 3, Seed = 7, Partitions = 4 }, 4),
+        };
+        var cluster = await clusters.WithSilos(2);
+        var results = await Task.WhenAll(jobs.Select((j, i) => Training.OnCluster(cluster.Grains, j.Data, j.Options, j.Workers, job: $"concurrent-{i}")));
+        for (var i = 0; i < jobs.Length; i++)
+            Assert.Equal(Training.Reference(jobs[i].Data, jobs[i].Options).WeightsSha256, results[i].WeightsSha256);
+    }
+
+    [Fact]
+    public async Task Workers_spread_over_the_silos()
+    {
+        var cluster = await clusters.WithSilos(3);
+        var spec = new Messages.JobSpec("spread-" + Guid.NewGuid().ToString("N")[..6], new DataSpec("digits"), new TrainOptions { Epochs = 1 }, "sync", 6, 0, "auto");
+        var runner = await Client.Cluster.ClusterEpochRunner.StartAsync(cluster.Grains, spec);
+        try
+        {
+            var silos = runner.Info.Workers.Select(w => w.Silo).ToArray();
+            Assert.Equal(3, silos.Distinct().Count());
+            Assert.Equal(silos[..3], silos[3..]); // worker i on silo i mod 3
+            Assert.Equal(silos[0], runner.Info.ParameterServerSilo);
+            Assert.Equal(Enumerable.Range(0, 6).Select(i => 8 * i / 6), runner.Info.Workers.Select(w => w.FirstPartition));
+        }
+        finally
+        {
+            await runner.FinishAsync();
+        }
+    }
+}
