@@ -31,7 +31,11 @@ public sealed class BadInputTests
         { "batch beyond data", ["--batch", "5000"], "error: --batch 5000 is larger than the training set (1293 rows); use --batch 1293 for full-batch gradient descent" },
         { "partitions beyond batch", ["--batch", "4", "--partitions", "8"], "error: --partitions 8 is larger than --batch 4: every partition needs at least one row per step" },
         { "hidden for a linear model", ["--model", "softmax", "--hidden", "32"], "error: --hidden and --activation shape an MLP; --model softmax has no hidden layers" },
-        { "cluster not in this build", ["--cluster", "embedded:2"], "error: --cluster 'embedded:2': this build trains with --cluster local only" },
+        { "unknown cluster", ["--cluster", "mars"], "error: --cluster 'mars' is not one of local, embedded[:N], localhost:PORT[,PORT...], redis://HOST:PORT" },
+        { "too many embedded silos", ["--cluster", "embedded:40"], "error: --cluster 'embedded:40': embedded:N needs N between 1 and 16 silos" },
+        { "workers beyond partitions", ["--workers", "9"], "error: --workers 9: must be at most 8" },
+        { "workers on the local trainer", ["--cluster", "local", "--workers", "2"], "error: --workers and --mode need a cluster: --cluster local is the single-process trainer" },
+        { "unknown mode", ["--mode", "hogwild"], "error: --mode 'hogwild' is not one of sync, async, ssp" },
     };
 
     [Theory]

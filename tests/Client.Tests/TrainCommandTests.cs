@@ -4,6 +4,37 @@ namespace Trainer.Client.Tests;
 
 public sealed class TrainCommandTests
 {
+    [Fact]
+    public async Task Train_with_no_options_runs_the_main_job_on_an_embedded_two_silo_cluster()
+    {
+        using var dir = new TempFolder();
+        var outcome = await CliRunner.Run("train", "--out", dir.Path);
+        Assert.Equal(0, outcome.ExitCode);
+        using var report = JsonDocument.Parse(File.ReadAllBytes(dir.Combine("report.json")));
+        var root = report.RootElement;
+        Assert.Equal("mlp 64-256-10 relu", root.GetProperty("model").GetString());
+        Assert.Equal("digits", root.GetProperty("dataset").GetString());
+        Assert.Equal("embedded:2", root.GetProperty("cluster").GetString());
+        Assert.Equal(2, root.GetProperty("silos").GetInt32());
+        Assert.Equal(2, root.GetProperty("workers").GetInt32());
+        Assert.Equal("sync", root.GetProperty("mode").GetString());
+        Assert.True(root.GetProperty("test").GetProperty("accuracy").GetDouble() >= 0.97);
+        Assert.True(root.GetProperty("bytesPerStep").GetInt64() > 0);
+        foreach (var part in new[] { "computeMs", "communicationMs", "updateMs" })
+            Assert.True(root.GetProperty("stepTime").GetProperty(part).GetDouble() > 0, part);
+        Assert.Equal(2, root.GetProperty("workerSilos").EnumerateArray().Select(s => s.GetString()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task The_cluster_and_the_local_trainer_write_the_same_weights_hash()
+    {
+        using var dir = new TempFolder();
+        foreach (var cluster in new[] { "local", "embedded:2" })
+            Assert.Equal(0, (await CliRunner.Run(["train", .. Quick, "--cluster", cluster, "--out", dir.Combine(cluster)])).ExitCode);
+        string Hash(string run) => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir.Combine(run), "report.json"))).RootElement.GetProperty("weightsSha256").GetString()!;
+        Assert.Equal(Hash("local"), Hash("embedded:2"));
+    }
+
     private static readonly string[] Quick = ["--data", "breast-cancer", "--model", "logreg", "--epochs", "5"];
 
     [Fact]
