@@ -11,4 +11,5 @@ using var host = builder.Build();
 await host.StartAsync();
 Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.SiloPort}, gateway port {options.GatewayPort}");
 await host.WaitForShutdownAsync();
+Console.WriteLine("silo stopped");
 return 0;

@@ -52,6 +52,8 @@ public sealed class LocalClusterScriptTests
             var (code, output) = await Run(state, ports, "stop");
             Assert.True(code == 0, output);
             Assert.Empty(Directory.GetFiles(state, "*.pid"));
+            foreach (var log in Directory.GetFiles(state, "silo-*.log"))
+                Assert.Contains("silo stopped", File.ReadAllText(log)); // left the cluster on SIGTERM, not killed
             Directory.Delete(state, true);
         }
     }
