@@ -22,9 +22,10 @@ public static class Cli
             return command switch
             {
                 "train" => await TrainCommand.RunAsync(Parse(TrainCommand.Options, "train", rest, output), output, cancellation),
+                "resume" => await ResumeCommand.RunAsync(Parse(ResumeCommand.Options, "resume", rest, output), output, cancellation),
                 "evaluate" => EvaluateCommand.Run(Parse(EvaluateCommand.Options, "evaluate", rest, output), output),
                 "bench" => BenchCommand.Run(rest, output, cancellation),
-                _ => throw new UserInputException($"unknown command '{command}'; commands: train, evaluate, bench (see 'trainer --help')"),
+                _ => throw new UserInputException($"unknown command '{command}'; commands: train, resume, evaluate, bench (see 'trainer --help')"),
             };
         }
         catch (HelpShownException)
@@ -44,7 +45,12 @@ public static class Cli
         catch (JobFaultException e)
         {
             errors.WriteLine($"error: {e.Message}");
-            return e.Kind == JobFaultException.Diverged ? ExitCode.Diverged : ExitCode.UserError;
+            return e.Kind switch
+            {
+                JobFaultException.Diverged => ExitCode.Diverged,
+                JobFaultException.ClusterLost => ExitCode.ClusterUnreachable,
+                _ => ExitCode.UserError,
+            };
         }
         catch (ClusterUnreachableException e)
         {

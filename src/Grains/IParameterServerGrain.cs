@@ -6,16 +6,21 @@ namespace Trainer.Grains;
 
 /// <summary>
 /// Holds one job's parameters and optimiser state and drives its workers: it sends them the weights,
-/// combines their partial gradient sums in a fixed order and applies the update. Keyed by the job id.
+/// combines their partial gradient sums in a fixed order and applies the update. It checkpoints its
+/// state through grain storage and can continue from there. Keyed by the job id.
 /// </summary>
 [Alias("trainer.parameter-server")]
 public interface IParameterServerGrain : IGrainWithStringKey
 {
-    /// <summary>Creates the job: its workers load their data and partitions; the weights are initialised.</summary>
+    /// <summary>Creates the job: its workers load their data and partitions; the weights are initialised and checkpointed.</summary>
     [Alias("start"), ResponseTimeout("00:10:00")]
     Task<JobInfo> Start(JobSpec spec);
 
-    /// <summary>Runs every step of one epoch, streaming progress; the last item carries the epoch's statistics.</summary>
+    /// <summary>Continues the job from its last checkpoint (after this grain, its silo or the client was lost).</summary>
+    [Alias("resume"), ResponseTimeout("00:10:00")]
+    Task<ResumeInfo> Resume();
+
+    /// <summary>Runs the remaining steps of an epoch, streaming progress; the last item carries the epoch's statistics.</summary>
     [Alias("run-epoch")]
     IAsyncEnumerable<EpochProgress> RunEpoch(int epoch, CancellationToken cancellation = default);
 
@@ -23,7 +28,15 @@ public interface IParameterServerGrain : IGrainWithStringKey
     [Alias("weights")]
     Task<FloatVector> GetWeights();
 
-    /// <summary>Releases the workers and forgets the job.</summary>
+    /// <summary>The workers' metric sums of the validation or test set, each worker's chunks in order.</summary>
+    [Alias("evaluate"), ResponseTimeout("00:10:00")]
+    Task<ChunkSums[]> Evaluate(DataPart part, FloatVector weights);
+
+    /// <summary>Keeps the training loop's state (and new best weights) in a checkpoint at the end of an epoch.</summary>
+    [Alias("epoch-completed")]
+    Task EpochCompleted(LoopState loop, FloatVector? newBestWeights);
+
+    /// <summary>Releases the workers and deletes the job's checkpoint: the job is done.</summary>
     [Alias("finish")]
     Task Finish();
 }

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Trainer.Core;
 using Trainer.Core.Models;
 using Trainer.Core.Optim;
 using Trainer.Core.Training;
+using Trainer.Grains.Checkpoints;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Placement;
@@ -15,19 +17,255 @@ namespace Trainer.Grains;
 /// The parameter server of one job. It drives the workers (it calls them, they never call it, so no
 /// grain waits on another that waits on it): each step it sends the weights, gathers the partial
 /// sums and updates. In sync mode it completes the fixed reduction tree, which makes the weights
-/// bit-identical to the reference trainer's; async and SSP modes apply each worker's gradient on arrival.
+/// bit-identical to the reference trainer's; async and SSP modes apply each worker's gradient on
+/// arrival. A worker that fails or stalls is replaced by a fresh activation and its work redone;
+/// the server's own state is checkpointed so that a new activation can continue the job.
 /// </summary>
 [SpreadPlacement]
-public sealed class ParameterServerGrain(IGrainFactory grains, ILocalSiloDetails silo) : Grain, IParameterServerGrain
+public sealed class ParameterServerGrain(
+    IGrainFactory grains,
+    ILocalSiloDetails silo,
+    ILogger<ParameterServerGrain> logger,
+    [PersistentState("job", CheckpointStorage.Name)] IPersistentState<Checkpoint> checkpoint) : Grain, IParameterServerGrain
 {
     public const string Sync = "sync", Async = "async", Ssp = "ssp";
+    private const int MaxAttempts = 5;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
     private Job? _job;
 
     public async Task<JobInfo> Start(JobSpec spec)
     {
-        var workers = Enumerable.Range(0, spec.Workers).Select(i => grains.GetGrain<IWorkerGrain>($"{spec.Job}/{i}")).ToArray();
-        var shapes = await Task.WhenAll(workers.Select((w, i) => w.Prepare(new WorkerSetup(spec.Job, i, spec.Workers, spec.Data, spec.Options, spec.Kernel))));
+        if (checkpoint.RecordExists && checkpoint.State.Spec is not null)
+            throw new UserInputException($"--job {spec.Job}: this job already has a checkpoint (epoch {checkpoint.State.Epoch}, step {checkpoint.State.Step}); " +
+                                         $"continue it with 'trainer resume --job {spec.Job}', or choose another --job");
+        var (job, info) = await Build(spec, new int[spec.Workers]);
+        job.Weights = job.Network.Initialise(spec.Options.Seed);
+        _job = job;
+        await SaveCheckpoint();
+        return info;
+    }
+
+    public async Task<ResumeInfo> Resume()
+    {
+        await checkpoint.ReadStateAsync(); // the newest checkpoint, also when this activation is not new
+        var saved = checkpoint.State;
+        if (!checkpoint.RecordExists || saved.Spec is null)
+            throw new UserInputException($"--job {this.GetPrimaryKeyString()}: no checkpoint of this job (never started, or already finished)");
+        var (job, info) = await Build(saved.Spec, saved.Generations ?? new int[saved.Spec.Workers]);
+        job.Weights = saved.Weights!.Values;
+        saved.Velocity?.Values.CopyTo(job.Optimiser.Velocity, 0);
+        (job.Step, job.Version, job.Epoch, job.StepInEpoch, job.Totals) = (saved.Step, saved.Version, saved.Epoch, saved.StepInEpoch, saved.Totals);
+        job.Loop = saved.Loop ?? LoopState.Initial;
+        job.BestWeights = saved.BestWeights;
+        _job = job;
+        logger.LogInformation("job {Job} resumed at epoch {Epoch}, step {Step}", saved.Spec.Job, saved.Epoch, saved.Step);
+        return new ResumeInfo(saved.Spec, info, job.Loop, job.BestWeights, job.Epoch, job.StepInEpoch, job.Step, saved.RecoveryNote);
+    }
+
+    public IAsyncEnumerable<EpochProgress> RunEpoch(int epoch, CancellationToken cancellation = default)
+    {
+        var job = Current();
+        if (job.Epoch != epoch)
+        {
+            (job.Epoch, job.StepInEpoch, job.Totals) = (epoch, 0, new EpochTotals());
+            if (job.Spec.Mode != Sync) job.Step = (long)(epoch - 1) * job.StepsPerEpoch;
+        }
+        return job.Spec.Mode == Sync ? RunSyncEpoch(job, epoch, cancellation) : RunAsyncEpoch(job, epoch, cancellation);
+    }
+
+    public Task<FloatVector> GetWeights() => Task.FromResult(new FloatVector((float[])Current().Weights.Clone()));
+
+    public async Task<ChunkSums[]> Evaluate(DataPart part, FloatVector weights)
+    {
+        var job = Current();
+        return await WithWorkers(job, w => job.Workers[w].Evaluate(part, weights));
+    }
+
+    public async Task EpochCompleted(LoopState loop, FloatVector? newBestWeights)
+    {
+        var job = Current();
+        job.Loop = loop;
+        if (newBestWeights is not null) job.BestWeights = newBestWeights;
+        await SaveCheckpoint();
+    }
+
+    public async Task Finish()
+    {
+        if (_job is { } job) await Task.WhenAll(job.Workers.Select(ReleaseQuietly));
+        await checkpoint.ClearStateAsync();
+        _job = null;
+        DeactivateOnIdle();
+    }
+
+    /// <summary>Every worker computes step s with the same weights; the sums are combined in the fixed tree order; one update.</summary>
+    private async IAsyncEnumerable<EpochProgress> RunSyncEpoch(Job job, int epoch, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var sinceProgress = Stopwatch.StartNew();
+        while (job.StepInEpoch < job.StepsPerEpoch)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            var s = job.StepInEpoch;
+            var weights = new FloatVector(job.Weights); // not written until every worker has answered
+            var parts = await WithWorkers(job, w => job.Workers[w].ComputeGradient(epoch, s, weights));
+            var roundTrip = clock.Elapsed.TotalSeconds;
+
+            var update = Stopwatch.StartNew();
+            var sums = parts.Select(ToStepSums).ToArray();
+            var loss = JobFaultFilter.Translate(() => StepUpdate.Apply(job.Partitions, sums, job.Scratch, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule, job.Step, epoch));
+            var rows = parts.Sum(p => p.Rows);
+            var compute = parts.Max(p => p.ComputeSeconds);
+            job.Totals.Add(loss, rows, compute, roundTrip - compute, update.Elapsed.TotalSeconds, StepBytes(job, parts), staleness: 0);
+            job.Step++;
+            job.Version++;
+            job.StepInEpoch++;
+            job.Totals.Seconds += clock.Elapsed.TotalSeconds;
+
+            if (job.StepInEpoch == job.StepsPerEpoch || (job.Spec.CheckpointEvery > 0 && job.Step % job.Spec.CheckpointEvery == 0))
+                await SaveCheckpoint();
+            if (sinceProgress.Elapsed >= ProgressInterval && job.StepInEpoch < job.StepsPerEpoch)
+            {
+                sinceProgress.Restart();
+                yield return new EpochProgress(job.StepInEpoch, job.StepsPerEpoch, loss / rows, null);
+            }
+        }
+        yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1)));
+    }
+
+    /// <summary>
+    /// Each worker walks its own steps; its gradient is applied as soon as it arrives (Downpour style).
+    /// In SSP mode a worker may start a step only while it is at most s steps ahead of the slowest.
+    /// A failed or stalled worker is replaced and its step dispatched again while the others go on.
+    /// Checkpoints are taken at epoch ends only; a lost server repeats the epoch.
+    /// </summary>
+    private async IAsyncEnumerable<EpochProgress> RunAsyncEpoch(Job job, int epoch, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var workers = job.Workers.Length;
+        if (job.StepInEpoch < job.StepsPerEpoch)
+        {
+            var bound = job.Spec.Mode == Ssp ? job.Spec.Staleness : int.MaxValue;
+            var done = new int[workers];
+            var failures = new int[workers];
+            var busy = new bool[workers];
+            var inFlight = new Dictionary<Task<PartialGradient>, (int Worker, long Version)>();
+            var clock = Stopwatch.StartNew();
+            var sinceProgress = Stopwatch.StartNew();
+            var epochStartStep = job.Step;
+            long updates = 0;
+
+            void DispatchReady()
+            {
+                var slowest = done.Min();
+                for (var w = 0; w < workers; w++)
+                {
+                    if (busy[w] || done[w] >= job.StepsPerEpoch || (long)done[w] - slowest > bound) continue;
+                    // a copy: the weights change while this worker computes
+                    var call = job.Workers[w].ComputeGradient(epoch, done[w], new FloatVector((float[])job.Weights.Clone())).WaitAsync(job.StepTimeout);
+                    inFlight[call] = (w, job.Version);
+                    busy[w] = true;
+                }
+            }
+
+            DispatchReady();
+            while (inFlight.Count > 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var finished = await Task.WhenAny(inFlight.Keys);
+                var (worker, version) = inFlight[finished];
+                inFlight.Remove(finished);
+                busy[worker] = false;
+                if (finished.Exception?.GetBaseException() is { } error && error is not JobFaultException)
+                {
+                    if (++failures[worker] >= MaxAttempts) throw Lost(job, error);
+                    await ReplaceWorker(job, worker, error);
+                    DispatchReady();
+                    continue;
+                }
+                var part = await finished;
+
+                var update = Stopwatch.StartNew();
+                var step = epochStartStep + updates / workers;
+                var loss = JobFaultFilter.Translate(() => ApplyOnArrival(job, part, step, epoch));
+                var staleness = (int)(job.Version - version);
+                job.Version++;
+                updates++;
+                job.Totals.Add(loss, part.Rows, part.ComputeSeconds / workers, 0, update.Elapsed.TotalSeconds, StepBytes(job, [part]), staleness);
+                done[worker]++;
+                DispatchReady();
+
+                if (sinceProgress.Elapsed >= ProgressInterval && inFlight.Count > 0)
+                {
+                    sinceProgress.Restart();
+                    yield return new EpochProgress(done.Min(), job.StepsPerEpoch, loss / Math.Max(1, part.Rows), null);
+                }
+            }
+            job.Step = epochStartStep + job.StepsPerEpoch;
+            job.StepInEpoch = job.StepsPerEpoch;
+            job.Totals.Seconds += clock.Elapsed.TotalSeconds;
+            await SaveCheckpoint();
+        }
+        yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1)));
+    }
+
+    /// <summary>
+    /// One call per worker, all at once. A worker whose call fails or outlasts the step timeout is
+    /// replaced by a fresh activation (which reloads its partitions) and asked again: the same step
+    /// from the same data gives the same sums, so no work is lost or applied twice.
+    /// </summary>
+    private async Task<T[]> WithWorkers<T>(Job job, Func<int, Task<T>> call)
+    {
+        var results = new T[job.Workers.Length];
+        var pending = Enumerable.Range(0, job.Workers.Length).ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            var calls = pending.Select(w => (Worker: w, Call: call(w).WaitAsync(job.StepTimeout))).ToArray();
+            try { await Task.WhenAll(calls.Select(c => c.Call)); }
+            catch (Exception) { /* looked at per call below */ }
+
+            var failed = new List<(int Worker, Exception Error)>();
+            foreach (var (worker, task) in calls)
+            {
+                if (task.IsCompletedSuccessfully) { results[worker] = task.Result; continue; }
+                var error = task.Exception!.GetBaseException();
+                if (error is JobFaultException) throw error;
+                failed.Add((worker, error));
+            }
+            if (failed.Count == 0) return results;
+            if (attempt == MaxAttempts) throw Lost(job, failed[0].Error);
+            foreach (var (worker, error) in failed) await ReplaceWorker(job, worker, error);
+            pending = failed.Select(f => f.Worker).ToList();
+        }
+    }
+
+    /// <summary>A fresh activation under a new key (the old one may be stuck or on a dead silo), set up for the same partitions.</summary>
+    private async Task ReplaceWorker(Job job, int index, Exception error)
+    {
+        logger.LogWarning("job {Job}: worker {Index} failed ({Error}); replacing it", job.Spec.Job, index, error.Message);
+        _ = ReleaseQuietly(job.Workers[index]);
+        for (var attempt = 1; ; attempt++)
+        {
+            job.Generations[index]++;
+            job.Workers[index] = grains.GetGrain<IWorkerGrain>(WorkerKey(job.Spec.Job, index, job.Generations[index]));
+            try
+            {
+                await job.Workers[index].Prepare(Setup(job.Spec, index)).WaitAsync(job.StepTimeout);
+                return;
+            }
+            catch (Exception e) when (e is not JobFaultException && attempt < MaxAttempts)
+            {
+                logger.LogWarning("job {Job}: worker {Index} could not be set up again ({Error}); retrying", job.Spec.Job, index, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+        }
+    }
+
+    private static JobFaultException Lost(Job job, Exception error) =>
+        new(JobFaultException.ClusterLost, $"job {job.Spec.Job}: workers keep failing after {MaxAttempts} attempts ({error.Message}); the cluster is lost");
+
+    private async Task<(Job Job, JobInfo Info)> Build(JobSpec spec, int[] generations)
+    {
+        var workers = Enumerable.Range(0, spec.Workers).Select(i => grains.GetGrain<IWorkerGrain>(WorkerKey(spec.Job, i, generations[i]))).ToArray();
+        var shapes = await Task.WhenAll(workers.Select((w, i) => w.Prepare(Setup(spec, i))));
         var shape = shapes[0];
         if (shapes.Any(s => s.TrainRows != shape.TrainRows || s.Features != shape.Features || s.Classes != shape.Classes))
             throw new UserInputException($"--data {spec.Data.Data}: the silos read different data ({string.Join("; ", shapes.Select(s => $"{s.Silo}: {s.TrainRows} rows"))}); give a path every silo reads identically");
@@ -35,117 +273,35 @@ public sealed class ParameterServerGrain(IGrainFactory grains, ILocalSiloDetails
         var options = spec.Options;
         var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes));
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);
-        _job = new Job(spec, workers, network, network.Initialise(options.Seed),
+        var job = new Job(spec, workers, generations, network,
             new SgdOptimizer(options.Sgd, network.Tensors, network.ParameterCount),
             new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs, plan.StepsPerEpoch, options.WarmupEpochs),
             plan.Partitions, plan.StepsPerEpoch, StepUpdate.Scratch(plan.Partitions, network.ParameterCount), new float[network.ParameterCount]);
-        return new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo.SiloAddress.ToString(), shapes);
+        return (job, new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo.SiloAddress.ToString(), shapes));
     }
 
-    public IAsyncEnumerable<EpochProgress> RunEpoch(int epoch, CancellationToken cancellation = default) =>
-        Current().Spec.Mode == Sync ? RunSyncEpoch(epoch, cancellation) : RunAsyncEpoch(epoch, cancellation);
-
-    public Task<FloatVector> GetWeights() => Task.FromResult(new FloatVector((float[])Current().Weights.Clone()));
-
-    public async Task Finish()
-    {
-        if (_job is { } job) await Task.WhenAll(job.Workers.Select(w => w.Release()));
-        _job = null;
-        DeactivateOnIdle();
-    }
-
-    /// <summary>Every worker computes step s with the same weights; the sums are combined in the fixed tree order; one update.</summary>
-    private async IAsyncEnumerable<EpochProgress> RunSyncEpoch(int epoch, [EnumeratorCancellation] CancellationToken cancellation)
+    private async Task SaveCheckpoint()
     {
         var job = Current();
-        var clock = Stopwatch.StartNew();
-        var sinceProgress = Stopwatch.StartNew();
-        var totals = new Totals();
-        for (var s = 0; s < job.StepsPerEpoch; s++)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            var weights = new FloatVector(job.Weights); // not written until every worker has answered
-            var fanOut = Stopwatch.StartNew();
-            var parts = await Task.WhenAll(job.Workers.Select(w => w.ComputeGradient(epoch, s, weights)));
-            var roundTrip = fanOut.Elapsed.TotalSeconds;
-
-            var update = Stopwatch.StartNew();
-            var sums = parts.Select(ToStepSums).ToArray();
-            var loss = JobFaultFilter.Translate(() => StepUpdate.Apply(job.Partitions, sums, job.Scratch, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule, job.Step, epoch));
-            var rows = parts.Sum(p => p.Rows);
-            var compute = parts.Max(p => p.ComputeSeconds);
-            totals.Add(loss, rows, compute, roundTrip - compute, update.Elapsed.TotalSeconds, StepBytes(job, parts), staleness: 0);
-            job.Step++;
-
-            if (sinceProgress.Elapsed >= ProgressInterval && s + 1 < job.StepsPerEpoch)
-            {
-                sinceProgress.Restart();
-                yield return new EpochProgress(s + 1, job.StepsPerEpoch, loss / rows, null);
-            }
-        }
-        yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, totals.LastLoss, totals.Stats(epoch, job.StepsPerEpoch, clock.Elapsed.TotalSeconds, job.Schedule.At(job.Step - 1)));
+        var state = checkpoint.State;
+        state.Spec = job.Spec;
+        state.Weights = new FloatVector(job.Weights); // serialised before this method returns
+        state.Velocity = job.Optimiser.Velocity.Length > 0 ? new FloatVector(job.Optimiser.Velocity) : null;
+        (state.Step, state.Version, state.Epoch, state.StepInEpoch, state.Totals) = (job.Step, job.Version, job.Epoch, job.StepInEpoch, job.Totals);
+        state.Loop = job.Loop;
+        state.BestWeights = job.BestWeights;
+        state.Generations = job.Generations;
+        await checkpoint.WriteStateAsync();
     }
 
-    /// <summary>
-    /// Each worker walks its own steps; its gradient is applied as soon as it arrives (Downpour style).
-    /// In SSP mode a worker may start a step only while it is at most s steps ahead of the slowest.
-    /// </summary>
-    private async IAsyncEnumerable<EpochProgress> RunAsyncEpoch(int epoch, [EnumeratorCancellation] CancellationToken cancellation)
+    private static WorkerSetup Setup(JobSpec spec, int index) => new(spec.Job, index, spec.Workers, spec.Data, spec.Options, spec.Kernel);
+
+    private static string WorkerKey(string job, int index, int generation) => generation == 0 ? $"{job}/{index}" : $"{job}/{index}.{generation}";
+
+    private static async Task ReleaseQuietly(IWorkerGrain worker)
     {
-        var job = Current();
-        var workers = job.Workers.Length;
-        var bound = job.Spec.Mode == Ssp ? job.Spec.Staleness : int.MaxValue;
-        var done = new int[workers];
-        var busy = new bool[workers];
-        var inFlight = new Dictionary<Task<PartialGradient>, (int Worker, long Version)>();
-        var clock = Stopwatch.StartNew();
-        var sinceProgress = Stopwatch.StartNew();
-        var totals = new Totals();
-        var epochStartStep = job.Step;
-        long updates = 0;
-
-        void DispatchReady()
-        {
-            var slowest = done.Min();
-            for (var w = 0; w < workers; w++)
-            {
-                if (busy[w] || done[w] >= job.StepsPerEpoch || (long)done[w] - slowest > bound) continue;
-                // a copy: the weights change while this worker computes
-                var call = job.Workers[w].ComputeGradient(epoch, done[w], new FloatVector((float[])job.Weights.Clone()));
-                inFlight[call] = (w, job.Version);
-                busy[w] = true;
-            }
-        }
-
-        DispatchReady();
-        while (inFlight.Count > 0)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            var finished = await Task.WhenAny(inFlight.Keys);
-            var (worker, version) = inFlight[finished];
-            inFlight.Remove(finished);
-            var part = await finished;
-
-            var update = Stopwatch.StartNew();
-            var step = epochStartStep + updates / workers;
-            var loss = JobFaultFilter.Translate(() => ApplyOnArrival(job, part, step, epoch));
-            var staleness = (int)(job.Version - version);
-            job.Version++;
-            updates++;
-            totals.Add(loss, part.Rows, part.ComputeSeconds / workers, 0, update.Elapsed.TotalSeconds, StepBytes(job, [part]) , staleness);
-            busy[worker] = false;
-            done[worker]++;
-            DispatchReady();
-
-            if (sinceProgress.Elapsed >= ProgressInterval && inFlight.Count > 0)
-            {
-                sinceProgress.Restart();
-                yield return new EpochProgress(done.Min(), job.StepsPerEpoch, loss / Math.Max(1, part.Rows), null);
-            }
-        }
-        job.Step = epochStartStep + job.StepsPerEpoch;
-        var seconds = clock.Elapsed.TotalSeconds;
-        yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, totals.LastLoss, totals.Stats(epoch, job.StepsPerEpoch, seconds, job.Schedule.At(job.Step - 1)));
+        try { await worker.Release().WaitAsync(TimeSpan.FromSeconds(5)); }
+        catch (Exception) { /* a lost or stuck worker goes away by itself when idle */ }
     }
 
     /// <summary>One worker's gradient on its own: its blocks added in partition order, divided by its rows, applied.</summary>
@@ -174,47 +330,32 @@ public sealed class ParameterServerGrain(IGrainFactory grains, ILocalSiloDetails
     private static long StepBytes(Job job, IReadOnlyList<PartialGradient> parts) =>
         parts.Count * (long)job.Weights.Length * sizeof(float) + parts.Sum(p => p.Blocks.Sum(b => b.Sum.Bytes));
 
-    private Job Current() => _job ?? throw new InvalidOperationException($"job {this.GetPrimaryKeyString()} is not started on this parameter server");
+    private Job Current() => _job ?? throw new InvalidOperationException($"job {this.GetPrimaryKeyString()} is not running on this parameter server activation; resume it");
 
-    private sealed class Job(JobSpec spec, IWorkerGrain[] workers, Network network, float[] weights, SgdOptimizer optimiser,
+    private sealed class Job(JobSpec spec, IWorkerGrain[] workers, int[] generations, Network network, SgdOptimizer optimiser,
         LearningRateSchedule schedule, int partitions, int stepsPerEpoch, float[][] scratch, float[] meanGradient)
     {
         public JobSpec Spec { get; } = spec;
         public IWorkerGrain[] Workers { get; } = workers;
+        /// <summary>How often each worker has been replaced: part of its grain key.</summary>
+        public int[] Generations { get; } = generations;
         public Network Network { get; } = network;
-        public float[] Weights { get; } = weights;
+        public float[] Weights { get; set; } = [];
         public SgdOptimizer Optimiser { get; } = optimiser;
         public LearningRateSchedule Schedule { get; } = schedule;
         public int Partitions { get; } = partitions;
         public int StepsPerEpoch { get; } = stepsPerEpoch;
         public float[][] Scratch { get; } = scratch;
         public float[] MeanGradient { get; } = meanGradient;
+        public TimeSpan StepTimeout { get; } = TimeSpan.FromSeconds(spec.StepTimeoutSeconds);
         /// <summary>Global step: the learning-rate schedule's clock.</summary>
         public long Step { get; set; }
         /// <summary>Updates applied so far: the version of the weights (staleness is counted in versions).</summary>
         public long Version { get; set; }
-    }
-
-    /// <summary>Sums of an epoch's steps (or updates, in async modes).</summary>
-    private sealed class Totals
-    {
-        private double _loss, _compute, _communication, _update, _staleness;
-        private long _rows, _bytes, _rounds;
-        private int _maxStaleness;
-        public double LastLoss { get; private set; }
-
-        public void Add(double loss, int rows, double compute, double communication, double update, long bytes, int staleness)
-        {
-            _loss += loss; _rows += rows; _compute += compute; _communication += Math.Max(0, communication); _update += update;
-            _bytes += bytes; _staleness += staleness; _maxStaleness = Math.Max(_maxStaleness, staleness); _rounds++;
-            LastLoss = loss / Math.Max(1, rows);
-        }
-
-        public EpochStats Stats(int epoch, int steps, double seconds, double learningRate)
-        {
-            // In async modes communication is what the wall time leaves after compute and update.
-            var communication = _communication > 0 ? _communication : Math.Max(0, seconds - _compute - _update);
-            return new EpochStats(epoch, _loss, _rows, steps, seconds, _compute, communication, _update, _bytes, learningRate, _staleness, _rounds, _maxStaleness);
-        }
+        public int Epoch { get; set; }
+        public int StepInEpoch { get; set; }
+        public EpochTotals Totals { get; set; } = new();
+        public LoopState Loop { get; set; } = LoopState.Initial;
+        public FloatVector? BestWeights { get; set; }
     }
 }

@@ -9,7 +9,8 @@ namespace Trainer.Silo;
 /// The silo's settings, from the command line (--cluster, --silo-port, …), the environment
 /// (TRAINER_CLUSTER, TRAINER_SILO_PORT, …) or appsettings.json, in that order of precedence.
 /// </summary>
-public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, IPEndPoint? Primary, IPAddress Advertise, string ServiceId, string ClusterId)
+public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, IPEndPoint? Primary, IPAddress Advertise, string ServiceId, string ClusterId,
+    string CheckpointDir, bool FastFailureDetection)
 {
     public static SiloOptions From(IConfiguration configuration)
     {
@@ -27,7 +28,14 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
             primary is null ? null : Endpoint(primary),
             Get("advertise") is { } ip ? (IPAddress.TryParse(ip, out var address) ? address : throw new SiloOptionsException($"--advertise '{ip}' is not an IP address")) : IPAddress.Loopback,
             Get("service-id") ?? SiloSetup.DefaultServiceId,
-            Get("cluster-id") ?? SiloSetup.DefaultClusterId);
+            Get("cluster-id") ?? SiloSetup.DefaultClusterId,
+            Get("checkpoint-dir") ?? Trainer.Grains.Checkpoints.CheckpointStorage.DefaultFolder,
+            Get("failure-detection") switch
+            {
+                null or "fast" => true,
+                "orleans" => false,
+                var other => throw new SiloOptionsException($"--failure-detection '{other}': expected fast or orleans"),
+            });
     }
 
     private static int Port(string? text, string option, int fallback)

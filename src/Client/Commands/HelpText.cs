@@ -14,6 +14,7 @@ public static class HelpText
 
         commands:
           train      train a model; writes report.json, model.json and curves.png to --out
+          resume     continue a job on a cluster from its last checkpoint
           evaluate   metrics of a saved model on a data set
           bench      benchmarks: 'trainer bench kernel'
 

@@ -48,6 +48,9 @@ public static class TrainCommand
         new("--threads", "compute threads per worker (default: cores / workers; local: all cores)", "T"),
         new("--kernel", "auto|openblas|managed (default auto: OpenBLAS when installed)", "NAME"),
         new("--cluster", "embedded[:N] (default embedded:2) | local | localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
+        new("--checkpoint-every", "also checkpoint every N steps (default 0: at every epoch end only)", "N"),
+        new("--step-timeout", "seconds a step may take before its work is retried on fresh workers (default 30)", "S"),
+        new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR"),
         new("--job", "name of the job (default: generated)", "ID"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
     ];
@@ -68,8 +71,10 @@ public static class TrainCommand
         var kernel = args.Choice("--kernel", "auto", KernelChoice.Names);
         var mode = args.Choice("--mode", ParameterServerGrain.Sync, [ParameterServerGrain.Sync, ParameterServerGrain.Async, ParameterServerGrain.Ssp]);
         var staleness = args.Int("--staleness", 2, min: 0);
-        if (cluster.IsLocal && (args.Has("--workers") || mode != ParameterServerGrain.Sync))
-            throw new UserInputException("--workers and --mode need a cluster: --cluster local is the single-process trainer");
+        var checkpointEvery = args.Int("--checkpoint-every", 0, min: 0);
+        var stepTimeout = args.Double("--step-timeout", 30, min: 0, positive: true);
+        if (cluster.IsLocal && (args.Has("--workers") || mode != ParameterServerGrain.Sync || args.Has("--checkpoint-every") || args.Has("--step-timeout")))
+            throw new UserInputException("--workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer");
         var job = args.String("--job") ?? $"job-{DateTime.Now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
         var outDir = args.String("--out") ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         RunOutput.CheckTarget(outDir);
@@ -79,8 +84,14 @@ public static class TrainCommand
         var progress = new ConsoleProgress(output);
         var run = cluster.IsLocal
             ? await RunLocalAsync(spec, options, KernelChoice.Select(kernel), progress, output, cancellation)
-            : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel), args, progress, output, cancellation);
+            : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel, checkpointEvery, stepTimeout), args, progress, output, cancellation);
+        WriteOutputs(outDir, job, spec, options, run, started, output);
+        return ExitCode.Done;
+    }
 
+    /// <summary>report.json, model.json and curves.png of a finished run, and the closing line.</summary>
+    internal static void WriteOutputs(string outDir, string job, DataSpec spec, TrainOptions options, JobRun run, DateTime started, TextWriter output)
+    {
         var report = RunReport.From(job, spec, options, run, (DateTime.UtcNow - started).TotalSeconds);
         var modelFile = new ModelFile(run.Result.Network.Spec, run.Preprocessor, new DataOrigin(spec.Data, spec.LabelColumn, spec.Seed, run.TestFraction), run.Result.Weights);
         new RunOutput(outDir)
@@ -88,9 +99,7 @@ public static class TrainCommand
             .Add("curves.png", CurvesPlot.Render(report))
             .Add("report.json", report.ToJson())
             .Commit();
-
         output.WriteLine(Summary(run.Result, outDir));
-        return ExitCode.Done;
     }
 
     private static async Task<JobRun> RunLocalAsync(DataSpec spec, TrainOptions options, IKernel kernel, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
@@ -104,26 +113,33 @@ public static class TrainCommand
 
     private static async Task<JobRun> RunOnClusterAsync(ClusterSpec cluster, JobSpec job, ParsedArguments args, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
     {
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation);
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), cancellation: cancellation);
         var silos = await connection.CountSilosAsync();
         var workers = args.Int("--workers", silos, min: 1, max: job.Options.Partitions);
         var threads = args.Int("--threads", Math.Max(1, Environment.ProcessorCount / workers), min: 1, max: 1024);
         job = job with { Workers = workers, Options = job.Options with { Threads = threads } };
+        var runner = await ClusterEpochRunner.StartAsync(connection.Grains, job, output);
+        return await TrainOnClusterAsync(runner, cluster, silos, null, progress, output, cancellation);
+    }
 
-        var runner = await ClusterEpochRunner.StartAsync(connection.Grains, job);
-        try
+    /// <summary>
+    /// The training loop on a started or resumed job. The job's checkpoint is deleted only when the
+    /// job has finished: after a failure or Ctrl-C it stays for 'trainer resume'.
+    /// </summary>
+    internal static async Task<JobRun> TrainOnClusterAsync(ClusterEpochRunner runner, ClusterSpec cluster, int silos, ResumeInfo? resume,
+        ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+    {
+        var (info, job) = (runner.Info, runner.Spec);
+        var run = new JobRun(null!, info.Data.Name, info.Data.TrainRows, info.Data.ValidationRows, info.Data.TestRows, info.Data.Preprocessor, info.Data.TestFraction,
+            info.Data.Kernel, cluster.ToString(), silos, job.Workers, job.Mode, info.Partitions, job.Options.Threads, info.ParameterServerSilo, info.Workers.Select(w => w.Silo).ToArray())
         {
-            var info = runner.Info;
-            var run = new JobRun(null!, info.Data.Name, info.Data.TrainRows, info.Data.ValidationRows, info.Data.TestRows, info.Data.Preprocessor, info.Data.TestFraction,
-                info.Data.Kernel, cluster.ToString(), silos, workers, job.Mode, info.Partitions, threads, info.ParameterServerSilo, info.Workers.Select(w => w.Silo).ToArray());
-            output.WriteLine(Describe(runner.Network, run, job.Options));
-            var result = await TrainingLoop.RunAsync(runner, job.Options, info.Data.ValidationRows > 0, info.Data.TestRows > 0, progress, cancellation);
-            return run with { Result = result };
-        }
-        finally
-        {
-            await runner.FinishAsync();
-        }
+            ResumedAtStep = resume?.Step,
+        };
+        output.WriteLine(Describe(runner.Network, run, job.Options));
+        var result = await TrainingLoop.RunAsync(runner, job.Options, info.Data.ValidationRows > 0, info.Data.TestRows > 0, progress, cancellation,
+            resume?.Loop, resume?.BestWeights?.Values);
+        await runner.FinishAsync();
+        return run with { Result = result, Recoveries = runner.Recoveries };
     }
 
     private static TrainOptions ReadOptions(ParsedArguments args, string model)
@@ -175,4 +191,10 @@ public static class TrainCommand
 /// <summary>A finished training run and where it ran: what the report and the model file are made of.</summary>
 public sealed record JobRun(
     TrainingResult Result, string Dataset, int TrainRows, int ValidationRows, int TestRows, Preprocessor Preprocessor, double TestFraction,
-    string Kernel, string Cluster, int Silos, int Workers, string Mode, int Partitions, int Threads, string? ParameterServerSilo, string[] WorkerSilos);
+    string Kernel, string Cluster, int Silos, int Workers, string Mode, int Partitions, int Threads, string? ParameterServerSilo, string[] WorkerSilos)
+{
+    /// <summary>Set when the job was continued by 'trainer resume': the step its checkpoint held.</summary>
+    public long? ResumedAtStep { get; init; }
+    /// <summary>How often the parameter server was lost and resumed from its checkpoint during the run.</summary>
+    public int Recoveries { get; init; }
+}

@@ -37,6 +37,9 @@ public sealed record RunReport(
     long BytesPerStep,
     RunReport.StepTimeEntry StepTime,
     RunReport.StalenessEntry? Staleness,
+    bool Resumed,
+    long? ResumedAtStep,
+    int Recoveries,
     string WeightsSha256)
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -90,7 +93,7 @@ public sealed record RunReport(
             run.Kernel, run.Cluster, run.Silos, run.Workers, run.Partitions, run.Mode, options.Batch, run.Threads,
             run.TrainRows, run.ValidationRows, run.TestRows, run.ParameterServerSilo, run.WorkerSilos,
             epochs, result.BestEpoch, result.StoppedEarly, test, result.SamplesPerSecond, result.TrainSeconds, wallSeconds,
-            stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, result.WeightsSha256);
+            stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries, result.WeightsSha256);
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

@@ -39,4 +39,7 @@ public interface IEpochRunner
 
     /// <summary>Metric sums of a held-out part scored with these weights (combined in chunk order).</summary>
     Task<MetricSums> EvaluateAsync(DataPart part, float[] weights, CancellationToken cancellation);
+
+    /// <summary>An epoch is finished and judged: a runner that checkpoints keeps the loop's state (and new best weights).</summary>
+    Task EpochCompletedAsync(LoopState state, float[]? newBestWeights, CancellationToken cancellation) => Task.CompletedTask;
 }

@@ -1,24 +1,23 @@
-using Trainer.Core.Data;
-using Trainer.Core.Models;
-
 namespace Trainer.Core.Training;
 
 /// <summary>
 /// Epochs, validation, early stopping and the final test, the same for the single-process trainer
-/// and the cluster: repeat { run the epoch's steps; validate; let early stopping decide }; then
-/// restore the best weights and test them.
+/// and the cluster: repeat { run the epoch's steps; validate; let early stopping decide; let the
+/// runner keep the loop's state }; then restore the best weights and test them. A resumed job
+/// starts from the loop state its checkpoint kept.
 /// </summary>
 public static class TrainingLoop
 {
     public static async Task<TrainingResult> RunAsync(IEpochRunner runner, TrainOptions options, bool hasValidation, bool hasTest,
-        ITrainingObserver observer, CancellationToken cancellation)
+        ITrainingObserver observer, CancellationToken cancellation, LoopState? resumeFrom = null, float[]? bestWeights = null)
     {
         var regression = runner.Network.Spec.IsRegression;
-        var stopping = new EarlyStopping(options.Patience, options.MinDelta);
-        var epochs = new List<EpochReport>();
+        var state = resumeFrom ?? LoopState.Initial;
+        var stopping = new EarlyStopping(options.Patience, options.MinDelta, state.Stopping, bestWeights);
+        var epochs = state.Epochs.ToList();
         float[] weights = [];
 
-        for (var epoch = 1; epoch <= options.Epochs && !stopping.ShouldStop; epoch++)
+        for (var epoch = epochs.Count + 1; epoch <= options.Epochs && !stopping.ShouldStop; epoch++)
         {
             observer.EpochStarted(epoch, options.Epochs, runner.StepsPerEpoch);
             var stats = await runner.RunEpochAsync(epoch, observer, cancellation);
@@ -30,10 +29,11 @@ public static class TrainingLoop
                 stats.TrainSeconds, stats.Rows / Math.Max(stats.TrainSeconds, 1e-9), stats.LearningRate, stats);
             epochs.Add(report);
             observer.EpochCompleted(report, options.Epochs);
-            if (validation is not null) stopping.Observe(epoch, validation, weights);
+            var best = validation is not null && stopping.Observe(epoch, validation, weights);
+            await runner.EpochCompletedAsync(new LoopState(epochs.ToArray(), stopping.State), best ? stopping.BestWeights : null, cancellation);
         }
 
-        var final = stopping.BestWeights ?? weights;
+        var final = stopping.BestWeights ?? (weights.Length > 0 ? weights : await runner.WeightsAsync(cancellation));
         var bestEpoch = stopping.BestWeights is null ? epochs.Count : stopping.BestEpoch;
         var testMetrics = hasTest ? (await runner.EvaluateAsync(DataPart.Test, final, cancellation)).ToMetrics(regression) : null;
         return new TrainingResult(runner.Network, final, epochs, bestEpoch, stopping.ShouldStop, testMetrics,

@@ -26,11 +26,11 @@ public sealed class ClusterConnection : IAsyncDisposable
     public ClusterSpec Spec { get; }
     public IGrainFactory Grains { get; }
 
-    public static async Task<ClusterConnection> ConnectAsync(ClusterSpec spec, LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default)
+    public static async Task<ClusterConnection> ConnectAsync(ClusterSpec spec, string? checkpoints = null, LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default)
     {
         if (spec.Kind == ClusterSpec.Embedded)
         {
-            var embedded = await EmbeddedCluster.StartAsync(spec.EmbeddedSilos, logLevel, cancellation);
+            var embedded = await EmbeddedCluster.StartAsync(spec.EmbeddedSilos, checkpoints, logLevel: logLevel, cancellation: cancellation);
             return new ClusterConnection(spec, embedded.Grains, embedded, null);
         }
 

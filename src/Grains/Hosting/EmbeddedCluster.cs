@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Trainer.Grains.Checkpoints;
 
 namespace Trainer.Grains.Hosting;
 
@@ -19,9 +21,24 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     private EmbeddedCluster() { }
 
     public IReadOnlyList<IHost> Hosts => _hosts;
-    public IGrainFactory Grains => _hosts[0].Services.GetRequiredService<IGrainFactory>();
+    public IGrainFactory Grains => GrainsOf(0);
 
-    public static async Task<EmbeddedCluster> StartAsync(int silos, LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default)
+    /// <summary>The grain factory of silo i (to reach the cluster while another silo is stopped).</summary>
+    public IGrainFactory GrainsOf(int silo) => _hosts[silo].Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>Stops silo i as if its machine went away (gracefully: in-process, membership sees a stop).</summary>
+    public async Task StopSiloAsync(int silo)
+    {
+        await _hosts[silo].StopAsync();
+        _hosts[silo].Dispose();
+        _hosts.RemoveAt(silo);
+    }
+
+    /// <param name="checkpoints">Folder of the file checkpoint storage (silos of one process share it).</param>
+    /// <param name="redis">HOST:PORT of a Redis server for membership and checkpoints instead of localhost clustering and files:
+    /// then no silo is a single point of failure (tests stop any silo of such a cluster).</param>
+    public static async Task<EmbeddedCluster> StartAsync(int silos, string? checkpoints = null, string? redis = null,
+        LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default)
     {
         var cluster = new EmbeddedCluster();
         var clusterId = "embedded-" + Guid.NewGuid().ToString("N")[..8];
@@ -34,9 +51,19 @@ public sealed class EmbeddedCluster : IAsyncDisposable
                 var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
                 SiloSetup.ConfigureQuietLogging(builder.Logging, logLevel);
                 var (siloPort, gatewayPort) = (ports[2 * i], ports[2 * i + 1]);
-                builder.UseOrleans(silo => silo
-                    .UseLocalhostClustering(siloPort, gatewayPort, primary, SiloSetup.DefaultServiceId, clusterId)
-                    .AddTrainerGrains());
+                builder.UseOrleans(silo =>
+                {
+                    if (redis is null)
+                        silo.UseLocalhostClustering(siloPort, gatewayPort, primary, SiloSetup.DefaultServiceId, clusterId)
+                            .AddFileCheckpoints(checkpoints ?? CheckpointStorage.DefaultFolder);
+                    else
+                        silo.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis))
+                            .Configure<ClusterOptions>(o => { o.ServiceId = SiloSetup.DefaultServiceId; o.ClusterId = clusterId; })
+                            .ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort)
+                            .AddRedisCheckpoints(redis)
+                            .Configure<ClusterMembershipOptions>(SiloSetup.FastFailureDetection);
+                    silo.AddTrainerGrains();
+                });
                 var host = builder.Build();
                 cluster._hosts.Add(host);
                 await host.StartAsync(cancellation);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Orleans.Serialization;
 
 namespace Trainer.Grains.Hosting;
@@ -14,5 +15,9 @@ public static class TrainerSerialization
         serializer.AddJsonSerializer(
             isSupported: type => type.Namespace?.StartsWith("Trainer.Core", StringComparison.Ordinal) == true
                                  && !typeof(Exception).IsAssignableFrom(type), // exceptions keep Orleans' own codec
-            jsonSerializerOptions: new JsonSerializerOptions { IncludeFields = true });
+            jsonSerializerOptions: new JsonSerializerOptions
+            {
+                IncludeFields = true,
+                NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // ±∞ in early stopping's initial state
+            });
 }

@@ -8,9 +8,14 @@ namespace Trainer.Grains.Messages;
 // Core types inside these messages (DataSpec, TrainOptions, Preprocessor, MetricSums, EpochStats)
 // travel as JSON (TrainerSerialization); the vectors as raw float32 blocks.
 
-/// <summary>A training job as the client submits it to the parameter server.</summary>
+/// <summary>
+/// A training job as the client submits it to the parameter server: data, hyper-parameters, mode,
+/// workers, and its fault tolerance (a checkpoint every so many steps besides every epoch end; how
+/// long a step may take before its work is retried on fresh worker activations).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-spec")]
-public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel);
+public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
+    int CheckpointEvery = 0, double StepTimeoutSeconds = 30);
 
 /// <summary>What a worker needs to load its data and compute its partitions.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.worker-setup")]
@@ -41,3 +46,7 @@ public sealed record EpochProgress(int Step, int Steps, double Loss, EpochStats?
 /// <summary>A worker's evaluation shard: metric sums of consecutive chunks from <c>FirstChunk</c>.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.chunk-sums")]
 public sealed record ChunkSums(int FirstChunk, MetricSums[] Sums);
+
+/// <summary>A job continued from its checkpoint: the job, where its workers run, and the loop's state to carry on from.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.resume-info")]
+public sealed record ResumeInfo(JobSpec Spec, JobInfo Info, LoopState Loop, FloatVector? BestWeights, int Epoch, int StepInEpoch, long Step, string? Note);

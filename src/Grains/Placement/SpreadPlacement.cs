@@ -19,7 +19,7 @@ public sealed class SpreadPlacementStrategy : PlacementStrategy
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class SpreadPlacementAttribute() : PlacementAttribute(SpreadPlacementStrategy.Instance);
 
-/// <summary>Picks silo i mod S for the grain keyed "job/i", silo 0 for the key "job".</summary>
+/// <summary>Picks silo i mod S for the grain keyed "job/i" (or "job/i.g" for a later generation), silo 0 for the key "job".</summary>
 public sealed class SpreadPlacementDirector : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
@@ -31,6 +31,9 @@ public sealed class SpreadPlacementDirector : IPlacementDirector
     internal static int IndexOf(string key)
     {
         var slash = key.LastIndexOf('/');
-        return slash >= 0 && int.TryParse(key.AsSpan(slash + 1), out var index) && index >= 0 ? index : 0;
+        if (slash < 0) return 0;
+        var digits = key.AsSpan(slash + 1);
+        var dot = digits.IndexOf('.');
+        return int.TryParse(dot >= 0 ? digits[..dot] : digits, out var index) && index >= 0 ? index : 0;
     }
 }

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Trainer.Grains.Checkpoints;
+
+/// <summary>The "checkpoints" grain storage: files in a folder (embedded and localhost clusters) or Redis (with Redis membership).</summary>
+public static class CheckpointStorage
+{
+    public const string Name = "checkpoints";
+
+    /// <summary>Where checkpoints go unless told: $TRAINER_CHECKPOINTS, else ~/.local/share/trainer/checkpoints.</summary>
+    public static string DefaultFolder =>
+        Environment.GetEnvironmentVariable("TRAINER_CHECKPOINTS") is { Length: > 0 } folder ? folder
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "trainer", "checkpoints");
+
+    public static ISiloBuilder AddFileCheckpoints(this ISiloBuilder silo, string folder)
+    {
+        silo.Services.AddGrainStorage(Name, (services, _) =>
+            new FileGrainStorage(folder, services.GetRequiredService<Serializer>(), services.GetRequiredService<ILogger<FileGrainStorage>>()));
+        return silo;
+    }
+
+    public static ISiloBuilder AddRedisCheckpoints(this ISiloBuilder silo, string redisEndpoint)
+    {
+        silo.AddRedisGrainStorage(Name, options => options.Configure<Serializer>((o, serializer) =>
+        {
+            o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redisEndpoint);
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer); // binary: weights stay raw float32
+        }));
+        return silo;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Trainer.Grains.Checkpoints;
+
+/// <summary>
+/// Grain storage in files, for embedded and local clusters: each state is written to a temporary
+/// file and renamed into place, so a crash never leaves half a checkpoint; the file before it is
+/// kept as ".previous". Each file carries the SHA-256 of its content: a damaged or truncated file is
+/// detected, reported, and the previous one used. Silos on one machine share the folder.
+/// </summary>
+public sealed class FileGrainStorage(string root, Serializer serializer, ILogger<FileGrainStorage> logger) : IGrainStorage
+{
+    private static ReadOnlySpan<byte> Magic => "TRCK"u8;
+    private const int HeaderLength = 4 + 8 + 32;
+
+    public string Root { get; } = root;
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var path = PathOf(stateName, grainId);
+        string? damage = null;
+        foreach (var candidate in new[] { path, path + ".previous" })
+        {
+            if (!File.Exists(candidate)) continue;
+            if (TryRead(candidate, out T? state, out var problem))
+            {
+                grainState.State = state!;
+                grainState.RecordExists = true;
+                grainState.ETag = candidate == path ? "current" : "previous";
+                if (damage is not null)
+                {
+                    logger.LogWarning("{Damage}; using the previous checkpoint {Path}", damage, candidate);
+                    if (state is Checkpoint checkpoint) checkpoint.RecoveryNote = $"{damage}; using the previous checkpoint";
+                }
+                return Task.CompletedTask;
+            }
+            damage ??= $"checkpoint {candidate} is damaged ({problem})";
+        }
+        if (damage is not null) throw new InvalidDataException($"{damage}, and no usable previous checkpoint exists");
+        grainState.RecordExists = false;
+        return Task.CompletedTask;
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var path = PathOf(stateName, grainId);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var payload = serializer.SerializeToArray(grainState.State);
+        var temporary = $"{path}.{Guid.NewGuid():N}.partial";
+        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.WriteThrough))
+        {
+            file.Write(Magic);
+            file.Write(BitConverter.GetBytes((long)payload.Length));
+            file.Write(SHA256.HashData(payload));
+            await file.WriteAsync(payload);
+            file.Flush(flushToDisk: true);
+        }
+        if (File.Exists(path)) File.Move(path, path + ".previous", overwrite: true);
+        File.Move(temporary, path);
+        grainState.ETag = "current";
+        grainState.RecordExists = true;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var path = PathOf(stateName, grainId);
+        File.Delete(path);
+        File.Delete(path + ".previous");
+        var folder = Path.GetDirectoryName(path)!;
+        if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        grainState.RecordExists = false;
+        grainState.ETag = null;
+        return Task.CompletedTask;
+    }
+
+    private bool TryRead<T>(string path, out T? state, out string problem)
+    {
+        state = default;
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < HeaderLength || !bytes.AsSpan(0, 4).SequenceEqual(Magic)) { problem = "not a checkpoint file"; return false; }
+        var length = BitConverter.ToInt64(bytes, 4);
+        if (length != bytes.Length - HeaderLength) { problem = $"truncated: {bytes.Length - HeaderLength} of {length} bytes"; return false; }
+        var payload = bytes.AsSpan(HeaderLength);
+        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(bytes.AsSpan(12, 32))) { problem = "SHA-256 does not match"; return false; }
+        try
+        {
+            state = serializer.Deserialize<T>(payload.ToArray());
+            problem = "";
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            problem = $"unreadable: {e.Message}";
+            return false;
+        }
+    }
+
+    private string PathOf(string stateName, GrainId grainId)
+    {
+        var safe = string.Concat(grainId.ToString().Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '_'));
+        return Path.Combine(Root, safe, stateName + ".checkpoint");
+    }
+}
