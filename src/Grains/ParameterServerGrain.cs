@@ -57,6 +57,7 @@ public sealed class ParameterServerGrain(
         (job.Step, job.Version, job.Epoch, job.StepInEpoch, job.Totals) = (saved.Step, saved.Version, saved.Epoch, saved.StepInEpoch, saved.Totals);
         job.Loop = saved.Loop ?? LoopState.Initial;
         job.BestWeights = saved.BestWeights;
+        job.Guard.FirstMeanLoss = saved.FirstMeanLoss;
         _job = job;
         logger.LogInformation("job {Job} resumed at epoch {Epoch}, step {Step}", saved.Spec.Job, saved.Epoch, saved.Step);
         return new ResumeInfo(saved.Spec, info, job.Loop, job.BestWeights, job.Epoch, job.StepInEpoch, job.Step, saved.RecoveryNote);
@@ -112,7 +113,7 @@ public sealed class ParameterServerGrain(
 
             var update = Stopwatch.StartNew();
             var sums = parts.Select(ToStepSums).ToArray();
-            var loss = JobFaultFilter.Translate(() => StepUpdate.Apply(job.Partitions, sums, job.Scratch, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule, job.Step, epoch));
+            var loss = JobFaultFilter.Translate(() => StepUpdate.Apply(job.Partitions, sums, job.Scratch, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule, job.Guard, job.Step, epoch));
             var rows = parts.Sum(p => p.Rows);
             var compute = parts.Max(p => p.ComputeSeconds);
             job.Totals.Add(loss, rows, compute, roundTrip - compute, update.Elapsed.TotalSeconds, StepBytes(job, parts), staleness: 0);
@@ -291,6 +292,7 @@ public sealed class ParameterServerGrain(
         state.Loop = job.Loop;
         state.BestWeights = job.BestWeights;
         state.Generations = job.Generations;
+        state.FirstMeanLoss = job.Guard.FirstMeanLoss;
         await checkpoint.WriteStateAsync();
     }
 
@@ -317,8 +319,9 @@ public sealed class ParameterServerGrain(
         var loss = part.Losses.Sum();
         var learningRate = job.Schedule.At(step);
         if (part.Rows == 0) return 0;
-        if (!double.IsFinite(loss) || !GradientSums.ToMean(total, part.Rows, job.MeanGradient))
-            throw new TrainingDivergedException(step + 1, epoch, learningRate, double.IsFinite(loss) ? "the gradient is not finite" : "the loss is not finite");
+        job.Guard.CheckLoss(loss, part.Rows, step, epoch, learningRate);
+        if (!GradientSums.ToMean(total, part.Rows, job.MeanGradient))
+            throw new TrainingDivergedException(step + 1, epoch, learningRate, "the gradient is not finite");
         job.Optimiser.Step(job.Weights, job.MeanGradient, learningRate);
         return loss;
     }
@@ -357,5 +360,6 @@ public sealed class ParameterServerGrain(
         public EpochTotals Totals { get; set; } = new();
         public LoopState Loop { get; set; } = LoopState.Initial;
         public FloatVector? BestWeights { get; set; }
+        public DivergenceGuard Guard { get; } = new();
     }
 }

@@ -34,7 +34,9 @@ public sealed class BadInputTests
         { "unknown cluster", ["--cluster", "mars"], "error: --cluster 'mars' is not one of local, embedded[:N], localhost:PORT[,PORT...], redis://HOST:PORT" },
         { "too many embedded silos", ["--cluster", "embedded:40"], "error: --cluster 'embedded:40': embedded:N needs N between 1 and 16 silos" },
         { "workers beyond partitions", ["--workers", "9"], "error: --workers 9: must be at most 8" },
-        { "workers on the local trainer", ["--cluster", "local", "--workers", "2"], "error: --workers and --mode need a cluster: --cluster local is the single-process trainer" },
+        { "workers on the local trainer", ["--cluster", "local", "--workers", "2"], "error: --workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer" },
+        { "negative checkpoint interval", ["--checkpoint-every", "-1"], "error: --checkpoint-every -1: must be at least 0" },
+        { "zero step timeout", ["--step-timeout", "0"], "error: --step-timeout 0: must be greater than 0" },
         { "unknown mode", ["--mode", "hogwild"], "error: --mode 'hogwild' is not one of sync, async, ssp" },
     };
 
@@ -51,6 +53,24 @@ public sealed class BadInputTests
         Assert.StartsWith(message.Replace("{dir}", dir.Path), line);
         Assert.DoesNotContain("   at ", outcome.Errors);
         Assert.False(Directory.Exists(outDir), $"{what}: {outDir} was created");
+    }
+
+    public static TheoryData<string, string[], string> ResumeCases() => new()
+    {
+        { "no job", [], "error: 'trainer resume' needs --job" },
+        { "local cluster", ["--job", "x", "--cluster", "local"], "error: --cluster local keeps no checkpoints: resume a job on the cluster it ran on" },
+        { "unknown job", ["--job", "never-started", "--checkpoint-dir", "{dir}/checkpoints"], "error: --job never-started: no checkpoint of this job (never started, or already finished)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ResumeCases))]
+    public async Task Bad_resume_exits_2_with_one_line(string what, string[] args, string message)
+    {
+        using var dir = new TempFolder();
+        var outcome = await CliRunner.Run(["resume", .. args.Select(a => a.Replace("{dir}", dir.Path)), "--out", dir.Combine("out")]);
+        Assert.True(outcome.ExitCode == 2, $"{what}: exit code {outcome.ExitCode}, stderr: {outcome.Errors}");
+        Assert.Equal(message, Assert.Single(outcome.ErrorLines));
+        Assert.False(Directory.Exists(dir.Combine("out")));
     }
 
     private static TempFolder MakeBadFiles()

@@ -18,6 +18,7 @@ namespace Trainer.Client.Cluster;
 public sealed class ClusterEpochRunner : IEpochRunner
 {
     private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromSeconds(90);
+    private const int MaxRecoveriesPerCall = 5;
     private readonly IParameterServerGrain _server;
     private readonly TextWriter? _log;
 
@@ -86,16 +87,20 @@ public sealed class ClusterEpochRunner : IEpochRunner
     /// </summary>
     private async Task<T> WithRecovery<T>(Func<Task<T>> call, CancellationToken cancellation)
     {
-        while (true)
+        for (var recovery = 1; ; recovery++)
         {
             try
             {
                 return await call();
             }
-            catch (Exception e) when (IsLoss(e, cancellation))
+            catch (Exception e) when (IsLoss(e, cancellation) && recovery <= MaxRecoveriesPerCall)
             {
                 _log?.WriteLine($"parameter server lost ({e.GetBaseException().Message}); resuming from its last checkpoint");
                 await ResumeServer(cancellation);
+            }
+            catch (Exception e) when (IsLoss(e, cancellation))
+            {
+                throw new ClusterUnreachableException($"job {Spec.Job}: still failing after {MaxRecoveriesPerCall} recoveries ({e.GetBaseException().Message})", e);
             }
         }
     }
@@ -128,6 +133,6 @@ public sealed class ClusterEpochRunner : IEpochRunner
     /// <summary>A failure of the cluster, not of the job: the job's own faults (bad input, divergence) and cancellation are not retried.</summary>
     private static bool IsLoss(Exception e, CancellationToken cancellation) =>
         e is not JobFaultException && !(e is OperationCanceledException && cancellation.IsCancellationRequested)
-        && e.GetBaseException() is SiloUnavailableException or OrleansException or TimeoutException or InvalidOperationException or OperationCanceledException
+        && e.GetBaseException() is SiloUnavailableException or OrleansException or EnumerationAbortedException or TimeoutException or InvalidOperationException or OperationCanceledException
             or System.Net.Sockets.SocketException or IOException;
 }

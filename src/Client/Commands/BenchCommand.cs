@@ -117,7 +117,7 @@ public static class BenchCommand
         void Step(int s)
         {
             var sums = gradients.Compute(weights, orders, s % plan.StepsPerEpoch);
-            StepUpdate.Apply(partitions, [sums], scratch, mean, optimiser, weights, schedule, 0, 1);
+            StepUpdate.Apply(partitions, [sums], scratch, mean, optimiser, weights, schedule, new DivergenceGuard(), 0, 1);
         }
 
         var warmup = Stopwatch.StartNew();

@@ -22,6 +22,7 @@ public sealed class LocalEpochRunner : IEpochRunner
     private readonly float[] _weights;
     private readonly float[] _meanGradient;
     private readonly float[][] _scratch;
+    private readonly DivergenceGuard _guard = new();
     private long _step;
 
     public LocalEpochRunner(IKernel kernel, PreparedData data, TrainOptions options)
@@ -51,7 +52,7 @@ public sealed class LocalEpochRunner : IEpochRunner
             cancellation.ThrowIfCancellationRequested();
             var gradient = _gradients.Compute(_weights, orders, s);
             var updateStart = clock.Elapsed;
-            var loss = StepUpdate.Apply(_plan.Partitions, [gradient], _scratch, _meanGradient, _optimiser, _weights, _schedule, _step, epoch);
+            var loss = StepUpdate.Apply(_plan.Partitions, [gradient], _scratch, _meanGradient, _optimiser, _weights, _schedule, _guard, _step, epoch);
             update += (clock.Elapsed - updateStart).TotalSeconds;
             compute += gradient.ComputeSeconds;
             lossSum += loss;

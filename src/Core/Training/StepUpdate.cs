@@ -5,7 +5,7 @@ namespace Trainer.Core.Training;
 /// <summary>
 /// The update half of a synchronous step, shared by the reference trainer and the parameter server
 /// so both do exactly the same arithmetic: complete the reduction tree over the partitions' block
-/// sums, divide by the step's rows, guard against divergence, and apply the optimiser.
+/// sums, divide by the step's rows, guard against divergence (<see cref="DivergenceGuard"/>), and apply the optimiser.
 /// </summary>
 public static class StepUpdate
 {
@@ -14,7 +14,7 @@ public static class StepUpdate
 
     /// <summary>Applies one step from the block sums of all partitions; returns the step's loss sum (added in partition order).</summary>
     public static double Apply(int partitions, IReadOnlyList<StepSums> parts, float[][] scratch, float[] meanGradient,
-        SgdOptimizer optimiser, float[] weights, LearningRateSchedule schedule, long step, int epoch)
+        SgdOptimizer optimiser, float[] weights, LearningRateSchedule schedule, DivergenceGuard guard, long step, int epoch)
     {
         var slots = new float[]?[partitions];
         var losses = new double[partitions];
@@ -30,9 +30,10 @@ public static class StepUpdate
         foreach (var l in losses) loss += l;
 
         var learningRate = schedule.At(step);
+        guard.CheckLoss(loss, rows, step, epoch, learningRate);
         var total = GradientSums.CompleteTree(slots, scratch);
-        if (!double.IsFinite(loss) || !GradientSums.ToMean(total, rows, meanGradient))
-            throw new TrainingDivergedException(step + 1, epoch, learningRate, double.IsFinite(loss) ? "the gradient is not finite" : "the loss is not finite");
+        if (!GradientSums.ToMean(total, rows, meanGradient))
+            throw new TrainingDivergedException(step + 1, epoch, learningRate, "the gradient is not finite");
         optimiser.Step(weights, meanGradient, learningRate);
         return loss;
     }

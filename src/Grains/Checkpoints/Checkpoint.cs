@@ -27,6 +27,8 @@ public sealed class Checkpoint
     [Id(9)] public FloatVector? BestWeights { get; set; }
     /// <summary>How often each worker was replaced: part of the workers' grain keys.</summary>
     [Id(10)] public int[]? Generations { get; set; }
+    /// <summary>The divergence guard's reference: the mean loss of the job's first step.</summary>
+    [Id(11)] public double? FirstMeanLoss { get; set; }
 
     /// <summary>Set by a storage that had to fall back to an older checkpoint; never stored.</summary>
     [NonSerialized] public string? RecoveryNote;

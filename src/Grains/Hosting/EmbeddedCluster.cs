@@ -16,22 +16,25 @@ namespace Trainer.Grains.Hosting;
 /// </summary>
 public sealed class EmbeddedCluster : IAsyncDisposable
 {
-    private readonly List<IHost> _hosts = [];
+    private readonly List<IHost?> _hosts = []; // a stopped silo leaves an empty slot: indices stay valid
 
     private EmbeddedCluster() { }
 
-    public IReadOnlyList<IHost> Hosts => _hosts;
+    /// <summary>The running silos' hosts.</summary>
+    public IReadOnlyList<IHost> Hosts => _hosts.OfType<IHost>().ToList();
     public IGrainFactory Grains => GrainsOf(0);
 
     /// <summary>The grain factory of silo i (to reach the cluster while another silo is stopped).</summary>
-    public IGrainFactory GrainsOf(int silo) => _hosts[silo].Services.GetRequiredService<IGrainFactory>();
+    public IGrainFactory GrainsOf(int silo) =>
+        (_hosts[silo] ?? throw new InvalidOperationException($"silo {silo} is stopped")).Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Stops silo i as if its machine went away (gracefully: in-process, membership sees a stop).</summary>
     public async Task StopSiloAsync(int silo)
     {
-        await _hosts[silo].StopAsync();
-        _hosts[silo].Dispose();
-        _hosts.RemoveAt(silo);
+        if (_hosts[silo] is not { } host) return;
+        _hosts[silo] = null;
+        await host.StopAsync();
+        host.Dispose();
     }
 
     /// <param name="checkpoints">Folder of the file checkpoint storage (silos of one process share it).</param>
@@ -82,10 +85,11 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     {
         for (var i = _hosts.Count - 1; i >= 0; i--)
         {
-            try { await _hosts[i].StopAsync(); } catch (Exception) { /* stopping anyway */ }
-            _hosts[i].Dispose();
+            if (_hosts[i] is not { } host) continue;
+            _hosts[i] = null;
+            try { await host.StopAsync(); } catch (Exception) { /* stopping anyway */ }
+            host.Dispose();
         }
-        _hosts.Clear();
     }
 
     private static int[] FreePorts(int count)

@@ -49,6 +49,30 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits, up to a deadline, until the output has a line containing the text.</summary>
+    public async Task WaitFor(string text, TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (!Output.Contains(text))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"the process exited before printing '{text}':\n{Output}");
+            if (DateTime.UtcNow > until) throw new TimeoutException($"no '{text}' within {deadline}:\n{Output}");
+            await Task.Delay(50); // polling the captured output, with a deadline
+        }
+    }
+
+    /// <summary>Ends the process at once, as a crash would (SIGKILL).</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Starts the trainer (src/Client) as its own process.</summary>
+    public static Task<ChildProcess> StartTrainer(string readyText, params string[] args) =>
+        StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "trainer.dll"), .. args], readyText, TimeSpan.FromSeconds(120));
+
     /// <summary>Starts a silo of src/Silo as its own process.</summary>
     public static Task<ChildProcess> StartSilo(params string[] args) =>
         StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "Trainer.Silo.dll"), .. args], "silo ready", TimeSpan.FromSeconds(60));

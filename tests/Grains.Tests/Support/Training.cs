@@ -14,18 +14,14 @@ internal static class Training
         new ReferenceTrainer(KernelChoice.Select("openblas")).Train(DataLoader.Prepare(data, ModelSpec.LabelRuleFor(options.Model)), options);
 
     public static async Task<TrainingResult> OnCluster(IGrainFactory grains, DataSpec data, TrainOptions options, int workers,
-        string mode = "sync", int staleness = 0, string? job = null)
+        string mode = "sync", int staleness = 0, string? job = null, ITrainingObserver? observer = null, int checkpointEvery = 0)
     {
-        var spec = new JobSpec(job ?? "test-" + Guid.NewGuid().ToString("N")[..8], data, options with { Threads = 1 }, mode, workers, staleness, "openblas");
+        var spec = new JobSpec(job ?? "test-" + Guid.NewGuid().ToString("N")[..8], data, options with { Threads = 1 }, mode, workers, staleness, "openblas",
+            checkpointEvery, StepTimeoutSeconds: 20);
         var runner = await ClusterEpochRunner.StartAsync(grains, spec);
-        try
-        {
-            return await TrainingLoop.RunAsync(runner, spec.Options, runner.Info.Data.ValidationRows > 0, runner.Info.Data.TestRows > 0,
-                SilentObserver.Instance, CancellationToken.None);
-        }
-        finally
-        {
-            await runner.FinishAsync();
-        }
+        var result = await TrainingLoop.RunAsync(runner, spec.Options, runner.Info.Data.ValidationRows > 0, runner.Info.Data.TestRows > 0,
+            observer ?? SilentObserver.Instance, CancellationToken.None);
+        await runner.FinishAsync();
+        return result;
     }
 }
