@@ -120,10 +120,14 @@ public sealed class ParameterServerGrain(
             job.Step++;
             job.Version++;
             job.StepInEpoch++;
-            job.Totals.Seconds += clock.Elapsed.TotalSeconds;
 
             if (job.StepInEpoch == job.StepsPerEpoch || (job.Spec.CheckpointEvery > 0 && job.Step % job.Spec.CheckpointEvery == 0))
+            {
+                var saving = Stopwatch.StartNew();
                 await SaveCheckpoint();
+                job.Totals.Checkpoint += saving.Elapsed.TotalSeconds;
+            }
+            job.Totals.Seconds += clock.Elapsed.TotalSeconds;
             if (sinceProgress.Elapsed >= ProgressInterval && job.StepInEpoch < job.StepsPerEpoch)
             {
                 sinceProgress.Restart();

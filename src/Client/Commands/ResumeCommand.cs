@@ -29,7 +29,7 @@ public static class ResumeCommand
         RunOutput.CheckTarget(outDir);
 
         var started = DateTime.UtcNow;
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), cancellation: cancellation);
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(10), cancellation: cancellation);
         var silos = await connection.CountSilosAsync();
         var (runner, resume) = await ClusterEpochRunner.ResumeAsync(connection.Grains, job, output);
         if (resume.Note is { } note) output.WriteLine($"warning: {note}");

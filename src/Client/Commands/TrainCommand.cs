@@ -49,7 +49,7 @@ public static class TrainCommand
         new("--kernel", "auto|openblas|managed (default auto: OpenBLAS when installed)", "NAME"),
         new("--cluster", "embedded[:N] (default embedded:2) | local | localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
         new("--checkpoint-every", "also checkpoint every N steps (default 0: at every epoch end only)", "N"),
-        new("--step-timeout", "seconds a step may take before its work is retried on fresh workers (default 30)", "S"),
+        new("--step-timeout", "seconds a step may take before its work is retried on fresh workers (default 10)", "S"),
         new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR"),
         new("--job", "name of the job (default: generated)", "ID"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
@@ -72,7 +72,7 @@ public static class TrainCommand
         var mode = args.Choice("--mode", ParameterServerGrain.Sync, [ParameterServerGrain.Sync, ParameterServerGrain.Async, ParameterServerGrain.Ssp]);
         var staleness = args.Int("--staleness", 2, min: 0);
         var checkpointEvery = args.Int("--checkpoint-every", 0, min: 0);
-        var stepTimeout = args.Double("--step-timeout", 30, min: 0, positive: true);
+        var stepTimeout = args.Double("--step-timeout", 10, min: 0, positive: true);
         if (cluster.IsLocal && (args.Has("--workers") || mode != ParameterServerGrain.Sync || args.Has("--checkpoint-every") || args.Has("--step-timeout")))
             throw new UserInputException("--workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer");
         var job = args.String("--job") ?? $"job-{DateTime.Now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
@@ -113,7 +113,7 @@ public static class TrainCommand
 
     private static async Task<JobRun> RunOnClusterAsync(ClusterSpec cluster, JobSpec job, ParsedArguments args, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
     {
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), cancellation: cancellation);
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(job.StepTimeoutSeconds), cancellation: cancellation);
         var silos = await connection.CountSilosAsync();
         var workers = args.Int("--workers", silos, min: 1, max: job.Options.Partitions);
         var threads = args.Int("--threads", Math.Max(1, Environment.ProcessorCount / workers), min: 1, max: 1024);

@@ -55,8 +55,8 @@ public sealed record RunReport(
 
     public sealed record TestEntry(double Loss, double? Accuracy, double? Mse, double? R2);
 
-    /// <summary>Mean time of a step in milliseconds: gradient computation, time on the wire (and waiting), the server's update.</summary>
-    public sealed record StepTimeEntry(double ComputeMs, double CommunicationMs, double UpdateMs);
+    /// <summary>Mean time of a step in milliseconds: gradient computation, time on the wire (and waiting), the server's update, checkpoints.</summary>
+    public sealed record StepTimeEntry(double ComputeMs, double CommunicationMs, double UpdateMs, double CheckpointMs);
 
     /// <summary>Async and SSP modes: how many updates happened between a worker's read of the weights and its update.</summary>
     public sealed record StalenessEntry(double Mean, int Max);
@@ -84,7 +84,8 @@ public sealed record RunReport(
         var stepTime = new StepTimeEntry(
             1000 * stats.Sum(s => s.ComputeSeconds) / steps,
             1000 * stats.Sum(s => s.CommunicationSeconds) / steps,
-            1000 * stats.Sum(s => s.UpdateSeconds) / steps);
+            1000 * stats.Sum(s => s.UpdateSeconds) / steps,
+            1000 * stats.Sum(s => s.CheckpointSeconds) / steps);
         var updates = stats.Sum(s => s.Updates);
         var staleness = run.Mode == "sync" || updates == 0 ? null
             : new StalenessEntry(stats.Sum(s => s.StalenessSum) / updates, stats.Max(s => s.MaxStaleness));

@@ -19,7 +19,8 @@ public sealed record EpochStats(
     double LearningRate,
     double StalenessSum = 0,
     long Updates = 0,
-    int MaxStaleness = 0);
+    int MaxStaleness = 0,
+    double CheckpointSeconds = 0);
 
 /// <summary>
 /// The part of training that differs between one process and a cluster: running an epoch's steps

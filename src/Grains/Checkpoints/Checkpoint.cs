@@ -49,6 +49,8 @@ public sealed class EpochTotals
     [Id(8)] public long Rounds { get; set; }
     [Id(9)] public double Seconds { get; set; }
     [Id(10)] public double LastLoss { get; set; }
+    /// <summary>Time spent writing checkpoints during the epoch's steps (part of <see cref="Seconds"/>).</summary>
+    [Id(11)] public double Checkpoint { get; set; }
 
     public void Add(double loss, int rows, double compute, double communication, double update, long bytes, int staleness)
     {
@@ -61,6 +63,6 @@ public sealed class EpochTotals
     {
         // In async modes communication is what the wall time leaves after compute and update.
         var communication = Communication > 0 ? Communication : Math.Max(0, Seconds - Compute - Update);
-        return new EpochStats(epoch, Loss, Rows, steps, Seconds, Compute, communication, Update, Bytes, learningRate, Staleness, Rounds, MaxStaleness);
+        return new EpochStats(epoch, Loss, Rows, steps, Seconds, Compute, communication, Update, Bytes, learningRate, Staleness, Rounds, MaxStaleness, Checkpoint);
     }
 }

@@ -15,7 +15,7 @@ namespace Trainer.Grains.Messages;
 /// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-spec")]
 public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
-    int CheckpointEvery = 0, double StepTimeoutSeconds = 30);
+    int CheckpointEvery = 0, double StepTimeoutSeconds = 10);
 
 /// <summary>What a worker needs to load its data and compute its partitions.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.worker-setup")]
