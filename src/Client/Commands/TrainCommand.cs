@@ -177,7 +177,7 @@ public static class TrainCommand
             ? "cluster local"
             : $"cluster {run.Cluster} ({run.Silos} silo{(run.Silos == 1 ? "" : "s")}), {run.Workers} worker{(run.Workers == 1 ? "" : "s")}, mode {run.Mode}";
         return $"{network.Spec} ({network.ParameterCount:N0} parameters) on {run.Dataset}: {sets}; " +
-               $"batch {options.Batch} in {run.Partitions} partitions, kernel {run.Kernel}, {run.Threads} threads{(run.Cluster == "local" ? "" : " per worker")}, {where}";
+               $"batch {options.Batch} in {run.Partitions} partitions, kernel {run.Kernel}, {run.Threads} thread{(run.Threads == 1 ? "" : "s")}{(run.Cluster == "local" ? "" : " per worker")}, {where}";
     }
 
     private static string Summary(TrainingResult result, string outDir)
