@@ -105,6 +105,7 @@ public sealed class ParameterServerGrain(
         while (job.StepInEpoch < job.StepsPerEpoch)
         {
             cancellation.ThrowIfCancellationRequested();
+            EnsureCurrent(job);
             var clock = Stopwatch.StartNew();
             var s = job.StepInEpoch;
             var weights = new FloatVector(job.Weights); // not written until every worker has answered
@@ -175,6 +176,7 @@ public sealed class ParameterServerGrain(
             while (inFlight.Count > 0)
             {
                 cancellation.ThrowIfCancellationRequested();
+                EnsureCurrent(job);
                 var finished = await Task.WhenAny(inFlight.Keys);
                 var (worker, version) = inFlight[finished];
                 inFlight.Remove(finished);
@@ -183,7 +185,10 @@ public sealed class ParameterServerGrain(
                 {
                     if (++failures[worker] >= MaxAttempts) throw Lost(job, error);
                     await ReplaceWorker(job, worker, error);
+                    EnsureCurrent(job);
                     DispatchReady();
+                    sinceProgress.Restart();
+                    yield return new EpochProgress(done.Min(), job.StepsPerEpoch, job.Totals.LastLoss, null); // a heartbeat: the trainer is waiting
                     continue;
                 }
                 var part = await finished;
@@ -336,6 +341,15 @@ public sealed class ParameterServerGrain(
     /// <summary>Bytes on the wire for one round: the weights to each worker and its block sums back.</summary>
     private static long StepBytes(Job job, IReadOnlyList<PartialGradient> parts) =>
         parts.Count * (long)job.Weights.Length * sizeof(float) + parts.Sum(p => p.Blocks.Sum(b => b.Sum.Bytes));
+
+    /// <summary>
+    /// An epoch still running for a job that was since resumed from a checkpoint (the trainer gave up
+    /// waiting for it) must stop, or two loops would drive the workers.
+    /// </summary>
+    private void EnsureCurrent(Job job)
+    {
+        if (!ReferenceEquals(job, _job)) throw new OperationCanceledException($"job {job.Spec.Job}: this epoch was superseded by a resume");
+    }
 
     private Job Current() => _job ?? throw new InvalidOperationException($"job {this.GetPrimaryKeyString()} is not running on this parameter server activation; resume it");
 

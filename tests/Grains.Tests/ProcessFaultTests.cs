@@ -11,7 +11,7 @@ namespace Trainer.Grains.Tests;
 public sealed class ProcessFaultTests
 {
     private static readonly string[] Job = ["--data", "fashion-mnist", "--model", "softmax", "--epochs", "3", "--batch", "64",
-        "--lr", "0.05", "--momentum", "0.9", "--val-fraction", "0.05", "--checkpoint-every", "100", "--step-timeout", "10"];
+        "--lr", "0.05", "--momentum", "0.9", "--val-fraction", "0.05", "--checkpoint-every", "100"];
 
     private static string HashOf(string outDir)
     {
@@ -26,6 +26,14 @@ public sealed class ProcessFaultTests
         var code = await Client.Cli.RunAsync(["train", .. Job, .. args, "--out", outDir], output, errors);
         Assert.True(code == 0, $"exit {code}: {errors}\n{output}");
         return HashOf(outDir);
+    }
+
+    /// <summary>Waits for a line of a running job's output; fails at once if the job ends first.</summary>
+    private static async Task UntilSeen(LineWatcher output, string text, Task<int> run, StringWriter errors)
+    {
+        var seen = output.Seen(text);
+        await Task.WhenAny(seen, run).WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(seen.IsCompleted, $"the job ended (exit {(run.IsCompleted ? run.Result : -1)}) before printing '{text}': {errors}\n{output}");
     }
 
     private static async Task<ChildProcess[]> StartSilos(string cluster, int count)
@@ -54,7 +62,7 @@ public sealed class ProcessFaultTests
             var output = new LineWatcher();
             var errors = new StringWriter();
             var run = Client.Cli.RunAsync(["train", .. Job, "--cluster", cluster, "--out", Path.Combine(work, "killed")], output, errors);
-            await output.Seen("epoch 1/3").WaitAsync(TimeSpan.FromMinutes(3));
+            await UntilSeen(output, "epoch 1/3", run, errors);
             await silos[1].KillAsync();
             Assert.True(await run == 0, $"{errors}\n{output}");
             Assert.Equal(faultFree, HashOf(Path.Combine(work, "killed")));
@@ -74,6 +82,41 @@ public sealed class ProcessFaultTests
         finally
         {
             foreach (var silo in silos) await silo.DisposeAsync();
+            if (Directory.Exists(work)) Directory.Delete(work, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("sync")]
+    [InlineData("async")]
+    public async Task A_stalled_worker_silo_is_bypassed_by_the_step_timeout(string mode)
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var cluster = $"redis://{redis.Endpoint}";
+        var work = Path.Combine(Path.GetTempPath(), "trainer-stall-" + Guid.NewGuid().ToString("N")[..8]);
+        var ports = Enumerable.Range(0, 3).Select(_ => ChildProcess.FreePorts(2)).OrderBy(p => $"S127.0.0.1:{p[0]}:", StringComparer.Ordinal).ToArray();
+        var silos = new List<ChildProcess>();
+        try
+        {
+            foreach (var p in ports) silos.Add(await ChildProcess.StartSilo("--cluster", cluster, "--silo-port", $"{p[0]}", "--gateway-port", $"{p[1]}"));
+            string[] args = ["--cluster", cluster, "--mode", mode, "--workers", "3", "--step-timeout", "3"];
+            var faultFree = mode == "sync" ? await Train(Path.Combine(work, "fault-free"), args) : null;
+
+            // The silos in address order host the server and worker 0, worker 1, worker 2: freeze the last.
+            var output = new LineWatcher();
+            var errors = new StringWriter();
+            var run = Client.Cli.RunAsync(["train", .. Job, .. args, "--out", Path.Combine(work, "stalled")], output, errors);
+            await UntilSeen(output, "epoch 1/3", run, errors);
+            silos[2].Signal(stop: true);
+            Assert.True(await run.WaitAsync(TimeSpan.FromMinutes(5)) == 0, $"{errors}\n{output}");
+
+            if (faultFree is not null) Assert.Equal(faultFree, HashOf(Path.Combine(work, "stalled")));
+            using var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(work, "stalled", "report.json")));
+            Assert.True(report.RootElement.GetProperty("test").GetProperty("accuracy").GetDouble() > 0.8);
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync(); // SIGKILL ends a stopped process too
             if (Directory.Exists(work)) Directory.Delete(work, true);
         }
     }

@@ -25,8 +25,8 @@ public sealed class ClusterConnection : IAsyncDisposable
     public ClusterSpec Spec { get; }
     public IGrainFactory Grains { get; }
 
-    /// <param name="stepTimeout">How long a step may take: an external client gives a call 10 s more before it counts as lost,
-    /// so that a parameter server on a dead silo is noticed in seconds, not after Orleans's 30 s default.</param>
+    /// <param name="stepTimeout">How long a step may take: an external client gives a call twice that and 10 s more (time for
+    /// the server to replace a stalled worker) before the server counts as lost.</param>
     public static async Task<ClusterConnection> ConnectAsync(ClusterSpec spec, string? checkpoints = null, TimeSpan? stepTimeout = null,
         LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default)
     {
@@ -49,7 +49,7 @@ public sealed class ClusterConnection : IAsyncDisposable
                 client.Configure<ClusterOptions>(o => { o.ServiceId = SiloSetup.DefaultServiceId; o.ClusterId = SiloSetup.DefaultClusterId; });
             }
             client.AddTrainerClient();
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = (stepTimeout ?? TimeSpan.FromSeconds(10)) + TimeSpan.FromSeconds(10));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = 2 * (stepTimeout ?? TimeSpan.FromSeconds(10)) + TimeSpan.FromSeconds(10));
             // a bounded retry: a cluster that is still starting gets a few seconds, a wrong address fails soon
             client.UseConnectionRetryFilter(async (_, token) =>
             {

@@ -69,6 +69,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Freezes or thaws the process (SIGSTOP / SIGCONT): a stall, neither crashed nor answering.</summary>
+    public void Signal(bool stop)
+    {
+        using var kill = Process.Start("kill", [stop ? "-STOP" : "-CONT", $"{_process.Id}"]);
+        kill.WaitForExit();
+    }
+
     /// <summary>Starts the trainer (src/Client) as its own process.</summary>
     public static Task<ChildProcess> StartTrainer(string readyText, params string[] args) =>
         StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "trainer.dll"), .. args], readyText, TimeSpan.FromSeconds(120));
