@@ -92,7 +92,8 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         }
     }
 
-    private static int[] FreePorts(int count)
+    /// <summary>Loopback ports free at this moment (bound to port 0, then released).</summary>
+    public static int[] FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         listeners.ForEach(l => l.Start());

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Trainer.Grains.Tests.Support;
@@ -94,12 +92,5 @@ internal sealed class ChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    public static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
+    public static int[] FreePorts(int count) => Hosting.EmbeddedCluster.FreePorts(count);
 }
