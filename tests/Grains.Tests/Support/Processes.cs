@@ -47,18 +47,6 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits, up to a deadline, until the output has a line containing the text.</summary>
-    public async Task WaitFor(string text, TimeSpan deadline)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (!Output.Contains(text))
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"the process exited before printing '{text}':\n{Output}");
-            if (DateTime.UtcNow > until) throw new TimeoutException($"no '{text}' within {deadline}:\n{Output}");
-            await Task.Delay(50); // polling the captured output, with a deadline
-        }
-    }
-
     /// <summary>Ends the process at once, as a crash would (SIGKILL).</summary>
     public async Task KillAsync()
     {
