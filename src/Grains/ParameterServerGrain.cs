@@ -69,7 +69,6 @@ public sealed class ParameterServerGrain(
         if (job.Epoch != epoch)
         {
             (job.Epoch, job.StepInEpoch, job.Totals) = (epoch, 0, new EpochTotals());
-            if (job.Spec.Mode != Sync) job.Step = (long)(epoch - 1) * job.StepsPerEpoch;
         }
         return job.Spec.Mode == Sync ? RunSyncEpoch(job, epoch, cancellation) : RunAsyncEpoch(job, epoch, cancellation);
     }
@@ -326,12 +325,8 @@ public sealed class ParameterServerGrain(
             foreach (var block in part.Blocks.Skip(1)) System.Numerics.Tensors.TensorPrimitives.Add(total, block.Sum.Values, total);
         }
         var loss = part.Losses.Sum();
-        var learningRate = job.Schedule.At(step);
         if (part.Rows == 0) return 0;
-        job.Guard.CheckLoss(loss, part.Rows, step, epoch, learningRate);
-        if (!GradientSums.ToMean(total, part.Rows, job.MeanGradient))
-            throw new TrainingDivergedException(step + 1, epoch, learningRate, "the gradient is not finite");
-        job.Optimiser.Step(job.Weights, job.MeanGradient, learningRate);
+        StepUpdate.ApplyTotal(total, loss, part.Rows, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule.At(step), job.Guard, step, epoch);
         return loss;
     }
 

@@ -1,8 +1,5 @@
 using System.Net;
-using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
-using StackExchange.Redis;
-using Trainer.Grains.Checkpoints;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Silo;
@@ -17,16 +14,9 @@ public static class SiloClustering
     {
         if (options.FastFailureDetection) silo.Configure<ClusterMembershipOptions>(SiloSetup.FastFailureDetection);
         if (options.Cluster == "localhost")
-        {
-            var primary = options.Primary ?? new IPEndPoint(IPAddress.Loopback, options.SiloPort);
-            return silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId)
-                .AddFileCheckpoints(options.CheckpointDir);
-        }
-        var redis = options.Cluster["redis://".Length..].TrimEnd('/');
-        return silo
-            .UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis))
-            .Configure<ClusterOptions>(o => { o.ServiceId = options.ServiceId; o.ClusterId = options.ClusterId; })
-            .ConfigureEndpoints(options.Advertise, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !options.Advertise.Equals(IPAddress.Loopback))
-            .AddRedisCheckpoints(redis);
+            return silo.UseTrainerLocalhostClustering(options.SiloPort, options.GatewayPort, options.Primary ?? new IPEndPoint(IPAddress.Loopback, options.SiloPort),
+                options.ServiceId, options.ClusterId, options.CheckpointDir);
+        return silo.UseTrainerRedisClustering(options.Cluster["redis://".Length..].TrimEnd('/'), options.Advertise, options.SiloPort, options.GatewayPort,
+            options.ServiceId, options.ClusterId);
     }
 }

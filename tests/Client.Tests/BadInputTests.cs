@@ -37,6 +37,8 @@ public sealed class BadInputTests
         { "workers on the local trainer", ["--cluster", "local", "--workers", "2"], "error: --workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer" },
         { "negative checkpoint interval", ["--checkpoint-every", "-1"], "error: --checkpoint-every -1: must be at least 0" },
         { "zero step timeout", ["--step-timeout", "0"], "error: --step-timeout 0: must be greater than 0" },
+        { "staleness without ssp", ["--mode", "async", "--staleness", "3"], "error: --staleness bounds --mode ssp; this job's mode is async" },
+        { "checkpoint folder for silo processes", ["--cluster", "localhost:30000", "--checkpoint-dir", "/tmp/x"], "error: --checkpoint-dir applies to embedded clusters; with --cluster localhost:30000 give it to the silos ('Trainer.Silo --checkpoint-dir')" },
         { "unknown mode", ["--mode", "hogwild"], "error: --mode 'hogwild' is not one of sync, async, ssp" },
     };
 

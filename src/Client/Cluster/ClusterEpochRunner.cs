@@ -17,7 +17,7 @@ namespace Trainer.Client.Cluster;
 /// </summary>
 public sealed class ClusterEpochRunner : IEpochRunner
 {
-    private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromMinutes(3);
     private const int MaxRecoveriesPerCall = 5;
     private readonly IParameterServerGrain _server;
     private readonly TextWriter? _log;
@@ -112,7 +112,8 @@ public sealed class ClusterEpochRunner : IEpochRunner
         {
             try
             {
-                var resume = await _server.Resume();
+                // bounded: a call that went through a frozen gateway must not wait out Resume's long response timeout
+                var resume = await _server.Resume().WaitAsync(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (deadline - DateTime.UtcNow).Ticks)), cancellation);
                 Info = resume.Info;
                 Recoveries++;
                 if (resume.Note is { } note) _log?.WriteLine($"warning: {note}");

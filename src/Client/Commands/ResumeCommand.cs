@@ -25,6 +25,7 @@ public static class ResumeCommand
         var job = args.Required("--job");
         var cluster = ClusterSpec.Parse(args.String("--cluster", ClusterSpec.Default.ToString()));
         if (cluster.IsLocal) throw new UserInputException("--cluster local keeps no checkpoints: resume a job on the cluster it ran on");
+        TrainCommand.CheckCheckpointDir(args, cluster);
         var outDir = args.String("--out") ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         RunOutput.CheckTarget(outDir);
 

@@ -75,6 +75,9 @@ public static class TrainCommand
         var stepTimeout = args.Double("--step-timeout", 10, min: 0, positive: true);
         if (cluster.IsLocal && (args.Has("--workers") || mode != ParameterServerGrain.Sync || args.Has("--checkpoint-every") || args.Has("--step-timeout")))
             throw new UserInputException("--workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer");
+        if (args.Has("--staleness") && mode != ParameterServerGrain.Ssp)
+            throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {mode}");
+        CheckCheckpointDir(args, cluster);
         var job = args.String("--job") ?? $"job-{DateTime.Now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
         var outDir = args.String("--out") ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         RunOutput.CheckTarget(outDir);
@@ -87,6 +90,13 @@ public static class TrainCommand
             : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel, checkpointEvery, stepTimeout), args, progress, output, cancellation);
         WriteOutputs(outDir, job, spec, options, run, started, output);
         return ExitCode.Done;
+    }
+
+    /// <summary>--checkpoint-dir is where an embedded cluster keeps checkpoints; silo processes are given their own.</summary>
+    internal static void CheckCheckpointDir(ParsedArguments args, ClusterSpec cluster)
+    {
+        if (args.Has("--checkpoint-dir") && cluster.Kind != ClusterSpec.Embedded)
+            throw new UserInputException($"--checkpoint-dir applies to embedded clusters; with --cluster {cluster} give it to the silos ('Trainer.Silo --checkpoint-dir')");
     }
 
     /// <summary>report.json, model.json and curves.png of a finished run, and the closing line.</summary>

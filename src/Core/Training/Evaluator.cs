@@ -52,6 +52,10 @@ public static class Evaluator
         return total;
     }
 
+    /// <summary>The metric sums of a whole data set.</summary>
+    public static MetricSums Sums(Network network, IKernel kernel, float[] weights, Dataset data, int threads) =>
+        Combine(ChunkSums(network, kernel, weights, data, 0, Chunks(data.Count), threads));
+
     public static Metrics Evaluate(Network network, IKernel kernel, float[] weights, Dataset data, int threads) =>
-        Combine(ChunkSums(network, kernel, weights, data, 0, Chunks(data.Count), threads)).ToMetrics(network.Spec.IsRegression);
+        Sums(network, kernel, weights, data, threads).ToMetrics(network.Spec.IsRegression);
 }

@@ -69,6 +69,6 @@ public sealed class LocalEpochRunner : IEpochRunner
     {
         var data = part == DataPart.Validation ? _data.Validation : _data.Test;
         if (data is null) return Task.FromResult(new MetricSums());
-        return Task.FromResult(Evaluator.Combine(Evaluator.ChunkSums(Network, _kernel, weights, data, 0, Evaluator.Chunks(data.Count), _options.Threads)));
+        return Task.FromResult(Evaluator.Sums(Network, _kernel, weights, data, _options.Threads));
     }
 }

@@ -46,7 +46,6 @@ public sealed class PartitionPlan
     public int StepsPerEpoch { get; }
     /// <summary>Rows partition p contributes to a full step.</summary>
     public int[] MicroBatch { get; }
-    public int LargestMicroBatch => MicroBatch[0];
 
     /// <summary>Partition p's training rows in the order epoch e (1-based) visits them.</summary>
     public int[] EpochOrder(int partition, int epoch)

@@ -29,12 +29,20 @@ public static class StepUpdate
         double loss = 0;
         foreach (var l in losses) loss += l;
 
-        var learningRate = schedule.At(step);
+        ApplyTotal(GradientSums.CompleteTree(slots, scratch), loss, rows, meanGradient, optimiser, weights, schedule.At(step), guard, step, epoch);
+        return loss;
+    }
+
+    /// <summary>
+    /// The update from a gradient sum over <paramref name="rows"/> rows: the divergence guard, the mean,
+    /// the optimiser. Sync steps come here with the whole tree's sum; async updates with one worker's.
+    /// </summary>
+    public static void ApplyTotal(float[] total, double loss, int rows, float[] meanGradient, SgdOptimizer optimiser, float[] weights,
+        double learningRate, DivergenceGuard guard, long step, int epoch)
+    {
         guard.CheckLoss(loss, rows, step, epoch, learningRate);
-        var total = GradientSums.CompleteTree(slots, scratch);
         if (!GradientSums.ToMean(total, rows, meanGradient))
             throw new TrainingDivergedException(step + 1, epoch, learningRate, "the gradient is not finite");
         optimiser.Step(weights, meanGradient, learningRate);
-        return loss;
     }
 }

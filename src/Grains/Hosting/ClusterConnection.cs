@@ -50,6 +50,8 @@ public sealed class ClusterConnection : IAsyncDisposable
             }
             client.AddTrainerClient();
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = 2 * (stepTimeout ?? TimeSpan.FromSeconds(10)) + TimeSpan.FromSeconds(10));
+            // a silo that died or froze leaves the gateway list within seconds (Orleans's default is a minute)
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             // a bounded retry: a cluster that is still starting gets a few seconds, a wrong address fails soon
             client.UseConnectionRetryFilter(async (_, token) =>
             {

@@ -57,13 +57,9 @@ public sealed class EmbeddedCluster : IAsyncDisposable
                 builder.UseOrleans(silo =>
                 {
                     if (redis is null)
-                        silo.UseLocalhostClustering(siloPort, gatewayPort, primary, SiloSetup.DefaultServiceId, clusterId)
-                            .AddFileCheckpoints(checkpoints ?? CheckpointStorage.DefaultFolder);
+                        silo.UseTrainerLocalhostClustering(siloPort, gatewayPort, primary, SiloSetup.DefaultServiceId, clusterId, checkpoints ?? CheckpointStorage.DefaultFolder);
                     else
-                        silo.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis))
-                            .Configure<ClusterOptions>(o => { o.ServiceId = SiloSetup.DefaultServiceId; o.ClusterId = clusterId; })
-                            .ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort)
-                            .AddRedisCheckpoints(redis)
+                        silo.UseTrainerRedisClustering(redis, IPAddress.Loopback, siloPort, gatewayPort, SiloSetup.DefaultServiceId, clusterId)
                             .Configure<ClusterMembershipOptions>(SiloSetup.FastFailureDetection);
                     silo.AddTrainerGrains();
                 });

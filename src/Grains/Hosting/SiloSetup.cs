@@ -1,4 +1,7 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Trainer.Grains.Checkpoints;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -19,6 +22,19 @@ public static class SiloSetup
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();
         return silo;
     }
+
+    /// <summary>Localhost clustering (one silo is the primary) with checkpoints in files.</summary>
+    public static ISiloBuilder UseTrainerLocalhostClustering(this ISiloBuilder silo, int siloPort, int gatewayPort, IPEndPoint primary,
+        string serviceId, string clusterId, string checkpoints) =>
+        silo.UseLocalhostClustering(siloPort, gatewayPort, primary, serviceId, clusterId).AddFileCheckpoints(checkpoints);
+
+    /// <summary>A Redis membership table (no silo is a single point of failure) with checkpoints in Redis.</summary>
+    public static ISiloBuilder UseTrainerRedisClustering(this ISiloBuilder silo, string redis, IPAddress advertise, int siloPort, int gatewayPort,
+        string serviceId, string clusterId) =>
+        silo.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis))
+            .Configure<ClusterOptions>(o => { o.ServiceId = serviceId; o.ClusterId = clusterId; })
+            .ConfigureEndpoints(advertise, siloPort, gatewayPort, listenOnAnyHostAddress: !advertise.Equals(IPAddress.Loopback))
+            .AddRedisCheckpoints(redis);
 
     /// <summary>
     /// Failure detection that notices a dead silo within seconds (Orleans's defaults take about a

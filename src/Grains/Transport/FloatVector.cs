@@ -17,7 +17,6 @@ namespace Trainer.Grains.Transport;
 public sealed class FloatVector(float[] values)
 {
     public float[] Values { get; } = values;
-    public int Length => Values.Length;
     public long Bytes => (long)Values.Length * sizeof(float);
 }
 
