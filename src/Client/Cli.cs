@@ -1,4 +1,5 @@
 using Trainer.Client.Commands;
+using Trainer.Client.Commands.Bench;
 using Trainer.Client.CommandLine;
 using Trainer.Core;
 using Trainer.Grains.Hosting;
@@ -24,7 +25,7 @@ public static class Cli
                 "train" => await TrainCommand.RunAsync(Parse(TrainCommand.Options, "train", rest, output), output, cancellation),
                 "resume" => await ResumeCommand.RunAsync(Parse(ResumeCommand.Options, "resume", rest, output), output, cancellation),
                 "evaluate" => EvaluateCommand.Run(Parse(EvaluateCommand.Options, "evaluate", rest, output), output),
-                "bench" => BenchCommand.Run(rest, output, cancellation),
+                "bench" => await BenchCommand.RunAsync(rest, output, cancellation),
                 _ => throw new UserInputException($"unknown command '{command}'; commands: train, resume, evaluate, bench (see 'trainer --help')"),
             };
         }

@@ -16,7 +16,7 @@ public static class HelpText
           train      train a model; writes report.json, model.json and curves.png to --out
           resume     continue a job on a cluster from its last checkpoint
           evaluate   metrics of a saved model on a data set
-          bench      benchmarks: 'trainer bench kernel'
+          bench      benchmarks: 'trainer bench kernel|transport|train'
 
         'trainer <command> --help' lists a command's options.
         Exit codes: 0 done, 1 internal fault, 2 user error, 3 training diverged, 4 cluster unreachable.

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Trainer.Grains.Placement;
+using Trainer.Grains.Transport.Sockets;
 
 namespace Trainer.Grains.Hosting;
 
@@ -19,6 +20,7 @@ public static class SiloSetup
     {
         silo.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
+        BulkSocketTransport.AddToSilo(silo.Services);
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();
         return silo;
     }
@@ -53,6 +55,7 @@ public static class SiloSetup
     public static IClientBuilder AddTrainerClient(this IClientBuilder client)
     {
         client.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
+        BulkSocketTransport.AddToClient(client.Services);
         return client;
     }
 

@@ -9,16 +9,16 @@ using Trainer.Core.Optim;
 using Trainer.Core.Random;
 using Trainer.Core.Training;
 
-namespace Trainer.Client.Commands;
+namespace Trainer.Client.Commands.Bench;
 
 /// <summary>
 /// <c>trainer bench kernel</c>: samples/s and GFLOP/s of one training step (forward, backward,
 /// update) for a model shape and batch, per kernel, on one thread and on all cores, measured
 /// through the same code the trainer runs (partitions side by side). A table, then JSON.
 /// </summary>
-public static class BenchCommand
+public static class KernelBench
 {
-    public static IReadOnlyList<OptionInfo> KernelOptions { get; } =
+    public static IReadOnlyList<OptionInfo> Options { get; } =
     [
         new("--model", "model kind (default mlp)", "KIND"),
         new("--hidden", "MLP hidden widths (default 256)", "W[,W...]"),
@@ -32,19 +32,7 @@ public static class BenchCommand
         new("--json", "also write the JSON to this file", "FILE"),
     ];
 
-    public static int Run(string[] args, TextWriter output, CancellationToken cancellation)
-    {
-        if (args.Length == 0 || args[0] is "--help" or "-h")
-        {
-            output.Write(HelpText.For("bench kernel", KernelOptions));
-            return args.Length == 0 ? ExitCode.UserError : ExitCode.Done;
-        }
-        if (args[0] != "kernel")
-            throw new UserInputException($"unknown benchmark '{args[0]}'; this build has: kernel");
-        return RunKernel(Cli.Parse(KernelOptions, "bench kernel", args[1..], output), output, cancellation);
-    }
-
-    private static int RunKernel(ParsedArguments args, TextWriter output, CancellationToken cancellation)
+    public static int Run(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
         var kind = args.Choice("--model", ModelSpec.Mlp, ModelSpec.Kinds);
         var classes = kind is ModelSpec.LinearRegression ? 0 : kind is ModelSpec.LogisticRegression or ModelSpec.Perceptron or ModelSpec.Svm ? 2 : args.Int("--classes", 10, 2);
@@ -75,9 +63,7 @@ public static class BenchCommand
             }
         }
         var json = JsonSerializer.Serialize(new { benchmark = "kernel", model = spec.ToString(), parameters = network.ParameterCount, batch, cores = Environment.ProcessorCount, results = rows });
-        output.WriteLine(json);
-        if (args.String("--json") is { } path) File.WriteAllText(path, json);
-        return ExitCode.Done;
+        return BenchCommand.Finish(json, args, output);
     }
 
     /// <summary>Forward 2·in·out per layer, backward 2·in·out for dW plus 2·in·out for dX except at the input.</summary>

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Trainer.Client.CommandLine;
+using Trainer.Core;
+
+namespace Trainer.Client.Commands.Bench;
+
+/// <summary>
+/// <c>trainer bench train</c>: training throughput per cluster and global batch, through the
+/// real <c>trainer train</c> (its report gives samples/s, the step-time split and bytes per step),
+/// each as a share of the reference trainer at the same batch; optionally the training time until
+/// an epoch's test accuracy first reaches --target.
+/// </summary>
+public static class TrainBench
+{
+    public static IReadOnlyList<OptionInfo> Options { get; } =
+    [
+        new("--clusters", "clusters to compare (default local,embedded:2; local is the reference)", "LIST"),
+        new("--batches", "global batches (default 256,1024)", "LIST"),
+        new("--data", "data set (default fashion-mnist)", "NAME|PATH"),
+        new("--model", "model (default mlp)", "KIND"),
+        new("--hidden", "MLP hidden widths (default 256)", "W[,W...]"),
+        new("--epochs", "epochs per run (default 2)", "N"),
+        new("--lr", "learning rate (default 0.1)", "X"),
+        new("--momentum", "momentum (default 0.9)", "M"),
+        new("--workers", "workers on a cluster (default one per silo)", "W"),
+        new("--mode", "sync (default) | async | ssp", "MODE"),
+        new("--kernel", "auto|openblas|managed (default auto)", "NAME"),
+        new("--target", "also report the training seconds until test accuracy first reaches this (e.g. 0.88)", "ACC"),
+        new("--json", "also write the JSON to this file", "FILE"),
+    ];
+
+    public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
+    {
+        var clusters = args.String("--clusters", "local,embedded:2").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var batches = args.IntList("--batches", [256, 1024]);
+        var target = args.Has("--target") ? args.Double("--target", 0, 0, 1, positive: true) : (double?)null;
+        string[] common = ["--data", args.String("--data", "fashion-mnist"), "--model", args.String("--model", "mlp"),
+            "--epochs", args.String("--epochs", "2"), "--lr", args.String("--lr", "0.1"), "--momentum", args.String("--momentum", "0.9"),
+            "--kernel", args.String("--kernel", "auto"), "--val-fraction", "0", "--patience", "0"];
+        if (args.String("--hidden") is { } hidden) common = [.. common, "--hidden", hidden];
+
+        output.WriteLine($"bench train: {string.Join(' ', common)}, {Environment.ProcessorCount} cores");
+        output.WriteLine($"{"cluster",-14}{"batch",7}{"samples/s",12}{"vs local",10}{"compute",10}{"comm",8}{"update",8}{"MB/step",9}{"test acc",10}{(target is null ? "" : $"{"s to " + target,12}")}");
+        var rows = new List<object>();
+        var reference = new Dictionary<int, double>();
+        var scratch = Path.Combine(Path.GetTempPath(), "trainer-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            foreach (var batch in batches)
+            foreach (var cluster in clusters)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var run = await TrainAsync(cluster, batch, common, args, Path.Combine(scratch, $"{rows.Count}"), cancellation);
+                if (cluster == "local") reference[batch] = run.SamplesPerSecond;
+                double? share = cluster != "local" && reference.TryGetValue(batch, out var local) ? run.SamplesPerSecond / local : null;
+                var toTarget = target is null ? null : SecondsToAccuracy(run.Epochs, target.Value);
+                output.WriteLine($"{cluster,-14}{batch,7}{run.SamplesPerSecond,12:N0}{(share is null ? "" : $"{share:P0}"),10}" +
+                                 $"{run.ComputeMs,10:F2}{run.CommunicationMs,8:F2}{run.UpdateMs,8:F2}{run.BytesPerStep / 1e6,9:F2}{run.TestAccuracy,10:F4}" +
+                                 (target is null ? "" : $"{(toTarget is { } s ? $"{s:F1}" : "not reached"),12}"));
+                rows.Add(new { cluster, batch, samplesPerSecond = Math.Round(run.SamplesPerSecond), shareOfLocal = share is null ? (double?)null : Math.Round(share.Value, 4),
+                    stepTimeMs = new { compute = Math.Round(run.ComputeMs, 3), communication = Math.Round(run.CommunicationMs, 3), update = Math.Round(run.UpdateMs, 3) },
+                    bytesPerStep = run.BytesPerStep, testAccuracy = run.TestAccuracy, secondsToTarget = toTarget });
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        }
+        var json = JsonSerializer.Serialize(new { benchmark = "train", arguments = common, target, cores = Environment.ProcessorCount, results = rows });
+        return BenchCommand.Finish(json, args, output);
+    }
+
+    private sealed record RunFigures(double SamplesPerSecond, double ComputeMs, double CommunicationMs, double UpdateMs, long BytesPerStep,
+        double? TestAccuracy, JsonElement Epochs);
+
+    private static async Task<RunFigures> TrainAsync(string cluster, int batch, string[] common, ParsedArguments args, string outDir, CancellationToken cancellation)
+    {
+        string[] train = ["train", .. common, "--cluster", cluster, "--batch", $"{batch}", "--out", outDir];
+        if (cluster != "local")
+        {
+            if (args.String("--workers") is { } workers) train = [.. train, "--workers", workers];
+            if (args.String("--mode") is { } mode) train = [.. train, "--mode", mode];
+        }
+        var errors = new StringWriter();
+        var code = await Cli.RunAsync(train, TextWriter.Null, errors, cancellation);
+        if (code != ExitCode.Done) throw new UserInputException($"bench train: --cluster {cluster} --batch {batch} failed: {errors.ToString().Trim()}");
+        using var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "report.json")));
+        var root = report.RootElement;
+        var step = root.GetProperty("stepTime");
+        var test = root.TryGetProperty("test", out var t) && t.TryGetProperty("accuracy", out var a) ? a.GetDouble() : (double?)null;
+        return new RunFigures(root.GetProperty("samplesPerSecond").GetDouble(), step.GetProperty("computeMs").GetDouble(), step.GetProperty("communicationMs").GetDouble(),
+            step.GetProperty("updateMs").GetDouble(), root.GetProperty("bytesPerStep").GetInt64(), test, root.GetProperty("epochs").Clone());
+    }
+
+    /// <summary>Training seconds (summed over epochs) at the end of the first epoch whose test accuracy reaches the target.</summary>
+    private static double? SecondsToAccuracy(JsonElement epochs, double target)
+    {
+        double seconds = 0;
+        foreach (var epoch in epochs.EnumerateArray())
+        {
+            seconds += epoch.GetProperty("trainSeconds").GetDouble();
+            if (epoch.TryGetProperty("testAccuracy", out var accuracy) && accuracy.GetDouble() >= target) return Math.Round(seconds, 2);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Trainer.Grains.Transport.Sockets;
+
+/// <summary>
+/// Puts <see cref="BulkSocketConnection"/> under Orleans's messaging: silo-to-silo connections,
+/// both listeners, and a client's gateway connections. Orleans resolves its transports as keyed
+/// services whose keys are internal; they are looked up by name, and a missing one stops start-up
+/// with a clear error rather than silently falling back (a test starts a cluster on this transport).
+/// </summary>
+public static class BulkSocketTransport
+{
+    public static void AddToSilo(IServiceCollection services)
+    {
+        var runtime = typeof(Orleans.Runtime.Silo).Assembly;
+        services.AddKeyedSingleton<IConnectionFactory>(KeyOf(runtime, "Orleans.Runtime.Messaging.SiloConnectionFactory"), (_, _) => new Connector());
+        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf(runtime, "Orleans.Runtime.Messaging.SiloConnectionListener"), (_, _) => new ListenerFactory());
+        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf(runtime, "Orleans.Runtime.Messaging.GatewayConnectionListener"), (_, _) => new ListenerFactory());
+    }
+
+    public static void AddToClient(IServiceCollection services) =>
+        services.AddKeyedSingleton<IConnectionFactory>(KeyOf(typeof(Orleans.Runtime.SiloAddress).Assembly, "Orleans.Runtime.Messaging.ClientOutboundConnectionFactory"), (_, _) => new Connector());
+
+    private static object KeyOf(Assembly assembly, string type) =>
+        assembly.GetType(type)?.GetField("ServicesKey", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(null)
+        ?? throw new InvalidOperationException($"this Orleans version has no {type}.ServicesKey: the bulk socket transport cannot be installed");
+
+    private sealed class Connector : IConnectionFactory
+    {
+        public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellation = default)
+        {
+            var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, LingerState = new LingerOption(true, 0) };
+            try
+            {
+                await socket.ConnectAsync(endpoint, cancellation).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            return new BulkSocketConnection(socket);
+        }
+    }
+
+    private sealed class ListenerFactory : IConnectionListenerFactory
+    {
+        public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellation = default)
+        {
+            var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (endpoint is IPEndPoint { Address: var address } && address.Equals(IPAddress.IPv6Any)) socket.DualMode = true;
+            try
+            {
+                socket.Bind(endpoint);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                socket.Dispose();
+                throw new AddressInUseException(e.Message, e);
+            }
+            socket.Listen(512);
+            return ValueTask.FromResult<IConnectionListener>(new Listener(socket));
+        }
+    }
+
+    private sealed class Listener(Socket socket) : IConnectionListener
+    {
+        public EndPoint EndPoint { get; } = socket.LocalEndPoint!;
+
+        public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellation = default)
+        {
+            while (true)
+            {
+                try
+                {
+                    return new BulkSocketConnection(await socket.AcceptAsync(cancellation).ConfigureAwait(false));
+                }
+                catch (ObjectDisposedException) { return null; } // unbound
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.OperationAborted) { return null; }
+                catch (SocketException) { } // a connection reset before it was accepted: take the next
+            }
+        }
+
+        public ValueTask UnbindAsync(CancellationToken cancellation = default)
+        {
+            socket.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            socket.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
