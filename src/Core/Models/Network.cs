@@ -73,10 +73,13 @@ public sealed class Network
             var z = ws.Z[l].AsSpan(0, rows * outputs);
             kernel.Gemm(false, true, rows, outputs, inputs, 1f, input, inputs, WeightsOf(weights, l), inputs, 0f, z, outputs);
             var bias = BiasOf(weights, l);
-            for (var r = 0; r < rows; r++) TensorPrimitives.Add(z.Slice(r * outputs, outputs), bias, z.Slice(r * outputs, outputs));
-            if (l == LayerCount - 1) return z;
+            if (l == LayerCount - 1)
+            {
+                for (var r = 0; r < rows; r++) TensorPrimitives.Add(z.Slice(r * outputs, outputs), bias, z.Slice(r * outputs, outputs));
+                return z;
+            }
             var a = ws.A[l].AsSpan(0, rows * outputs);
-            Activation.Forward(Spec.Activation, z, a);
+            Activation.ForwardWithBias(Spec.Activation, z, bias, a);
             input = a;
         }
         throw new InvalidOperationException("a network has at least one layer");

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Trainer.Core.Models;
 
 namespace Trainer.Core.Optim;
@@ -14,40 +14,75 @@ public sealed record SgdSettings(double Momentum = 0, bool Nesterov = false, dou
 public sealed class SgdOptimizer
 {
     private readonly IReadOnlyList<ParameterTensor> _tensors;
-    private readonly float[] _scratch;
 
     public SgdOptimizer(SgdSettings settings, IReadOnlyList<ParameterTensor> tensors, int parameterCount)
     {
         Settings = settings;
         _tensors = tensors;
         Velocity = settings.Momentum > 0 ? new float[parameterCount] : [];
-        _scratch = new float[tensors.Max(t => t.Length)];
     }
 
     public SgdSettings Settings { get; }
     public float[] Velocity { get; }
 
-    /// <summary>Applies one update with the mean gradient of a step.</summary>
+    /// <summary>
+    /// Applies one update with the mean gradient of a step: one pass over the parameters, each
+    /// element through the same non-fused multiplies and adds in the same order as the formula above.
+    /// </summary>
     public void Step(Span<float> weights, ReadOnlySpan<float> meanGradient, double learningRate)
     {
-        var lr = (float)learningRate;
+        var lr = -(float)learningRate;
         var mu = (float)Settings.Momentum;
-        var decay = (float)Settings.WeightDecay;
         foreach (var tensor in _tensors)
         {
+            var decay = tensor.IsBias ? 0f : (float)Settings.WeightDecay;
             var w = weights.Slice(tensor.Offset, tensor.Length);
-            var g = _scratch.AsSpan(0, tensor.Length);
-            if (decay != 0 && !tensor.IsBias) TensorPrimitives.MultiplyAdd(w, decay, meanGradient.Slice(tensor.Offset, tensor.Length), g);
-            else meanGradient.Slice(tensor.Offset, tensor.Length).CopyTo(g);
+            var g = meanGradient.Slice(tensor.Offset, tensor.Length);
+            var v = mu != 0 ? Velocity.AsSpan(tensor.Offset, tensor.Length) : [];
+            if (mu == 0) Plain(w, g, decay, lr);
+            else Momentum(w, g, v, decay, mu, lr, Settings.Nesterov);
+        }
+    }
 
-            if (mu != 0)
+    private static void Plain(Span<float> w, ReadOnlySpan<float> g, float decay, float lr)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + Vector256<float>.Count <= w.Length; i += Vector256<float>.Count)
             {
-                var v = Velocity.AsSpan(tensor.Offset, tensor.Length);
-                TensorPrimitives.MultiplyAdd(v, mu, g, v);            // v = μv + g
-                if (Settings.Nesterov) TensorPrimitives.MultiplyAdd(v, mu, g, g); // g = g + μv
-                else v.CopyTo(g);
+                var wi = Vector256.Create(w.Slice(i, Vector256<float>.Count));
+                var gi = Vector256.Create(g.Slice(i, Vector256<float>.Count));
+                if (decay != 0) gi = wi * decay + gi;
+                (gi * lr + wi).CopyTo(w.Slice(i, Vector256<float>.Count));
             }
-            TensorPrimitives.MultiplyAdd(g, -lr, w, w);                // w = w − η·d
+        for (; i < w.Length; i++)
+        {
+            var gi = decay != 0 ? w[i] * decay + g[i] : g[i];
+            w[i] = gi * lr + w[i];
+        }
+    }
+
+    private static void Momentum(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float decay, float mu, float lr, bool nesterov)
+    {
+        var i = 0;
+        const int n = 8;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + n <= w.Length; i += n)
+            {
+                var wi = Vector256.Create(w.Slice(i, n));
+                var gi = Vector256.Create(g.Slice(i, n));
+                if (decay != 0) gi = wi * decay + gi;
+                var vi = Vector256.Create(v.Slice(i, n)) * mu + gi;
+                vi.CopyTo(v.Slice(i, n));
+                var step = nesterov ? vi * mu + gi : vi;
+                (step * lr + wi).CopyTo(w.Slice(i, n));
+            }
+        for (; i < w.Length; i++)
+        {
+            var gi = decay != 0 ? w[i] * decay + g[i] : g[i];
+            v[i] = v[i] * mu + gi;
+            var step = nesterov ? v[i] * mu + gi : v[i];
+            w[i] = step * lr + w[i];
         }
     }
 }

@@ -41,7 +41,7 @@ public sealed class FloatVectorCodec : IFieldCodec<FloatVector>
         field.EnsureWireType(WireType.LengthPrefixed);
         var length = reader.ReadVarUInt32();
         if (length % sizeof(float) != 0) throw new InvalidDataException($"a float vector of {length} bytes");
-        var values = new float[length / sizeof(float)];
+        var values = GC.AllocateUninitializedArray<float>((int)(length / sizeof(float))); // every element is read next
         reader.ReadBytes(MemoryMarshal.AsBytes(values.AsSpan()));
         var result = new FloatVector(values);
         ReferenceCodec.RecordObject(reader.Session, result);

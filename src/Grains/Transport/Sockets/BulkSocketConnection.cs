@@ -36,6 +36,7 @@ internal sealed class BulkSocketConnection : ConnectionContext, IConnectionIdFea
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         ConnectionId = $"bulk-{Interlocked.Increment(ref _lastId)}";
+        Interlocked.Increment(ref BulkSocketTransport.Opened);
         Transport = new DuplexPipe(_received.Reader, _toSend.Writer);
         Features = new FeatureCollection();
         Features.Set<IConnectionIdFeature>(this);

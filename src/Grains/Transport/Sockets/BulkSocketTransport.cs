@@ -14,19 +14,23 @@ namespace Trainer.Grains.Transport.Sockets;
 /// </summary>
 public static class BulkSocketTransport
 {
+    internal static long Opened;
+
+    /// <summary>Connections this process opened or accepted on this transport (a test shows that Orleans uses it).</summary>
+    public static long ConnectionsOpened => Interlocked.Read(ref Opened);
+
     public static void AddToSilo(IServiceCollection services)
     {
-        var runtime = typeof(Orleans.Runtime.Silo).Assembly;
-        services.AddKeyedSingleton<IConnectionFactory>(KeyOf(runtime, "Orleans.Runtime.Messaging.SiloConnectionFactory"), (_, _) => new Connector());
-        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf(runtime, "Orleans.Runtime.Messaging.SiloConnectionListener"), (_, _) => new ListenerFactory());
-        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf(runtime, "Orleans.Runtime.Messaging.GatewayConnectionListener"), (_, _) => new ListenerFactory());
+        services.AddKeyedSingleton<IConnectionFactory>(KeyOf("Orleans.Runtime.Messaging.SiloConnectionFactory, Orleans.Runtime"), (_, _) => new Connector());
+        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf("Orleans.Runtime.Messaging.SiloConnectionListener, Orleans.Runtime"), (_, _) => new ListenerFactory());
+        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf("Orleans.Runtime.Messaging.GatewayConnectionListener, Orleans.Runtime"), (_, _) => new ListenerFactory());
     }
 
     public static void AddToClient(IServiceCollection services) =>
-        services.AddKeyedSingleton<IConnectionFactory>(KeyOf(typeof(Orleans.Runtime.SiloAddress).Assembly, "Orleans.Runtime.Messaging.ClientOutboundConnectionFactory"), (_, _) => new Connector());
+        services.AddKeyedSingleton<IConnectionFactory>(KeyOf("Orleans.Runtime.Messaging.ClientOutboundConnectionFactory, Orleans.Core"), (_, _) => new Connector());
 
-    private static object KeyOf(Assembly assembly, string type) =>
-        assembly.GetType(type)?.GetField("ServicesKey", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(null)
+    private static object KeyOf(string type) =>
+        Type.GetType(type)?.GetField("ServicesKey", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(null)
         ?? throw new InvalidOperationException($"this Orleans version has no {type}.ServicesKey: the bulk socket transport cannot be installed");
 
     private sealed class Connector : IConnectionFactory
