@@ -13,32 +13,37 @@ public class PartitionBalanceTests
     }
 
     [Fact]
-    public void A_worker_that_pays_for_the_wire_gets_fewer_partitions()
+    public void A_worker_that_pays_for_the_wire_gets_fewer_partitions_in_one_aligned_block()
     {
-        // 1 ms per partition on both; the remote worker spends 2.5 ms more per step on the wire
-        var split = PartitionBalance.Split(8, [4, 4], [0.0001, 0.0026], [0.001, 0.001]);
-        Assert.Equal([5, 3], split);
-        Assert.Equal(8, split.Sum());
+        // 1 ms per partition on both; the remote worker's two messages (weights, one sum) cost 3 ms more.
+        // [5, 3] would split the remote range [5, 8) into two blocks (a third message): [6, 2] is faster.
+        var split = PartitionBalance.Split(8, [4, 4], [0.0001, 0.0031], [0.001, 0.001]);
+        Assert.Equal([6, 2], split);
     }
 
     [Fact]
     public void A_small_predicted_gain_keeps_the_current_split()
     {
-        // [5, 3] would finish in 5.0 ms instead of 5.2: less than the 5% it takes to move
         Assert.Equal([4, 4], PartitionBalance.Split(8, [4, 4], [0, 0.0012], [0.001, 0.001]));
-        Assert.Equal([5, 3], PartitionBalance.Split(8, [4, 4], [0, 0.0012], [0.001, 0.001], minGain: 0));
     }
 
     [Fact]
     public void Every_worker_keeps_at_least_one_partition()
     {
-        var split = PartitionBalance.Split(4, [2, 2], [0, 1.0], [0.001, 0.001], minGain: 0);
-        Assert.Equal([3, 1], split);
+        Assert.Equal([3, 1], PartitionBalance.Split(4, [2, 2], [0, 1.0], [0.001, 0.001], minGain: 0));
     }
 
     [Fact]
-    public void A_slower_worker_gets_fewer_partitions_in_proportion()
+    public void Equal_workers_with_free_messages_keep_the_even_split()
     {
-        Assert.Equal([6, 3, 3], PartitionBalance.Split(12, [4, 4, 4], [0, 0, 0], [0.001, 0.002, 0.002]));
+        Assert.Equal([4, 4, 4], PartitionBalance.Split(12, [4, 4, 4], [0, 0, 0], [0.001, 0.001, 0.001]));
+    }
+
+    [Fact]
+    public void A_slower_worker_gets_fewer_partitions()
+    {
+        var split = PartitionBalance.Split(12, [4, 4, 4], [0, 0, 0], [0.001, 0.002, 0.002]);
+        Assert.Equal(12, split.Sum());
+        Assert.True(split[0] > split[1] && split[0] > split[2], string.Join(",", split));
     }
 }
