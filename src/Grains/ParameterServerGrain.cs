@@ -146,12 +146,13 @@ public sealed class ParameterServerGrain(
     private async Task Rebalance(Job job)
     {
         var workers = job.Workers.Length;
-        if (job.TimedSteps >= 10 && workers > 1)
+        // the first epoch of an activation warms up (JIT, connections, caches): its timings would mislead
+        if (job.TimedSteps >= 10 && workers > 1 && job.TimedEpochs++ > 0 && Environment.GetEnvironmentVariable("TRAINER_NO_REBALANCE") is null)
         {
             var steps = job.TimedSteps;
             var overhead = Enumerable.Range(0, workers).Select(w => (job.CallSeconds[w] - job.ComputeSeconds[w]) / steps).ToArray();
             var perPartition = Enumerable.Range(0, workers).Select(w => job.ComputeSeconds[w] / steps / job.Split[w]).ToArray();
-            var split = PartitionBalance.Split(job.Partitions, job.Split, overhead, perPartition);
+            var split = PartitionBalance.Split(job.Partitions, job.Split, overhead, perPartition, minGain: 0.1);
             if (!split.SequenceEqual(job.Split))
             {
                 logger.LogInformation("job {Job}: partitions per worker {Old} -> {New}", job.Spec.Job, string.Join(",", job.Split), string.Join(",", split));
@@ -420,5 +421,6 @@ public sealed class ParameterServerGrain(
         public double[] CallSeconds { get; set; } = [];
         public double[] ComputeSeconds { get; set; } = [];
         public int TimedSteps { get; set; }
+        public int TimedEpochs { get; set; }
     }
 }

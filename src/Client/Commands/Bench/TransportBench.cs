@@ -18,7 +18,7 @@ public static class TransportBench
         new("--cluster", "embedded:2 (default: two silos in this process) | localhost:PORT,PORT | redis://HOST:PORT", "SPEC"),
         new("--floats", "vector length (default 203530, the Fashion-MNIST MLP 784-256-10)", "N"),
         new("--rounds", "timed round trips (default 200)", "N"),
-        new("--warmup", "untimed round trips first (default 20)", "N"),
+        new("--warmup", "untimed round trips first, for the JIT to settle on both silos (default 300)", "N"),
         new("--json", "also write the JSON to this file", "FILE"),
     ];
 
@@ -28,7 +28,7 @@ public static class TransportBench
         if (cluster.IsLocal) throw new UserInputException("--cluster local is the single-process trainer; the transport benchmark needs two silos");
         var floats = args.Int("--floats", 203_530, min: 1, max: 64_000_000);
         var rounds = args.Int("--rounds", 200, min: 1, max: 1_000_000);
-        var warmup = args.Int("--warmup", 20, min: 0, max: 1_000_000);
+        var warmup = args.Int("--warmup", 300, min: 0, max: 1_000_000);
 
         await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation);
         var silos = await connection.CountSilosAsync();
