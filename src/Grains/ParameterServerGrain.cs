@@ -147,7 +147,7 @@ public sealed class ParameterServerGrain(
     {
         var workers = job.Workers.Length;
         // the first epoch of an activation warms up (JIT, connections, caches): its timings would mislead
-        if (job.TimedSteps >= 10 && workers > 1 && job.TimedEpochs++ > 0 && Environment.GetEnvironmentVariable("TRAINER_NO_REBALANCE") is null)
+        if (job.TimedSteps >= 10 && workers > 1 && job.TimedEpochs++ > 0)
         {
             var steps = job.TimedSteps;
             var overhead = Enumerable.Range(0, workers).Select(w => (job.CallSeconds[w] - job.ComputeSeconds[w]) / steps).ToArray();
@@ -263,7 +263,8 @@ public sealed class ParameterServerGrain(
         var pending = Enumerable.Range(0, job.Workers.Length).ToList();
         for (var attempt = 1; ; attempt++)
         {
-            var calls = pending.Select(w => (Worker: w, Call: call(w).WaitAsync(job.StepTimeout))).ToArray();
+            // the last workers first: worker 0 shares the server's silo, the others' weights have a wire to cross
+            var calls = pending.AsEnumerable().Reverse().Select(w => (Worker: w, Call: call(w).WaitAsync(job.StepTimeout))).ToArray();
             try { await Task.WhenAll(calls.Select(c => c.Call)); }
             catch (Exception) { /* looked at per call below */ }
 

@@ -14,9 +14,7 @@ public sealed class TransportTests
     {
         var before = BulkSocketTransport.ConnectionsOpened;
         await using var cluster = await EmbeddedCluster.StartAsync(2);
-        var probe = cluster.Grains.GetGrain<ITransportProbeGrain>("bench/0");
-
-        var times = await probe.Measure("bench/1", 203_530, rounds: 3, warmup: 1);
+        var times = await TransportProbe.MeasureAsync(cluster.Grains, 203_530, rounds: 3, warmup: 1, TimeSpan.FromSeconds(30));
 
         Assert.NotEqual(times.From, times.To);
         Assert.Equal(3, times.PullMs.Length);

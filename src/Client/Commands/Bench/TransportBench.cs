@@ -33,9 +33,7 @@ public static class TransportBench
         await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation);
         var silos = await connection.CountSilosAsync();
         if (silos < 2) throw new UserInputException($"--cluster {cluster}: {silos} silo is active; the transport benchmark needs two");
-        var probe = connection.Grains.GetGrain<ITransportProbeGrain>("bench/0");
-        var times = await probe.Measure("bench/1", floats, rounds, warmup).WaitAsync(cancellation);
-        if (times.From == times.To) throw new InvalidOperationException($"both probes were placed on {times.From}");
+        var times = await TransportProbe.MeasureAsync(connection.Grains, floats, rounds, warmup, TimeSpan.FromSeconds(30), cancellation);
 
         var megabytes = floats * 4.0 / 1e6;
         output.WriteLine($"bench transport: {floats:N0} floats ({megabytes:F2} MB) each way, {rounds} round trips after {warmup} warm-up, {times.From} -> {times.To}, cluster {cluster}");
