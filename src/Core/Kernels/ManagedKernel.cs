@@ -112,6 +112,19 @@ public sealed class ManagedKernel : IKernel
             Accumulate(ref c2, j, s20, s21, width);
             Accumulate(ref c3, j, s30, s31, width);
         }
+        for (; j + width <= n; j += width) // one vector of columns left (softmax's 10 outputs)
+        {
+            var s0 = Vector256<float>.Zero; var s1 = Vector256<float>.Zero; var s2 = Vector256<float>.Zero; var s3 = Vector256<float>.Zero;
+            for (var p = 0; p < kc; p++)
+            {
+                var b0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref bBase, p * n + j));
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p)), b0, s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, p)), b0, s1);
+                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, p)), b0, s2);
+                s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, p)), b0, s3);
+            }
+            Accumulate(ref c0, j, s0); Accumulate(ref c1, j, s1); Accumulate(ref c2, j, s2); Accumulate(ref c3, j, s3);
+        }
         for (; j < n; j++)
         {
             float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -148,12 +161,26 @@ public sealed class ManagedKernel : IKernel
             }
             Accumulate(ref c0, j, s0, s1, width);
         }
+        for (; j + width <= n; j += width)
+        {
+            var s0 = Vector256<float>.Zero;
+            for (var p = 0; p < kc; p++)
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p)), Vector256.LoadUnsafe(ref Unsafe.Add(ref bBase, p * n + j)), s0);
+            Accumulate(ref c0, j, s0);
+        }
         for (; j < n; j++)
         {
             float s = 0;
             for (var p = 0; p < kc; p++) s = MathF.FusedMultiplyAdd(Unsafe.Add(ref a0, p), Unsafe.Add(ref bBase, p * n + j), s);
             Unsafe.Add(ref c0, j) += s;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(ref float row, int j, Vector256<float> s0)
+    {
+        ref var target = ref Unsafe.Add(ref row, j);
+        (Vector256.LoadUnsafe(ref target) + s0).StoreUnsafe(ref target);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
