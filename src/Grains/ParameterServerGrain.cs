@@ -100,7 +100,6 @@ public sealed class ParameterServerGrain(
     /// <summary>Every worker computes step s with the same weights; the sums are combined in the fixed tree order; one update.</summary>
     private async IAsyncEnumerable<EpochProgress> RunSyncEpoch(Job job, int epoch, [EnumeratorCancellation] CancellationToken cancellation)
     {
-        if (job.StepInEpoch == 0) await Rebalance(job);
         var sinceProgress = Stopwatch.StartNew();
         while (job.StepInEpoch < job.StepsPerEpoch)
         {
@@ -109,8 +108,7 @@ public sealed class ParameterServerGrain(
             var clock = Stopwatch.StartNew();
             var s = job.StepInEpoch;
             var weights = new FloatVector(job.Weights); // not written until every worker has answered
-            var parts = await WithWorkers(job, w => Timed(job, w, job.Workers[w].ComputeGradient(epoch, s, weights)));
-            job.TimedSteps++;
+            var parts = await WithWorkers(job, w => job.Workers[w].ComputeGradient(epoch, s, weights));
             var roundTrip = clock.Elapsed.TotalSeconds;
 
             var update = Stopwatch.StartNew();
@@ -137,40 +135,6 @@ public sealed class ParameterServerGrain(
             }
         }
         yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1)));
-    }
-
-    /// <summary>
-    /// Between sync epochs, moves partitions from workers that wait on the wire to those that do not
-    /// (<see cref="PartitionBalance"/>): the weights stay bit-identical, the slowest worker gets faster.
-    /// </summary>
-    private async Task Rebalance(Job job)
-    {
-        var workers = job.Workers.Length;
-        // the first epoch of an activation warms up (JIT, connections, caches): its timings would mislead
-        if (job.TimedSteps >= 10 && workers > 1 && job.TimedEpochs++ > 0)
-        {
-            var steps = job.TimedSteps;
-            var overhead = Enumerable.Range(0, workers).Select(w => (job.CallSeconds[w] - job.ComputeSeconds[w]) / steps).ToArray();
-            var perPartition = Enumerable.Range(0, workers).Select(w => job.ComputeSeconds[w] / steps / job.Split[w]).ToArray();
-            var split = PartitionBalance.Split(job.Partitions, job.Split, overhead, perPartition, minGain: 0.1);
-            if (!split.SequenceEqual(job.Split))
-            {
-                logger.LogInformation("job {Job}: partitions per worker {Old} -> {New}", job.Spec.Job, string.Join(",", job.Split), string.Join(",", split));
-                job.Split = split;
-                await WithWorkers(job, w => job.Workers[w].Prepare(Setup(job.Spec, w, split)));
-            }
-        }
-        (job.CallSeconds, job.ComputeSeconds, job.TimedSteps) = (new double[workers], new double[workers], 0);
-    }
-
-    /// <summary>A worker's gradient call, its round trip and compute time added to the job's per-worker totals.</summary>
-    private static async Task<PartialGradient> Timed(Job job, int worker, Task<PartialGradient> call)
-    {
-        var clock = Stopwatch.StartNew();
-        var part = await call;
-        job.CallSeconds[worker] += clock.Elapsed.TotalSeconds;
-        job.ComputeSeconds[worker] += part.ComputeSeconds;
-        return part;
     }
 
     /// <summary>
@@ -294,7 +258,7 @@ public sealed class ParameterServerGrain(
             job.Workers[index] = grains.GetGrain<IWorkerGrain>(WorkerKey(job.Spec.Job, index, job.Generations[index]));
             try
             {
-                await job.Workers[index].Prepare(Setup(job.Spec, index, job.Split)).WaitAsync(job.StepTimeout);
+                await job.Workers[index].Prepare(Setup(job.Spec, index)).WaitAsync(job.StepTimeout);
                 return;
             }
             catch (Exception e) when (e is not JobFaultException && attempt < MaxAttempts)
@@ -311,8 +275,7 @@ public sealed class ParameterServerGrain(
     private async Task<(Job Job, JobInfo Info)> Build(JobSpec spec, int[] generations)
     {
         var workers = Enumerable.Range(0, spec.Workers).Select(i => grains.GetGrain<IWorkerGrain>(WorkerKey(spec.Job, i, generations[i]))).ToArray();
-        var split = PartitionBalance.Even(spec.Options.Partitions, spec.Workers);
-        var shapes = await Task.WhenAll(workers.Select((w, i) => w.Prepare(Setup(spec, i, split))));
+        var shapes = await Task.WhenAll(workers.Select((w, i) => w.Prepare(Setup(spec, i))));
         var shape = shapes[0];
         if (shapes.Any(s => s.TrainRows != shape.TrainRows || s.Features != shape.Features || s.Classes != shape.Classes))
             throw new UserInputException($"--data {spec.Data.Data}: the silos read different data ({string.Join("; ", shapes.Select(s => $"{s.Silo}: {s.TrainRows} rows"))}); give a path every silo reads identically");
@@ -323,10 +286,7 @@ public sealed class ParameterServerGrain(
         var job = new Job(spec, workers, generations, network,
             new SgdOptimizer(options.Sgd, network.Tensors, network.ParameterCount),
             new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs, plan.StepsPerEpoch, options.WarmupEpochs),
-            plan.Partitions, plan.StepsPerEpoch, StepUpdate.Scratch(plan.Partitions, network.ParameterCount), new float[network.ParameterCount])
-        {
-            Split = split, CallSeconds = new double[spec.Workers], ComputeSeconds = new double[spec.Workers],
-        };
+            plan.Partitions, plan.StepsPerEpoch, StepUpdate.Scratch(plan.Partitions, network.ParameterCount), new float[network.ParameterCount]);
         return (job, new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo.SiloAddress.ToString(), shapes));
     }
 
@@ -345,8 +305,7 @@ public sealed class ParameterServerGrain(
         await checkpoint.WriteStateAsync();
     }
 
-    private static WorkerSetup Setup(JobSpec spec, int index, int[] split) =>
-        new(spec.Job, index, spec.Workers, spec.Data, spec.Options, spec.Kernel, PartitionBalance.Starts(split)[index], split[index]);
+    private static WorkerSetup Setup(JobSpec spec, int index) => new(spec.Job, index, spec.Workers, spec.Data, spec.Options, spec.Kernel);
 
     private static string WorkerKey(string job, int index, int generation) => generation == 0 ? $"{job}/{index}" : $"{job}/{index}.{generation}";
 
@@ -416,12 +375,5 @@ public sealed class ParameterServerGrain(
         public LoopState Loop { get; set; } = LoopState.Initial;
         public FloatVector? BestWeights { get; set; }
         public DivergenceGuard Guard { get; } = new();
-        /// <summary>Partitions per worker (contiguous ranges in worker order): even at first, then rebalanced in sync mode.</summary>
-        public int[] Split { get; set; } = [];
-        /// <summary>Per worker, over the sync steps since the last rebalance: call seconds and compute seconds.</summary>
-        public double[] CallSeconds { get; set; } = [];
-        public double[] ComputeSeconds { get; set; } = [];
-        public int TimedSteps { get; set; }
-        public int TimedEpochs { get; set; }
     }
 }

@@ -21,9 +21,8 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
         var kernel = KernelChoice.Select(setup.Kernel);
         var network = new Network(ReferenceTrainer.SpecFor(options, data));
         var plan = new PartitionPlan(data.Train.Count, options.Partitions, options.Batch, options.Seed);
-        var (first, count) = (setup.FirstPartition, setup.PartitionCount);
-        if (first < 0 || count < 1 || first + count > plan.Partitions)
-            throw new InvalidOperationException($"worker {setup.Index}: partitions [{first}, {first + count}) are outside the job's {plan.Partitions}");
+        var first = plan.Partitions * setup.Index / setup.Workers;
+        var count = plan.Partitions * (setup.Index + 1) / setup.Workers - first;
         var gradients = new PartitionGradients(network, kernel, data.Train, plan, first, count, options.Threads);
         _job = new Job(setup, data, kernel, network, plan, gradients);
         return new DataShape(data.Train.Name, data.Features, data.Classes, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0,

@@ -17,9 +17,9 @@ namespace Trainer.Grains.Messages;
 public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
     int CheckpointEvery = 0, double StepTimeoutSeconds = 10);
 
-/// <summary>What a worker needs to load its data and compute its partitions [FirstPartition, FirstPartition + PartitionCount).</summary>
+/// <summary>What a worker needs to load its data and compute its partitions.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.worker-setup")]
-public sealed record WorkerSetup(string Job, int Index, int Workers, DataSpec Data, TrainOptions Options, string Kernel, int FirstPartition, int PartitionCount);
+public sealed record WorkerSetup(string Job, int Index, int Workers, DataSpec Data, TrainOptions Options, string Kernel);
 
 /// <summary>The data as a worker loaded it, and where the worker runs.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.data-shape")]
