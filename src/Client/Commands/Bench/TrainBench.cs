@@ -22,6 +22,7 @@ public static class TrainBench
         new("--epochs", "epochs per run (default 2)", "N"),
         new("--lr", "learning rate (default 0.1)", "X"),
         new("--momentum", "momentum (default 0.9)", "M"),
+        new("--partitions", "data partitions (default: train's, 8 at most the batch)", "P"),
         new("--workers", "workers on a cluster (default one per silo)", "W"),
         new("--mode", "sync (default) | async | ssp", "MODE"),
         new("--kernel", "auto|openblas|managed (default auto)", "NAME"),
@@ -38,6 +39,7 @@ public static class TrainBench
             "--epochs", args.String("--epochs", "2"), "--lr", args.String("--lr", "0.1"), "--momentum", args.String("--momentum", "0.9"),
             "--kernel", args.String("--kernel", "auto"), "--val-fraction", "0", "--patience", "0"];
         if (args.String("--hidden") is { } hidden) common = [.. common, "--hidden", hidden];
+        if (args.String("--partitions") is { } partitions) common = [.. common, "--partitions", partitions];
 
         output.WriteLine($"bench train: {string.Join(' ', common)}, {Environment.ProcessorCount} cores");
         output.WriteLine($"{"cluster",-14}{"batch",7}{"samples/s",12}{"vs local",10}{"compute",10}{"comm",8}{"update",8}{"MB/step",9}{"test acc",10}{(target is null ? "" : $"{"s to " + target,12}")}");
@@ -83,7 +85,8 @@ public static class TrainBench
         }
         var errors = new StringWriter();
         var code = await Cli.RunAsync(train, TextWriter.Null, errors, cancellation);
-        if (code != ExitCode.Done) throw new UserInputException($"bench train: --cluster {cluster} --batch {batch} failed: {errors.ToString().Trim()}");
+        if (code != ExitCode.Done)
+            throw new UserInputException($"bench train: --cluster {cluster} --batch {batch} failed: {errors.ToString().Trim().Replace("error: ", "")}");
         using var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "report.json")));
         var root = report.RootElement;
         var step = root.GetProperty("stepTime");
