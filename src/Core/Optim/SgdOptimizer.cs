@@ -38,22 +38,21 @@ public sealed class SgdOptimizer
             var decay = tensor.IsBias ? 0f : (float)Settings.WeightDecay;
             var w = weights.Slice(tensor.Offset, tensor.Length);
             var g = meanGradient.Slice(tensor.Offset, tensor.Length);
-            var v = mu != 0 ? Velocity.AsSpan(tensor.Offset, tensor.Length) : [];
             if (mu == 0) Plain(w, g, decay, lr);
-            else Momentum(w, g, v, decay, mu, lr, Settings.Nesterov);
+            else Momentum(w, g, Velocity.AsSpan(tensor.Offset, tensor.Length), decay, mu, lr, Settings.Nesterov);
         }
     }
 
     private static void Plain(Span<float> w, ReadOnlySpan<float> g, float decay, float lr)
     {
-        var i = 0;
+        var (i, n) = (0, Vector256<float>.Count);
         if (Vector256.IsHardwareAccelerated)
-            for (; i + Vector256<float>.Count <= w.Length; i += Vector256<float>.Count)
+            for (; i + n <= w.Length; i += n)
             {
-                var wi = Vector256.Create(w.Slice(i, Vector256<float>.Count));
-                var gi = Vector256.Create(g.Slice(i, Vector256<float>.Count));
+                var wi = Vector256.Create(w.Slice(i, n));
+                var gi = Vector256.Create(g.Slice(i, n));
                 if (decay != 0) gi = wi * decay + gi;
-                (gi * lr + wi).CopyTo(w.Slice(i, Vector256<float>.Count));
+                (gi * lr + wi).CopyTo(w.Slice(i, n));
             }
         for (; i < w.Length; i++)
         {
@@ -64,8 +63,7 @@ public sealed class SgdOptimizer
 
     private static void Momentum(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float decay, float mu, float lr, bool nesterov)
     {
-        var i = 0;
-        const int n = 8;
+        var (i, n) = (0, Vector256<float>.Count);
         if (Vector256.IsHardwareAccelerated)
             for (; i + n <= w.Length; i += n)
             {

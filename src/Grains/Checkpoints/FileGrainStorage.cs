@@ -7,9 +7,10 @@ namespace Trainer.Grains.Checkpoints;
 
 /// <summary>
 /// Grain storage in files, for embedded and local clusters: each state is written to a temporary
-/// file and renamed into place, so a crash never leaves half a checkpoint nor a moment without one;
-/// the file before it is kept as ".previous". Each file carries the SHA-256 of its content: a damaged or truncated file is
-/// detected, reported, and the previous one used. Silos on one machine share the folder.
+/// file and renamed into place, so a crash never leaves half a checkpoint nor a moment without
+/// one; the file before it is kept as ".previous". Each file carries the SHA-256 of its content:
+/// a damaged or truncated file is detected, reported, and the previous one used. Silos on one
+/// machine share the folder.
 /// </summary>
 public sealed class FileGrainStorage(string root, Serializer serializer, ILogger<FileGrainStorage> logger) : IGrainStorage
 {
