@@ -9,7 +9,8 @@ if (!builder.TryAddTrainerSilo(out var options, out var error))
 }
 using var host = builder.Build();
 await host.StartAsync();
-Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.SiloPort}, gateway port {options.GatewayPort}");
+Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.SiloPort}, gateway port {options.GatewayPort}, advertised {options.Advertise}" +
+                  (options.HealthPort is { } health ? $", health probes on port {health}" : ""));
 await host.WaitForShutdownAsync();
 Console.WriteLine("silo stopped");
 return 0;

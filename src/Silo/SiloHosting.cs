@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Trainer.Grains.Hosting;
@@ -8,6 +9,8 @@ namespace Trainer.Silo;
 /// <summary>The wiring of a silo process: settings, logging, clustering and the product's grains.</summary>
 public static class SiloHosting
 {
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(45);
+
     public static bool TryAddTrainerSilo(this HostApplicationBuilder builder, out SiloOptions options, out string? error)
     {
         builder.Configuration.AddEnvironmentVariables("TRAINER_");
@@ -22,7 +25,18 @@ public static class SiloHosting
         }
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
         var settings = options;
-        builder.UseOrleans(silo => silo.AddTrainerClustering(settings).AddTrainerGrains());
+        // Hosted services stop in reverse order: the drain delay first, then the silo, the probes last.
+        if (settings.HealthPort is { } port)
+            builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<HealthEndpoint>(services, port));
+        builder.UseOrleans(silo =>
+        {
+            silo.AddTrainerClustering(settings).AddTrainerGrains();
+            if (settings.SiloName is { } name) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
+        });
+        builder.Services.AddHostedService(_ => new DrainDelay(settings.DrainDelay));
+        // The silo's own graceful shutdown (leaving membership, deactivating grains) gets this long;
+        // a pod's terminationGracePeriodSeconds must exceed it plus the drain delay.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         error = null;
         return true;
     }

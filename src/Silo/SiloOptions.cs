@@ -8,34 +8,63 @@ namespace Trainer.Silo;
 /// <summary>
 /// The silo's settings, from the command line (--cluster, --silo-port, …), the environment
 /// (TRAINER_CLUSTER, TRAINER_SILO_PORT, …) or appsettings.json, in that order of precedence.
+/// In a Kubernetes pod (POD_IP set by the downward API) the silo advertises POD_IP, takes its name
+/// from POD_NAME and its ids from ORLEANS_SERVICE_ID / ORLEANS_CLUSTER_ID, serves health probes,
+/// and needs Redis membership: a pod has no fixed primary to point at.
 /// </summary>
 public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, IPEndPoint? Primary, IPAddress Advertise, string ServiceId, string ClusterId,
-    string CheckpointDir, bool FastFailureDetection)
+    string CheckpointDir, bool FastFailureDetection, string? SiloName, int? HealthPort, TimeSpan DrainDelay)
 {
-    public static SiloOptions From(IConfiguration configuration)
+    /// <summary>The downward-API variables a pod's silo reads.</summary>
+    public const string PodIp = "POD_IP", PodName = "POD_NAME", PodNamespace = "POD_NAMESPACE",
+        OrleansServiceId = "ORLEANS_SERVICE_ID", OrleansClusterId = "ORLEANS_CLUSTER_ID";
+
+    public const int DefaultPodHealthPort = 8080;
+
+    public static SiloOptions From(IConfiguration configuration, Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         string? Get(string name) => configuration[name] ?? configuration[name.Replace('-', '_').ToUpperInvariant()];
+        var podIp = environment(PodIp);
+        var inPod = !string.IsNullOrEmpty(podIp);
 
         var cluster = Get("cluster") ?? "localhost";
         if (cluster != "localhost" && !cluster.StartsWith("redis://", StringComparison.Ordinal))
             throw new SiloOptionsException($"--cluster '{cluster}': a silo uses localhost or redis://HOST:PORT");
         if (cluster != "localhost") ClusterSpec.Parse(cluster);
+        if (inPod && cluster == "localhost")
+            throw new SiloOptionsException($"{PodIp} is set (a Kubernetes pod): give the silo Redis membership with --cluster redis://HOST:PORT (TRAINER_CLUSTER)");
         var primary = Get("primary");
+        var advertise = Get("advertise") ?? podIp;
         return new SiloOptions(
             cluster,
             Port(Get("silo-port"), "--silo-port", 11111),
             Port(Get("gateway-port"), "--gateway-port", 30000),
             primary is null ? null : Endpoint(primary),
-            Get("advertise") is { } ip ? (IPAddress.TryParse(ip, out var address) ? address : throw new SiloOptionsException($"--advertise '{ip}' is not an IP address")) : IPAddress.Loopback,
-            Get("service-id") ?? SiloSetup.DefaultServiceId,
-            Get("cluster-id") ?? SiloSetup.DefaultClusterId,
+            advertise is null ? IPAddress.Loopback
+                : IPAddress.TryParse(advertise, out var address) ? address
+                : throw new SiloOptionsException($"{(Get("advertise") is null ? PodIp : "--advertise")} '{advertise}' is not an IP address"),
+            Get("service-id") ?? NonEmpty(environment(OrleansServiceId)) ?? SiloSetup.DefaultServiceId,
+            Get("cluster-id") ?? NonEmpty(environment(OrleansClusterId)) ?? SiloSetup.DefaultClusterId,
             Get("checkpoint-dir") ?? Trainer.Grains.Checkpoints.CheckpointStorage.DefaultFolder,
             Get("failure-detection") switch
             {
                 null or "fast" => true,
                 "orleans" => false,
                 var other => throw new SiloOptionsException($"--failure-detection '{other}': expected fast or orleans"),
-            });
+            },
+            NonEmpty(environment(PodName)),
+            Get("health-port") is { } health ? Port(health, "--health-port", 0) : inPod ? DefaultPodHealthPort : null,
+            TimeSpan.FromSeconds(Seconds(Get("drain-delay"), "--drain-delay", inPod ? 5 : 0)));
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static double Seconds(string? text, string option, double fallback)
+    {
+        if (text is null) return fallback;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 600
+            ? seconds : throw new SiloOptionsException($"{option} '{text}' is not a number of seconds from 0 to 600");
     }
 
     private static int Port(string? text, string option, int fallback)

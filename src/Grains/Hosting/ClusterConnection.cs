@@ -46,7 +46,12 @@ public sealed class ClusterConnection : IAsyncDisposable
             else
             {
                 client.UseRedisClustering(options => options.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(spec.Redis!));
-                client.Configure<ClusterOptions>(o => { o.ServiceId = SiloSetup.DefaultServiceId; o.ClusterId = SiloSetup.DefaultClusterId; });
+                // a trainer Job in the silos' namespace gets the same ids from its environment
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ServiceId = NonEmpty(Environment.GetEnvironmentVariable("ORLEANS_SERVICE_ID")) ?? SiloSetup.DefaultServiceId;
+                    o.ClusterId = NonEmpty(Environment.GetEnvironmentVariable("ORLEANS_CLUSTER_ID")) ?? SiloSetup.DefaultClusterId;
+                });
             }
             client.AddTrainerClient();
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = 2 * (stepTimeout ?? TimeSpan.FromSeconds(10)) + TimeSpan.FromSeconds(10));
@@ -72,6 +77,8 @@ public sealed class ClusterConnection : IAsyncDisposable
         }
         return new ClusterConnection(spec, host.Services.GetRequiredService<IClusterClient>(), null, host);
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>The number of active silos.</summary>
     public async Task<int> CountSilosAsync()

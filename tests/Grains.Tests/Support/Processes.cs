@@ -10,10 +10,11 @@ internal sealed class ChildProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ChildProcess(string file, IEnumerable<string> args, string readyText)
+    private ChildProcess(string file, IEnumerable<string> args, string readyText, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         DataReceivedEventHandler onLine = (_, e) =>
         {
@@ -32,9 +33,10 @@ internal sealed class ChildProcess : IAsyncDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <summary>Starts the process and waits, up to a deadline, for a line containing <paramref name="readyText"/>.</summary>
-    public static async Task<ChildProcess> StartAsync(string file, IEnumerable<string> args, string readyText, TimeSpan deadline)
+    public static async Task<ChildProcess> StartAsync(string file, IEnumerable<string> args, string readyText, TimeSpan deadline,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var child = new ChildProcess(file, args, readyText);
+        var child = new ChildProcess(file, args, readyText, environment);
         try
         {
             await child._ready.Task.WaitAsync(deadline);
@@ -55,6 +57,22 @@ internal sealed class ChildProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Asks the process to stop, as Kubernetes does (SIGTERM).</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", $"{_process.Id}"]);
+        kill.WaitForExit();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code, once the process ends within the deadline.</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan deadline)
+    {
+        await _process.WaitForExitAsync().WaitAsync(deadline);
+        return _process.ExitCode;
+    }
+
     /// <summary>Freezes or thaws the process (SIGSTOP / SIGCONT): a stall, neither crashed nor answering.</summary>
     public void Signal(bool stop)
     {
@@ -67,8 +85,19 @@ internal sealed class ChildProcess : IAsyncDisposable
         StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "trainer.dll"), .. args], readyText, TimeSpan.FromSeconds(120));
 
     /// <summary>Starts a silo of src/Silo as its own process.</summary>
-    public static Task<ChildProcess> StartSilo(params string[] args) =>
-        StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "Trainer.Silo.dll"), .. args], "silo ready", TimeSpan.FromSeconds(60));
+    public static Task<ChildProcess> StartSilo(params string[] args) => StartSilo(null, args);
+
+    /// <summary>Starts a silo of src/Silo with extra environment variables (a pod's, say).</summary>
+    public static Task<ChildProcess> StartSilo(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "Trainer.Silo.dll"), .. args], "silo ready", TimeSpan.FromSeconds(60), environment);
+
+    /// <summary>Starts the trainer with extra environment variables and waits for it to end.</summary>
+    public static async Task<(int Code, string Output)> RunTrainer(IReadOnlyDictionary<string, string> environment, TimeSpan deadline, params string[] args)
+    {
+        await using var trainer = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "trainer.dll"), .. args], "\0never", environment);
+        var code = await trainer.ExitCodeAsync(deadline);
+        return (code, trainer.Output);
+    }
 
     public async ValueTask DisposeAsync()
     {
