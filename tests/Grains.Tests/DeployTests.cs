@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Trainer.Client.CommandLine;
+using Trainer.Client.Commands;
+using Trainer.Silo;
+using YamlDotNet.RepresentationModel;
+
+namespace Trainer.Grains.Tests;
+
+/// <summary>
+/// deploy/: the Kubernetes manifests (rendered by kubectl kustomize), the compose file (checked by
+/// docker-compose config) and the Dockerfile, each held against what the silo and the trainer
+/// actually read and serve.
+/// </summary>
+public sealed class DeployTests
+{
+    private static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Distributed.sln"))) return dir.FullName;
+        throw new InvalidOperationException("the repository root (Distributed.sln) is not above the test binaries");
+    }
+
+    private static string Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        Process process;
+        try { process = Process.Start(start)!; }
+        catch (System.ComponentModel.Win32Exception) { throw new InvalidOperationException($"{file} is not installed (.ci/run installs it)"); }
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} exited {process.ExitCode}: {errors.Result}");
+        return output.Result;
+    }
+
+    private static List<YamlMappingNode> Documents(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        return stream.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
+    }
+
+    private static YamlNode? At(YamlNode node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            if (node is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode(key), out var next)) return null;
+            node = next;
+        }
+        return node;
+    }
+
+    private static string? Text(YamlNode node, params string[] path) => (At(node, path) as YamlScalarNode)?.Value;
+    private static IEnumerable<YamlNode> Items(YamlNode node, params string[] path) => (At(node, path) as YamlSequenceNode)?.Children ?? [];
+
+    private static YamlMappingNode Find(List<YamlMappingNode> documents, string kind, string name) =>
+        documents.Single(d => Text(d, "kind") == kind && Text(d, "metadata", "name") == name);
+
+    /// <summary>The silo's settings as the container's environment gives them, read by the silo's own code.</summary>
+    private static SiloOptions SiloOptionsOf(YamlNode container, Dictionary<string, string> downwardApi)
+    {
+        var settings = new Dictionary<string, string?>();
+        var environment = new Dictionary<string, string>();
+        foreach (var variable in Items(container, "env"))
+        {
+            var name = Text(variable, "name")!;
+            if (Text(variable, "valueFrom", "fieldRef", "fieldPath") is { } field) environment[name] = downwardApi[field];
+            else if (name.StartsWith("TRAINER_")) settings[name["TRAINER_".Length..]] = Text(variable, "value");
+            else environment[name] = Text(variable, "value")!;
+        }
+        return SiloOptions.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), name => environment.GetValueOrDefault(name));
+    }
+
+    private static int PortNamed(YamlNode container, string name) =>
+        int.Parse(Text(Items(container, "ports").Single(p => Text(p, "name") == name), "containerPort")!);
+
+    [Fact]
+    public void The_kubernetes_silo_reads_the_ports_ids_and_probes_its_manifest_declares()
+    {
+        var documents = Documents(Run("kubectl", "kustomize", "deploy/k8s/base"));
+        var silo = Find(documents, "Deployment", "silo");
+        var pod = At(silo, "spec", "template")!;
+        var container = Items(pod, "spec", "containers").Single();
+        var labels = (YamlMappingNode)At(pod, "metadata", "labels")!;
+        var downwardApi = new Dictionary<string, string>
+        {
+            ["metadata.name"] = "silo-abc", ["metadata.namespace"] = "trainer", ["status.podIP"] = "10.0.0.7",
+            ["metadata.labels['orleans/serviceId']"] = Text(labels, "orleans/serviceId")!,
+            ["metadata.labels['orleans/clusterId']"] = Text(labels, "orleans/clusterId")!,
+        };
+        var envNames = Items(container, "env").Select(e => Text(e, "name")).ToHashSet();
+        Assert.Superset(new HashSet<string?> { SiloOptions.PodName, SiloOptions.PodNamespace, SiloOptions.PodIp, SiloOptions.OrleansServiceId, SiloOptions.OrleansClusterId }, envNames);
+
+        var options = SiloOptionsOf(container, downwardApi);
+
+        Assert.Equal("10.0.0.7", options.Advertise.ToString());
+        Assert.Equal("silo-abc", options.SiloName);
+        Assert.Equal((Text(labels, "orleans/serviceId"), Text(labels, "orleans/clusterId")), (options.ServiceId, options.ClusterId));
+        Assert.Equal(PortNamed(container, "silo"), options.SiloPort);
+        Assert.Equal(PortNamed(container, "gateway"), options.GatewayPort);
+        Assert.Equal(PortNamed(container, "health"), options.HealthPort);
+        Assert.Equal(HealthEndpoint.ReadyPath, Text(container, "readinessProbe", "httpGet", "path"));
+        Assert.Equal(HealthEndpoint.LivePath, Text(container, "livenessProbe", "httpGet", "path"));
+        Assert.Equal("health", Text(container, "readinessProbe", "httpGet", "port"));
+
+        // membership: the Redis the silo is given is the Redis the manifests run
+        var redis = Find(documents, "Service", "redis");
+        Assert.Equal($"redis://redis:{Text(Items(redis, "spec", "ports").Single(), "port")}", options.Cluster);
+
+        // the grace period covers the drain delay and the silo's own shutdown timeout
+        var grace = int.Parse(Text(pod, "spec", "terminationGracePeriodSeconds")!);
+        Assert.True(grace > (options.DrainDelay + SiloHosting.ShutdownTimeout).TotalSeconds, $"terminationGracePeriodSeconds {grace}");
+
+        // network policy: silo and gateway ports, from the application's own pods only
+        var policy = Find(documents, "NetworkPolicy", "silo");
+        var rule = Items(policy, "spec", "ingress").Single();
+        Assert.Equal(new[] { options.SiloPort, options.GatewayPort }, Items(rule, "ports").Select(p => int.Parse(Text(p, "port")!)).Order());
+        Assert.Contains(Items(rule, "from"), f => Text(f, "podSelector", "matchLabels", "app.kubernetes.io/name") == "silo");
+        Assert.All(Items(rule, "from"), f => Assert.Null(At(f, "namespaceSelector")));
+        Assert.Equal("silo", Text(Find(documents, "PodDisruptionBudget", "silo"), "spec", "selector", "matchLabels", "app.kubernetes.io/name"));
+        Assert.Equal("false", Text(Find(documents, "ServiceAccount", "trainer"), "automountServiceAccountToken"));
+        Assert.Equal("trainer", Text(pod, "spec", "serviceAccountName"));
+    }
+
+    [Theory]
+    [InlineData("deploy/k8s/base", 3)]
+    [InlineData("deploy/k8s/overlays/scaling", 8)]
+    public void The_training_job_is_a_valid_trainer_command_against_the_manifests_silos(string kustomization, int silos)
+    {
+        var documents = Documents(Run("kubectl", "kustomize", kustomization));
+        Assert.Equal(silos, int.Parse(Text(Find(documents, "Deployment", "silo"), "spec", "replicas")!));
+        var job = Find(documents, "Job", "train");
+        var container = Items(job, "spec", "template", "spec", "containers").Single();
+        var args = Items(container, "args").Select(a => ((YamlScalarNode)a).Value!).ToArray();
+        Assert.Equal(["trainer", "train"], args[..2]);
+
+        var parsed = ParsedArguments.Parse(TrainCommand.Options, "train", args[2..]); // throws on an option train does not have
+        Assert.Equal("redis://redis:6379", parsed.String("--cluster"));
+        var jobLabels = (YamlMappingNode)At(job, "spec", "template", "metadata", "labels")!;
+        var siloLabels = (YamlMappingNode)At(Find(documents, "Deployment", "silo"), "spec", "template", "metadata", "labels")!;
+        Assert.Equal(Text(siloLabels, "orleans/clusterId"), Text(jobLabels, "orleans/clusterId"));
+        Assert.Contains(Items(container, "env"), e => Text(e, "name") == SiloOptions.OrleansClusterId);
+        Assert.Contains(Items(Find(documents, "NetworkPolicy", "silo"), "spec", "ingress").Single()["from"].AllNodes.OfType<YamlScalarNode>(),
+            n => n.Value == Text(jobLabels, "app.kubernetes.io/name"));
+    }
+
+    [Fact]
+    public void The_compose_file_is_valid_and_its_job_and_silos_share_one_redis()
+    {
+        var config = Documents(Run("docker-compose", "-f", "deploy/compose.yaml", "config")).Single();
+        var services = (YamlMappingNode)At(config, "services")!;
+        Assert.Equal(["job", "redis", "silo"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order());
+        Assert.Equal("redis://redis:6379", Text(services, "silo", "environment", "TRAINER_CLUSTER"));
+        Assert.Equal("deploy/docker/Dockerfile", Text(services, "silo", "build", "dockerfile"));
+        var command = Items(services, "job", "command").Select(a => ((YamlScalarNode)a).Value!).ToArray();
+        Assert.Equal("train", command[0]);
+        Assert.Equal("redis://redis:6379", ParsedArguments.Parse(TrainCommand.Options, "train", command[1..]).String("--cluster"));
+    }
+
+    [Fact]
+    public void The_dockerfile_builds_both_entry_points_from_the_solution_and_runs_as_a_user()
+    {
+        var dockerfile = File.ReadAllLines(Path.Combine(Root, "deploy/docker/Dockerfile"));
+        foreach (var copied in dockerfile.Where(l => l.StartsWith("COPY ") && !l.Contains("--from")).SelectMany(l => l.Split(' ')[1..^1]))
+            Assert.True(File.Exists(Path.Combine(Root, copied)) || Directory.Exists(Path.Combine(Root, copied)), $"COPY {copied}: not in the repository");
+        var text = string.Join('\n', dockerfile);
+        Assert.Contains($"/app/silo/{typeof(SiloHosting).Assembly.GetName().Name} /usr/local/bin/silo", text);
+        Assert.Contains($"/app/trainer/{typeof(TrainCommand).Assembly.GetName().Name} /usr/local/bin/trainer", text);
+        var user = dockerfile.Last(l => l.StartsWith("USER ")).Split(' ')[1];
+        Assert.NotEqual("root", user);
+        Assert.NotEqual("0", user);
+        Assert.Contains("ARG WITH_OPENBLAS", text);
+        Assert.Contains("ARG WITH_FASHION_MNIST", text);
+    }
+}
