@@ -284,8 +284,8 @@ public sealed class ParameterServerGrain(
         var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes));
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);
         var job = new Job(spec, workers, generations, network,
-            new SgdOptimizer(options.Sgd, network.Tensors, network.ParameterCount),
-            new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs, plan.StepsPerEpoch, options.WarmupEpochs),
+            Optimizer.For(options, network.Tensors, network.ParameterCount),
+            new LearningRateSchedule(options.Schedule, options.ScaledLearningRate, options.Epochs, plan.StepsPerEpoch, options.WarmupEpochs),
             plan.Partitions, plan.StepsPerEpoch, StepUpdate.Scratch(plan.Partitions, network.ParameterCount), new float[network.ParameterCount]);
         return (job, new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo.SiloAddress.ToString(), shapes));
     }
@@ -349,7 +349,7 @@ public sealed class ParameterServerGrain(
 
     private Job Current() => _job ?? throw new InvalidOperationException($"job {this.GetPrimaryKeyString()} is not running on this parameter server activation; resume it");
 
-    private sealed class Job(JobSpec spec, IWorkerGrain[] workers, int[] generations, Network network, SgdOptimizer optimiser,
+    private sealed class Job(JobSpec spec, IWorkerGrain[] workers, int[] generations, Network network, Optimizer optimiser,
         LearningRateSchedule schedule, int partitions, int stepsPerEpoch, float[][] scratch, float[] meanGradient)
     {
         public JobSpec Spec { get; } = spec;
@@ -358,7 +358,7 @@ public sealed class ParameterServerGrain(
         public int[] Generations { get; } = generations;
         public Network Network { get; } = network;
         public float[] Weights { get; set; } = [];
-        public SgdOptimizer Optimiser { get; } = optimiser;
+        public Optimizer Optimiser { get; } = optimiser;
         public LearningRateSchedule Schedule { get; } = schedule;
         public int Partitions { get; } = partitions;
         public int StepsPerEpoch { get; } = stepsPerEpoch;

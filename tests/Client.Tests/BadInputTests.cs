@@ -38,6 +38,10 @@ public sealed class BadInputTests
         { "negative checkpoint interval", ["--checkpoint-every", "-1"], "error: --checkpoint-every -1: must be at least 0" },
         { "zero step timeout", ["--step-timeout", "0"], "error: --step-timeout 0: must be greater than 0" },
         { "staleness without ssp", ["--mode", "async", "--staleness", "3"], "error: --staleness bounds --mode ssp; this job's mode is async" },
+        { "unknown optimizer", ["--optimizer", "adam"], "error: --optimizer 'adam' is not one of sgd, lars" },
+        { "trust coefficient without lars", ["--trust-coefficient", "0.01"], "error: --trust-coefficient is LARS's; this job's optimizer is sgd (add --optimizer lars)" },
+        { "base batch without scaling", ["--base-batch", "128"], "error: --base-batch is the batch --lr is given for under --lr-scaling linear|sqrt; this job does not scale it" },
+        { "unknown scaling rule", ["--lr-scaling", "cubic"], "error: --lr-scaling 'cubic' is not one of none, linear, sqrt" },
         { "checkpoint folder for silo processes", ["--cluster", "localhost:30000", "--checkpoint-dir", "/tmp/x"], "error: --checkpoint-dir applies to embedded clusters; with --cluster localhost:30000 give it to the silos ('Trainer.Silo --checkpoint-dir')" },
         { "unknown mode", ["--mode", "hogwild"], "error: --mode 'hogwild' is not one of sync, async, ssp" },
     };

@@ -39,6 +39,21 @@ public sealed class SyncDeterminismTests(Clusters clusters) : IClassFixture<Clus
     }
 
     [Fact]
+    public async Task Lars_with_a_scaled_and_warmed_up_learning_rate_keeps_the_contract()
+    {
+        var data = new DataSpec("digits");
+        var options = new TrainOptions
+        {
+            Hidden = [32], Epochs = 3, Batch = 256, LearningRate = 2, Optimizer = "lars", TrustCoefficient = 0.01,
+            WeightDecay = 1e-4, LrScaling = "linear", BaseBatch = 128, WarmupEpochs = 1,
+        };
+        var reference = Training.Reference(data, options);
+        Assert.True(reference.Test!.Accuracy > 0.9, $"LARS on digits: test accuracy {reference.Test.Accuracy}");
+        var cluster = await clusters.WithSilos(2);
+        Assert.Equal(reference.WeightsSha256, (await Training.OnCluster(cluster.Grains, data, options, workers: 2)).WeightsSha256);
+    }
+
+    [Fact]
     public async Task Worker_counts_that_are_not_powers_of_two_keep_the_contract()
     {
         var data = new DataSpec("digits");

@@ -36,6 +36,10 @@ public static class TrainCommand
         new("--momentum", "momentum (default 0.9; 0 for plain SGD)", "M"),
         new("--nesterov", "Nesterov momentum"),
         new("--weight-decay", "L2 weight decay on weights (default 0; svm 1e-4, its λ)", "L"),
+        new("--optimizer", "sgd (default) | lars: layer-wise trust ratio for large batches (You et al. 2017)", "NAME"),
+        new("--trust-coefficient", "lars: its η, how far a layer moves relative to its norm (default 0.001)", "ETA"),
+        new("--lr-scaling", "none (default) | linear | sqrt: --lr is for --base-batch, scaled to --batch", "RULE"),
+        new("--base-batch", "the batch --lr is given for when --lr-scaling scales it (default 256)", "B"),
         new("--schedule", "learning-rate schedule constant|step|cosine (default constant)", "NAME"),
         new("--warmup-epochs", "linear warm-up epochs (default 0)", "K"),
         new("--patience", "early-stopping patience in epochs (default 5; 0 = never stop early)", "P"),
@@ -159,8 +163,18 @@ public static class TrainCommand
         if (model != ModelSpec.Mlp && (args.Has("--hidden") || args.Has("--activation")))
             throw new UserInputException($"--hidden and --activation shape an MLP; --model {model} has no hidden layers");
         var batch = args.Int("--batch", defaults.Batch, min: 1);
+        var optimizer = args.Choice("--optimizer", defaults.Optimizer, Optimizer.Kinds);
+        if (args.Has("--trust-coefficient") && optimizer != Optimizer.Lars)
+            throw new UserInputException($"--trust-coefficient is LARS's; this job's optimizer is {optimizer} (add --optimizer lars)");
+        var scaling = args.Choice("--lr-scaling", defaults.LrScaling, LearningRateScaling.Kinds);
+        if (args.Has("--base-batch") && scaling == LearningRateScaling.None)
+            throw new UserInputException("--base-batch is the batch --lr is given for under --lr-scaling linear|sqrt; this job does not scale it");
         return defaults with
         {
+            Optimizer = optimizer,
+            TrustCoefficient = args.Double("--trust-coefficient", defaults.TrustCoefficient, min: 0, positive: true),
+            LrScaling = scaling,
+            BaseBatch = args.Int("--base-batch", defaults.BaseBatch, min: 1),
             Model = model,
             Hidden = hidden,
             Activation = args.Choice("--activation", defaults.Activation, ModelSpec.Activations),

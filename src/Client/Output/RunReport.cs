@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Trainer.Client.Commands;
 using Trainer.Core.Data;
 using Trainer.Core.Models;
+using Trainer.Core.Optim;
 using Trainer.Core.Training;
 
 namespace Trainer.Client.Output;
@@ -74,7 +75,10 @@ public sealed record RunReport(
             activation = options.Model == ModelSpec.Mlp ? options.Activation : null,
             data = spec.Data, test = spec.Test, labelColumn = spec.LabelColumn,
             valFraction = spec.ValFraction, testFraction = run.TestFraction,
-            options.Epochs, options.Batch, lr = options.LearningRate, options.Momentum, options.Nesterov,
+            options.Epochs, options.Batch, lr = options.LearningRate, options.Optimizer,
+            trustCoefficient = options.Optimizer == Optimizer.Lars ? options.TrustCoefficient : (double?)null,
+            options.LrScaling, baseBatch = options.LrScaling == LearningRateScaling.None ? (int?)null : options.BaseBatch,
+            scaledLr = options.ScaledLearningRate, options.Momentum, options.Nesterov,
             options.WeightDecay, options.Schedule, options.WarmupEpochs, options.Patience, options.MinDelta,
             options.Seed, partitions = run.Partitions, threads = run.Threads, preprocessing = run.Preprocessor.Kind,
         };

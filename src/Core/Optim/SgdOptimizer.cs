@@ -11,29 +11,26 @@ public sealed record SgdSettings(double Momentum = 0, bool Nesterov = false, dou
 /// Weight decay applies to weight tensors only (structural risk on w, as the textbooks write it).
 /// The state (velocity) is part of what a checkpoint must keep.
 /// </summary>
-public sealed class SgdOptimizer
+public sealed class SgdOptimizer : Optimizer
 {
-    private readonly IReadOnlyList<ParameterTensor> _tensors;
-
-    public SgdOptimizer(SgdSettings settings, IReadOnlyList<ParameterTensor> tensors, int parameterCount)
+    public SgdOptimizer(SgdSettings settings, IReadOnlyList<ParameterTensor> tensors, int parameterCount) : base(tensors)
     {
         Settings = settings;
-        _tensors = tensors;
         Velocity = settings.Momentum > 0 ? new float[parameterCount] : [];
     }
 
     public SgdSettings Settings { get; }
-    public float[] Velocity { get; }
+    public override float[] Velocity { get; }
 
     /// <summary>
     /// Applies one update with the mean gradient of a step: one pass over the parameters, each
     /// element through the same non-fused multiplies and adds in the same order as the formula above.
     /// </summary>
-    public void Step(Span<float> weights, ReadOnlySpan<float> meanGradient, double learningRate)
+    public override void Step(Span<float> weights, ReadOnlySpan<float> meanGradient, double learningRate)
     {
         var lr = -(float)learningRate;
         var mu = (float)Settings.Momentum;
-        foreach (var tensor in _tensors)
+        foreach (var tensor in Tensors)
         {
             var decay = tensor.IsBias ? 0f : (float)Settings.WeightDecay;
             var w = weights.Slice(tensor.Offset, tensor.Length);

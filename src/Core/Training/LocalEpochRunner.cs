@@ -18,7 +18,7 @@ public sealed class LocalEpochRunner : IEpochRunner
     private readonly PartitionPlan _plan;
     private readonly LearningRateSchedule _schedule;
     private readonly PartitionGradients _gradients;
-    private readonly SgdOptimizer _optimiser;
+    private readonly Optimizer _optimiser;
     private readonly float[] _weights;
     private readonly float[] _meanGradient;
     private readonly float[][] _scratch;
@@ -30,9 +30,9 @@ public sealed class LocalEpochRunner : IEpochRunner
         _kernel = kernel; _data = data; _options = options;
         Network = new Network(ReferenceTrainer.SpecFor(options, data));
         _weights = Network.Initialise(options.Seed);
-        _optimiser = new SgdOptimizer(options.Sgd, Network.Tensors, Network.ParameterCount);
+        _optimiser = Optimizer.For(options, Network.Tensors, Network.ParameterCount);
         _plan = new PartitionPlan(data.Train.Count, options.Partitions, options.Batch, options.Seed);
-        _schedule = new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs, _plan.StepsPerEpoch, options.WarmupEpochs);
+        _schedule = new LearningRateSchedule(options.Schedule, options.ScaledLearningRate, options.Epochs, _plan.StepsPerEpoch, options.WarmupEpochs);
         _gradients = new PartitionGradients(Network, kernel, data.Train, _plan, 0, _plan.Partitions, options.Threads);
         _meanGradient = new float[Network.ParameterCount];
         _scratch = StepUpdate.Scratch(_plan.Partitions, Network.ParameterCount);

@@ -14,7 +14,7 @@ public static class StepUpdate
 
     /// <summary>Applies one step from the block sums of all partitions; returns the step's loss sum (added in partition order).</summary>
     public static double Apply(int partitions, IReadOnlyList<StepSums> parts, float[][] scratch, float[] meanGradient,
-        SgdOptimizer optimiser, float[] weights, LearningRateSchedule schedule, DivergenceGuard guard, long step, int epoch)
+        Optimizer optimiser, float[] weights, LearningRateSchedule schedule, DivergenceGuard guard, long step, int epoch)
     {
         var slots = new float[]?[partitions];
         var losses = new double[partitions];
@@ -37,7 +37,7 @@ public static class StepUpdate
     /// The update from a gradient sum over <paramref name="rows"/> rows: the divergence guard, the mean,
     /// the optimiser. Sync steps come here with the whole tree's sum; async updates with one worker's.
     /// </summary>
-    public static void ApplyTotal(float[] total, double loss, int rows, float[] meanGradient, SgdOptimizer optimiser, float[] weights,
+    public static void ApplyTotal(float[] total, double loss, int rows, float[] meanGradient, Optimizer optimiser, float[] weights,
         double learningRate, DivergenceGuard guard, long step, int epoch)
     {
         guard.CheckLoss(loss, rows, step, epoch, learningRate);

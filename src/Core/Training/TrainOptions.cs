@@ -22,6 +22,16 @@ public sealed record TrainOptions
     public ulong Seed { get; init; } = 42;
     public int Partitions { get; init; } = 8;
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>sgd, or lars (layer-wise trust ratio, You et al. 2017).</summary>
+    public string Optimizer { get; init; } = Optim.Optimizer.Sgd;
+    /// <summary>LARS's η: how far a layer may move relative to its weights' norm in one step.</summary>
+    public double TrustCoefficient { get; init; } = 0.001;
+    /// <summary>none, linear (lr × B/base, Goyal et al. 2017) or sqrt (lr × √(B/base)).</summary>
+    public string LrScaling { get; init; } = LearningRateScaling.None;
+    public int BaseBatch { get; init; } = 256;
 
     public SgdSettings Sgd => new(Momentum, Nesterov, WeightDecay);
+
+    /// <summary>The learning rate the schedule starts from: --lr scaled by the batch's rule.</summary>
+    public double ScaledLearningRate => LearningRateScaling.Scale(LrScaling, LearningRate, Batch, BaseBatch);
 }
