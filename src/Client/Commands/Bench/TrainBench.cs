@@ -102,7 +102,7 @@ public static class TrainBench
         foreach (var epoch in epochs.EnumerateArray())
         {
             seconds += epoch.GetProperty("trainSeconds").GetDouble();
-            if (epoch.TryGetProperty("testAccuracy", out var accuracy) && accuracy.GetDouble() >= target) return Math.Round(seconds, 2);
+            if (epoch.TryGetProperty("testAccuracy", out var accuracy) && accuracy.GetDouble() >= target) return seconds;
         }
         return null;
     }
