@@ -28,7 +28,7 @@ public sealed class HealthEndpoint(int port, IHostApplicationLifetime lifetime, 
         }
         catch (HttpListenerException e)
         {
-            throw new InvalidOperationException($"--health-port {port}: cannot listen ({e.Message})", e);
+            throw new SiloOptionsException($"--health-port {port}: cannot listen ({e.Message})");
         }
         lifetime.ApplicationStarted.Register(() => _state = "ready");
         lifetime.ApplicationStopping.Register(() => _state = "draining");

@@ -8,7 +8,15 @@ if (!builder.TryAddTrainerSilo(out var options, out var error))
     return 2;
 }
 using var host = builder.Build();
-await host.StartAsync();
+try
+{
+    await host.StartAsync();
+}
+catch (SiloOptionsException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.SiloPort}, gateway port {options.GatewayPort}, advertised {options.Advertise}" +
                   (options.HealthPort is { } health ? $", health probes on port {health}" : ""));
 await host.WaitForShutdownAsync();

@@ -24,6 +24,8 @@ public static class SiloHosting
             return false;
         }
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
+        // a failed start surfaces as its exception (one line for a bad setting), not as a logged stack trace too
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var settings = options;
         // Hosted services stop in reverse order: the drain delay first, then the silo, the probes last.
         if (settings.HealthPort is { } port)

@@ -55,6 +55,21 @@ public sealed class PodSiloTests
     }
 
     [Fact]
+    public async Task A_busy_health_port_is_one_line_and_exit_2()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(IPAddress.Any, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+        var ports = ChildProcess.FreePorts(2);
+
+        var (code, output) = await ChildProcess.RunSilo(new Dictionary<string, string> { ["TRAINER_HEALTH_PORT"] = $"{port}" }, TimeSpan.FromSeconds(60),
+            "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"error: --health-port {port}: cannot listen", Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public async Task Two_pod_silos_train_a_job_report_ready_and_report_draining_after_sigterm()
     {
         await using var redis = await RedisServer.StartAsync();

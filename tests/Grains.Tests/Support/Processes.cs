@@ -92,11 +92,18 @@ internal sealed class ChildProcess : IAsyncDisposable
         StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "Trainer.Silo.dll"), .. args], "silo ready", TimeSpan.FromSeconds(60), environment);
 
     /// <summary>Starts the trainer with extra environment variables and waits for it to end.</summary>
-    public static async Task<(int Code, string Output)> RunTrainer(IReadOnlyDictionary<string, string> environment, TimeSpan deadline, params string[] args)
+    public static Task<(int Code, string Output)> RunTrainer(IReadOnlyDictionary<string, string> environment, TimeSpan deadline, params string[] args) =>
+        RunToEnd("trainer.dll", environment, deadline, args);
+
+    /// <summary>Starts a silo that is expected to end by itself (a bad setting), and waits for it.</summary>
+    public static Task<(int Code, string Output)> RunSilo(IReadOnlyDictionary<string, string> environment, TimeSpan deadline, params string[] args) =>
+        RunToEnd("Trainer.Silo.dll", environment, deadline, args);
+
+    private static async Task<(int Code, string Output)> RunToEnd(string dll, IReadOnlyDictionary<string, string> environment, TimeSpan deadline, string[] args)
     {
-        await using var trainer = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "trainer.dll"), .. args], "\0never", environment);
-        var code = await trainer.ExitCodeAsync(deadline);
-        return (code, trainer.Output);
+        await using var child = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, dll), .. args], "\0never", environment);
+        var code = await child.ExitCodeAsync(deadline);
+        return (code, child.Output);
     }
 
     public async ValueTask DisposeAsync()
