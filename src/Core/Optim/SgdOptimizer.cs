@@ -35,13 +35,14 @@ public sealed class SgdOptimizer : Optimizer
             var decay = tensor.IsBias ? 0f : (float)Settings.WeightDecay;
             var w = weights.Slice(tensor.Offset, tensor.Length);
             var g = meanGradient.Slice(tensor.Offset, tensor.Length);
-            if (mu == 0) Plain(w, g, decay, lr);
-            else Momentum(w, g, Velocity.AsSpan(tensor.Offset, tensor.Length), decay, mu, lr, Settings.Nesterov);
+            Update(w, g, mu != 0 ? Velocity.AsSpan(tensor.Offset, tensor.Length) : [], decay, mu, lr, Settings.Nesterov);
         }
     }
 
-    private static void Plain(Span<float> w, ReadOnlySpan<float> g, float decay, float lr)
+    /// <summary>One tensor's step; <paramref name="v"/> is empty without momentum (μ = 0).</summary>
+    private static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float decay, float mu, float lr, bool nesterov)
     {
+        var momentum = mu != 0;
         var (i, n) = (0, Vector256<float>.Count);
         if (Vector256.IsHardwareAccelerated)
             for (; i + n <= w.Length; i += n)
@@ -49,34 +50,24 @@ public sealed class SgdOptimizer : Optimizer
                 var wi = Vector256.Create(w.Slice(i, n));
                 var gi = Vector256.Create(g.Slice(i, n));
                 if (decay != 0) gi = wi * decay + gi;
-                (gi * lr + wi).CopyTo(w.Slice(i, n));
-            }
-        for (; i < w.Length; i++)
-        {
-            var gi = decay != 0 ? w[i] * decay + g[i] : g[i];
-            w[i] = gi * lr + w[i];
-        }
-    }
-
-    private static void Momentum(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float decay, float mu, float lr, bool nesterov)
-    {
-        var (i, n) = (0, Vector256<float>.Count);
-        if (Vector256.IsHardwareAccelerated)
-            for (; i + n <= w.Length; i += n)
-            {
-                var wi = Vector256.Create(w.Slice(i, n));
-                var gi = Vector256.Create(g.Slice(i, n));
-                if (decay != 0) gi = wi * decay + gi;
-                var vi = Vector256.Create(v.Slice(i, n)) * mu + gi;
-                vi.CopyTo(v.Slice(i, n));
-                var step = nesterov ? vi * mu + gi : vi;
+                var step = gi;
+                if (momentum)
+                {
+                    var vi = Vector256.Create(v.Slice(i, n)) * mu + gi;
+                    vi.CopyTo(v.Slice(i, n));
+                    step = nesterov ? vi * mu + gi : vi;
+                }
                 (step * lr + wi).CopyTo(w.Slice(i, n));
             }
         for (; i < w.Length; i++)
         {
             var gi = decay != 0 ? w[i] * decay + g[i] : g[i];
-            v[i] = v[i] * mu + gi;
-            var step = nesterov ? v[i] * mu + gi : v[i];
+            var step = gi;
+            if (momentum)
+            {
+                v[i] = v[i] * mu + gi;
+                step = nesterov ? v[i] * mu + gi : v[i];
+            }
             w[i] = step * lr + w[i];
         }
     }

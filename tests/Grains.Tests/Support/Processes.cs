@@ -10,7 +10,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ChildProcess(string file, IEnumerable<string> args, string readyText, IReadOnlyDictionary<string, string>? environment)
+    private ChildProcess(string file, IEnumerable<string> args, string? readyText, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args) start.ArgumentList.Add(arg);
@@ -20,7 +20,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             if (e.Data is null) return;
             lock (_output) _output.AppendLine(e.Data);
-            if (e.Data.Contains(readyText)) _ready.TrySetResult();
+            if (readyText is not null && e.Data.Contains(readyText)) _ready.TrySetResult();
         };
         _process.OutputDataReceived += onLine;
         _process.ErrorDataReceived += onLine;
@@ -101,7 +101,7 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     private static async Task<(int Code, string Output)> RunToEnd(string dll, IReadOnlyDictionary<string, string> environment, TimeSpan deadline, string[] args)
     {
-        await using var child = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, dll), .. args], "\0never", environment);
+        await using var child = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, dll), .. args], readyText: null, environment);
         var code = await child.ExitCodeAsync(deadline);
         return (code, child.Output);
     }

@@ -19,12 +19,12 @@ internal sealed class BulkSocketConnection : ConnectionContext, IConnectionIdFea
 {
     /// <summary>The least room a receive gets: a whole vector arrives in a few calls.</summary>
     private const int ReceiveBlock = 256 * 1024;
-    private static PipeOptions Options(PipeScheduler reader) => new(minimumSegmentSize: 64 * 1024, pauseWriterThreshold: 64L << 20, resumeWriterThreshold: 32L << 20,
-        readerScheduler: reader, writerScheduler: PipeScheduler.ThreadPool, useSynchronizationContext: false);
+    private static readonly PipeOptions Options = new(minimumSegmentSize: 64 * 1024, pauseWriterThreshold: 64L << 20, resumeWriterThreshold: 32L << 20,
+        readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.ThreadPool, useSynchronizationContext: false);
     private static long _lastId;
 
     private readonly Socket _socket;
-    private readonly Pipe _received = new(Options(PipeScheduler.ThreadPool)), _toSend = new(Options(PipeScheduler.ThreadPool));
+    private readonly Pipe _received = new(Options), _toSend = new(Options);
     private readonly CancellationTokenSource _closed = new();
     private readonly Task _receiving, _sending;
     private int _shutDown;
