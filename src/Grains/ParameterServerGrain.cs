@@ -58,6 +58,7 @@ public sealed class ParameterServerGrain(
         job.Loop = saved.Loop ?? LoopState.Initial;
         job.BestWeights = saved.BestWeights;
         job.Guard.FirstMeanLoss = saved.FirstMeanLoss;
+        job.Noise = new GradientNoiseScale(saved.NoiseScale);
         _job = job;
         logger.LogInformation("job {Job} resumed at epoch {Epoch}, step {Step}", saved.Spec.Job, saved.Epoch, saved.Step);
         return new ResumeInfo(saved.Spec, info, job.Loop, job.BestWeights, job.Epoch, job.StepInEpoch, job.Step, saved.RecoveryNote);
@@ -113,7 +114,7 @@ public sealed class ParameterServerGrain(
 
             var update = Stopwatch.StartNew();
             var sums = parts.Select(ToStepSums).ToArray();
-            var loss = JobFaultFilter.Translate(() => StepUpdate.Apply(job.Partitions, sums, job.Scratch, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule, job.Guard, job.Step, epoch));
+            var loss = JobFaultFilter.Translate(() => StepUpdate.Apply(job.Partitions, sums, job.Scratch, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule, job.Guard, job.Noise, job.Step, epoch));
             var rows = parts.Sum(p => p.Rows);
             var compute = parts.Max(p => p.ComputeSeconds);
             job.Totals.Add(loss, rows, compute, roundTrip - compute, update.Elapsed.TotalSeconds, StepBytes(job, parts), staleness: 0);
@@ -134,7 +135,7 @@ public sealed class ParameterServerGrain(
                 yield return new EpochProgress(job.StepInEpoch, job.StepsPerEpoch, loss / rows, null);
             }
         }
-        yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1)));
+        yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1), job.Noise.Value));
     }
 
     /// <summary>
@@ -213,7 +214,7 @@ public sealed class ParameterServerGrain(
             job.Totals.Seconds += clock.Elapsed.TotalSeconds;
             await SaveCheckpoint();
         }
-        yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1)));
+        yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1), job.Noise.Value));
     }
 
     /// <summary>
@@ -302,6 +303,7 @@ public sealed class ParameterServerGrain(
         state.BestWeights = job.BestWeights;
         state.Generations = job.Generations;
         state.FirstMeanLoss = job.Guard.FirstMeanLoss;
+        state.NoiseScale = job.Noise.State;
         await checkpoint.WriteStateAsync();
     }
 
@@ -328,11 +330,12 @@ public sealed class ParameterServerGrain(
         var loss = part.Losses.Sum();
         if (part.Rows == 0) return 0;
         StepUpdate.ApplyTotal(total, loss, part.Rows, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule.At(step), job.Guard, step, epoch);
+        StepUpdate.ObserveNoise(job.Noise, part.SquaredNorms, part.Rows, job.MeanGradient); // b: a micro-batch, B: this worker's rows
         return loss;
     }
 
     private static StepSums ToStepSums(PartialGradient part) =>
-        new(part.Blocks.Select(b => (b.Start, b.Sum.Values)).ToArray(), part.Losses, part.Rows, part.ComputeSeconds);
+        new(part.Blocks.Select(b => (b.Start, b.Sum.Values)).ToArray(), part.Losses, part.SquaredNorms, part.Rows, part.ComputeSeconds);
 
     /// <summary>Bytes on the wire for one round: the weights to each worker and its block sums back.</summary>
     private static long StepBytes(Job job, IReadOnlyList<PartialGradient> parts) =>
@@ -375,5 +378,6 @@ public sealed class ParameterServerGrain(
         public LoopState Loop { get; set; } = LoopState.Initial;
         public FloatVector? BestWeights { get; set; }
         public DivergenceGuard Guard { get; } = new();
+        public GradientNoiseScale Noise { get; set; } = new();
     }
 }

@@ -34,7 +34,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
         var job = Current();
         var sums = job.Gradients.Compute(weights.Values, job.OrdersFor(epoch), step);
         var blocks = sums.Blocks.Select(b => new BlockSum(b.Start, new FloatVector(b.Sum))).ToArray();
-        return Task.FromResult(new PartialGradient(blocks, sums.Losses, sums.Rows, sums.ComputeSeconds));
+        return Task.FromResult(new PartialGradient(blocks, sums.Losses, sums.SquaredNorms, sums.Rows, sums.ComputeSeconds));
     }
 
     public Task<ChunkSums> Evaluate(DataPart part, FloatVector weights)

@@ -25,11 +25,12 @@ public sealed class FloatVectorCodecTests
     public void Messages_with_core_types_and_vectors_round_trip()
     {
         var serializer = Serializer();
-        var part = new PartialGradient([new BlockSum(4, new FloatVector([1f, 2f]))], [0.5, 0.25], 10, 0.01);
+        var part = new PartialGradient([new BlockSum(4, new FloatVector([1f, 2f]))], [0.5, 0.25], [3.0, 4.0], 10, 0.01);
         var copy = serializer.Deserialize<PartialGradient>(serializer.SerializeToArray(part))!;
         Assert.Equal(4, copy.Blocks[0].Start);
         Assert.Equal([1f, 2f], copy.Blocks[0].Sum.Values);
         Assert.Equal(part.Losses, copy.Losses);
+        Assert.Equal(part.SquaredNorms, copy.SquaredNorms);
 
         var sums = new ChunkSums(3, [new Core.Models.MetricSums { Count = 5, LossSum = 1.5, Correct = 4 }]);
         var sumsCopy = serializer.Deserialize<ChunkSums>(serializer.SerializeToArray(sums))!;

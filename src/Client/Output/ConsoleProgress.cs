@@ -43,7 +43,8 @@ public sealed class ConsoleProgress(TextWriter output) : ITrainingObserver
             ? v.Accuracy is { } acc ? $"  val acc {acc:F4}" : $"  val R² {v.R2:F4}"
             : "";
         var test = report.Test is { } t ? t.Accuracy is { } tacc ? $"  test acc {tacc:F4}" : $"  test R² {t.R2:F4}" : "";
+        var noise = report.Stats.NoiseScale is { } b ? $"  noise scale {b:N0}" : "";
         output.WriteLine($"epoch {report.Epoch}/{epochs}  train loss {report.TrainLoss:F4}{validation}{test}  " +
-                         $"{report.SamplesPerSecond:N0} samples/s  {report.TrainSeconds:F2}s");
+                         $"{report.SamplesPerSecond:N0} samples/s  {report.TrainSeconds:F2}s{noise}");
     }
 }

@@ -52,7 +52,7 @@ public sealed record RunReport(
 
     public sealed record EpochEntry(
         int Epoch, double TrainLoss, double? ValLoss, double? ValAccuracy, double? ValR2,
-        double? TestAccuracy, double? TestR2, double TrainSeconds, double SamplesPerSecond, double LearningRate);
+        double? TestAccuracy, double? TestR2, double TrainSeconds, double SamplesPerSecond, double LearningRate, double? NoiseScale);
 
     public sealed record TestEntry(double Loss, double? Accuracy, double? Mse, double? R2);
 
@@ -67,7 +67,7 @@ public sealed record RunReport(
         var result = run.Result;
         var epochs = result.Epochs.Select(e => new EpochEntry(
             e.Epoch, e.TrainLoss, e.Validation?.Loss, e.Validation?.Accuracy, e.Validation?.R2,
-            e.Test?.Accuracy, e.Test?.R2, e.TrainSeconds, e.SamplesPerSecond, e.LearningRate)).ToList();
+            e.Test?.Accuracy, e.Test?.R2, e.TrainSeconds, e.SamplesPerSecond, e.LearningRate, e.Stats.NoiseScale)).ToList();
         var test = result.Test is { } t ? new TestEntry(t.Loss, t.Accuracy, t.Mse, t.R2) : null;
         var hyper = new
         {

@@ -5,7 +5,10 @@ namespace Trainer.Core.Training;
 /// <summary>Which held-out part of the data to score.</summary>
 public enum DataPart { Validation, Test }
 
-/// <summary>What one epoch of training did, with the step time split into its parts.</summary>
+/// <summary>
+/// What one epoch of training did, with the step time split into its parts, and the gradient noise
+/// scale B_simple as estimated at the epoch's end (null when it cannot be measured: one partition).
+/// </summary>
 public sealed record EpochStats(
     int Epoch,
     double LossSum,
@@ -20,7 +23,8 @@ public sealed record EpochStats(
     double StalenessSum = 0,
     long Updates = 0,
     int MaxStaleness = 0,
-    double CheckpointSeconds = 0);
+    double CheckpointSeconds = 0,
+    double? NoiseScale = null);
 
 /// <summary>
 /// The part of training that differs between one process and a cluster: running an epoch's steps

@@ -23,6 +23,7 @@ public sealed class LocalEpochRunner : IEpochRunner
     private readonly float[] _meanGradient;
     private readonly float[][] _scratch;
     private readonly DivergenceGuard _guard = new();
+    private readonly GradientNoiseScale _noise = new();
     private long _step;
 
     public LocalEpochRunner(IKernel kernel, PreparedData data, TrainOptions options)
@@ -52,7 +53,7 @@ public sealed class LocalEpochRunner : IEpochRunner
             cancellation.ThrowIfCancellationRequested();
             var gradient = _gradients.Compute(_weights, orders, s);
             var updateStart = clock.Elapsed;
-            var loss = StepUpdate.Apply(_plan.Partitions, [gradient], _scratch, _meanGradient, _optimiser, _weights, _schedule, _guard, _step, epoch);
+            var loss = StepUpdate.Apply(_plan.Partitions, [gradient], _scratch, _meanGradient, _optimiser, _weights, _schedule, _guard, _noise, _step, epoch);
             update += (clock.Elapsed - updateStart).TotalSeconds;
             compute += gradient.ComputeSeconds;
             lossSum += loss;
@@ -60,7 +61,7 @@ public sealed class LocalEpochRunner : IEpochRunner
             observer.StepCompleted(epoch, s + 1, _plan.StepsPerEpoch, loss / gradient.Rows);
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        return Task.FromResult(new EpochStats(epoch, lossSum, rows, _plan.StepsPerEpoch, seconds, compute, 0, update, 0, _schedule.At(_step - 1)));
+        return Task.FromResult(new EpochStats(epoch, lossSum, rows, _plan.StepsPerEpoch, seconds, compute, 0, update, 0, _schedule.At(_step - 1), NoiseScale: _noise.Value));
     }
 
     public Task<float[]> WeightsAsync(CancellationToken cancellation) => Task.FromResult((float[])_weights.Clone());

@@ -1,12 +1,16 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 
 namespace Trainer.Core.Training;
 
-/// <summary>One step's gradient over a range of partitions: a sum per aligned block, a loss per partition.</summary>
-public sealed record StepSums(IReadOnlyList<(int Start, float[] Sum)> Blocks, double[] Losses, int Rows, double ComputeSeconds);
+/// <summary>
+/// One step's gradient over a range of partitions: a sum per aligned block, a loss per partition, and
+/// per partition the squared norm of its micro-batch mean gradient (for the gradient noise scale).
+/// </summary>
+public sealed record StepSums(IReadOnlyList<(int Start, float[] Sum)> Blocks, double[] Losses, double[] SquaredNorms, int Rows, double ComputeSeconds);
 
 /// <summary>
 /// Computes one step's gradient over a contiguous range of partitions: each partition's micro-batch
@@ -51,11 +55,12 @@ public sealed class PartitionGradients
     {
         var clock = Stopwatch.StartNew();
         var losses = new double[_count];
+        var norms = new double[_count];
         var rows = new int[_count];
         if (_count == 1 || _parallel.MaxDegreeOfParallelism == 1)
-            for (var i = 0; i < _count; i++) ComputeOne(weights, epochOrders, step, i, losses, rows);
+            for (var i = 0; i < _count; i++) ComputeOne(weights, epochOrders, step, i, losses, norms, rows);
         else
-            Parallel.For(0, _count, _parallel, i => ComputeOne(weights, epochOrders, step, i, losses, rows));
+            Parallel.For(0, _count, _parallel, i => ComputeOne(weights, epochOrders, step, i, losses, norms, rows));
 
         var blocks = new (int, float[])[_blocks.Count];
         for (var b = 0; b < _blocks.Count; b++)
@@ -65,10 +70,10 @@ public sealed class PartitionGradients
             GradientSums.TreeReduce(members, size);
             blocks[b] = (start, members[0]);
         }
-        return new StepSums(blocks, losses, rows.Sum(), clock.Elapsed.TotalSeconds);
+        return new StepSums(blocks, losses, norms, rows.Sum(), clock.Elapsed.TotalSeconds);
     }
 
-    private void ComputeOne(float[] weights, int[][] epochOrders, int step, int i, double[] losses, int[] rowCounts)
+    private void ComputeOne(float[] weights, int[][] epochOrders, int step, int i, double[] losses, double[] squaredNorms, int[] rowCounts)
     {
         var partition = _first + i;
         var rows = _plan.MicroBatchRows(epochOrders[partition], partition, step);
@@ -81,5 +86,7 @@ public sealed class PartitionGradients
         }
         losses[i] = _network.Gradient(_kernel, weights, ws.BatchX, ws.BatchY, rows.Length, _sums[i], ws);
         rowCounts[i] = rows.Length;
+        // before the tree adds other partitions into this buffer; a pass over it costs far less than the gradient
+        squaredNorms[i] = rows.Length == 0 ? 0 : TensorPrimitives.SumOfSquares(_sums[i]) / ((double)rows.Length * rows.Length);
     }
 }

@@ -29,6 +29,8 @@ public sealed class Checkpoint
     [Id(10)] public int[]? Generations { get; set; }
     /// <summary>The divergence guard's reference: the mean loss of the job's first step.</summary>
     [Id(11)] public double? FirstMeanLoss { get; set; }
+    /// <summary>The gradient noise scale's running averages.</summary>
+    [Id(12)] public NoiseScaleState? NoiseScale { get; set; }
 
     /// <summary>Set by a storage that had to fall back to an older checkpoint; never stored.</summary>
     [NonSerialized] public string? RecoveryNote;
@@ -59,10 +61,10 @@ public sealed class EpochTotals
         LastLoss = loss / Math.Max(1, rows);
     }
 
-    public EpochStats Stats(int epoch, int steps, double learningRate)
+    public EpochStats Stats(int epoch, int steps, double learningRate, double? noiseScale)
     {
         // In async modes communication is what the wall time leaves after compute and update.
         var communication = Communication > 0 ? Communication : Math.Max(0, Seconds - Compute - Update);
-        return new EpochStats(epoch, Loss, Rows, steps, Seconds, Compute, communication, Update, Bytes, learningRate, Staleness, Rounds, MaxStaleness, Checkpoint);
+        return new EpochStats(epoch, Loss, Rows, steps, Seconds, Compute, communication, Update, Bytes, learningRate, Staleness, Rounds, MaxStaleness, Checkpoint, noiseScale);
     }
 }

@@ -35,9 +35,12 @@ public sealed record JobInfo(DataShape Data, int ParameterCount, int StepsPerEpo
 [GenerateSerializer, Immutable, Alias("trainer.block-sum")]
 public sealed record BlockSum(int Start, FloatVector Sum);
 
-/// <summary>A worker's part of one step: block sums, a loss per partition it owns, its rows and compute time.</summary>
+/// <summary>
+/// A worker's part of one step: block sums, per partition it owns a loss and its micro-batch gradient's
+/// squared norm (for the noise scale), its rows and compute time.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.partial-gradient")]
-public sealed record PartialGradient(BlockSum[] Blocks, double[] Losses, int Rows, double ComputeSeconds);
+public sealed record PartialGradient(BlockSum[] Blocks, double[] Losses, double[] SquaredNorms, int Rows, double ComputeSeconds);
 
 /// <summary>Progress of an epoch on the parameter server; the last one carries the epoch's statistics.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.epoch-progress")]

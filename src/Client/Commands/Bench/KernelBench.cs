@@ -99,11 +99,12 @@ public static class KernelBench
         var scratch = StepUpdate.Scratch(partitions, network.ParameterCount);
         var schedule = new LearningRateSchedule("constant", 1e-3, 1, plan.StepsPerEpoch);
         var orders = Enumerable.Range(0, partitions).Select(p => plan.EpochOrder(p, 1)).ToArray();
+        var noise = new GradientNoiseScale();
 
         void Step(int s)
         {
             var sums = gradients.Compute(weights, orders, s % plan.StepsPerEpoch);
-            StepUpdate.Apply(partitions, [sums], scratch, mean, optimiser, weights, schedule, new DivergenceGuard(), 0, 1);
+            StepUpdate.Apply(partitions, [sums], scratch, mean, optimiser, weights, schedule, new DivergenceGuard(), noise, 0, 1);
         }
 
         var warmup = Stopwatch.StartNew();
