@@ -1,5 +1,6 @@
 using Trainer.Client.Commands;
 using Trainer.Client.Commands.Bench;
+using Trainer.Client.Commands.Scale;
 using Trainer.Client.CommandLine;
 using Trainer.Core;
 using Trainer.Grains.Hosting;
@@ -25,8 +26,9 @@ public static class Cli
                 "train" => await TrainCommand.RunAsync(Parse(TrainCommand.Options, "train", rest, output), output, cancellation),
                 "resume" => await ResumeCommand.RunAsync(Parse(ResumeCommand.Options, "resume", rest, output), output, cancellation),
                 "evaluate" => EvaluateCommand.Run(Parse(EvaluateCommand.Options, "evaluate", rest, output), output),
+                "scale" => await ScaleCommand.RunAsync(Parse(ScaleCommand.Options, "scale", rest, output), output, cancellation),
                 "bench" => await BenchCommand.RunAsync(rest, output, cancellation),
-                _ => throw new UserInputException($"unknown command '{command}'; commands: train, resume, evaluate, bench (see 'trainer --help')"),
+                _ => throw new UserInputException($"unknown command '{command}'; commands: train, resume, evaluate, scale, bench (see 'trainer --help')"),
             };
         }
         catch (HelpShownException)

@@ -42,6 +42,9 @@ public sealed class BadInputTests
         { "trust coefficient without lars", ["--trust-coefficient", "0.01"], "error: --trust-coefficient is LARS's; this job's optimizer is sgd (add --optimizer lars)" },
         { "base batch without scaling", ["--base-batch", "128"], "error: --base-batch is the batch --lr is given for under --lr-scaling linear|sqrt; this job does not scale it" },
         { "unknown scaling rule", ["--lr-scaling", "cubic"], "error: --lr-scaling 'cubic' is not one of none, linear, sqrt" },
+        { "target without validation", ["--target", "0.9", "--val-fraction", "0"], "error: --target is a validation accuracy: it needs --val-fraction above 0" },
+        { "target above one", ["--target", "1.5"], "error: --target 1.5: must be at most 1" },
+        { "past target without target", ["--past-target"], "error: --past-target goes with --target: there is no target to train past" },
         { "checkpoint folder for silo processes", ["--cluster", "localhost:30000", "--checkpoint-dir", "/tmp/x"], "error: --checkpoint-dir applies to embedded clusters; with --cluster localhost:30000 give it to the silos ('Trainer.Silo --checkpoint-dir')" },
         { "unknown mode", ["--mode", "hogwild"], "error: --mode 'hogwild' is not one of sync, async, ssp" },
     };

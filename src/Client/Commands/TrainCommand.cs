@@ -43,6 +43,8 @@ public static class TrainCommand
         new("--schedule", "learning-rate schedule constant|step|cosine (default constant)", "NAME"),
         new("--warmup-epochs", "linear warm-up epochs (default 0)", "K"),
         new("--patience", "early-stopping patience in epochs (default 5; 0 = never stop early)", "P"),
+        new("--target", "stop at the first epoch whose validation accuracy (R² for regression) reaches this; the report gives steps and seconds to it", "ACC"),
+        new("--past-target", "with --target: note when it is reached but train on to --epochs"),
         new("--min-delta", "smallest validation improvement that counts (default 0)", "D"),
         new("--seed", "random seed (default 42)", "S"),
         new("--partitions", "data partitions, fixed for the job (default 8, at most --batch)", "P"),
@@ -72,6 +74,8 @@ public static class TrainCommand
             ValFraction: args.Double("--val-fraction", 0.1, 0, 0.9),
             TestFraction: args.Has("--test-fraction") ? args.Double("--test-fraction", 0.2, 0, 0.9) : null,
             Seed: options.Seed);
+        if (options.Target is not null && spec.ValFraction == 0)
+            throw new UserInputException("--target is a validation accuracy: it needs --val-fraction above 0");
         var kernel = args.Choice("--kernel", "auto", KernelChoice.Names);
         var mode = args.Choice("--mode", ParameterServerGrain.Sync, [ParameterServerGrain.Sync, ParameterServerGrain.Async, ParameterServerGrain.Ssp]);
         var staleness = args.Int("--staleness", 2, min: 0);
@@ -167,6 +171,8 @@ public static class TrainCommand
         if (args.Has("--trust-coefficient") && optimizer != Optimizer.Lars)
             throw new UserInputException($"--trust-coefficient is LARS's; this job's optimizer is {optimizer} (add --optimizer lars)");
         var scaling = args.Choice("--lr-scaling", defaults.LrScaling, LearningRateScaling.Kinds);
+        if (args.Has("--past-target") && !args.Has("--target"))
+            throw new UserInputException("--past-target goes with --target: there is no target to train past");
         if (args.Has("--base-batch") && scaling == LearningRateScaling.None)
             throw new UserInputException("--base-batch is the batch --lr is given for under --lr-scaling linear|sqrt; this job does not scale it");
         return defaults with
@@ -187,6 +193,8 @@ public static class TrainCommand
             Schedule = args.Choice("--schedule", defaults.Schedule, LearningRateSchedule.Kinds),
             WarmupEpochs = args.Double("--warmup-epochs", defaults.WarmupEpochs, min: 0),
             Patience = args.Int("--patience", defaults.Patience, min: 0),
+            Target = args.Has("--target") ? args.Double("--target", 0, 0, 1, positive: true) : null,
+            StopAtTarget = !args.Flag("--past-target"),
             MinDelta = args.Double("--min-delta", defaults.MinDelta, min: 0),
             Seed = args.ULong("--seed", defaults.Seed),
             Partitions = args.Has("--partitions") ? args.Int("--partitions", defaults.Partitions, min: 1) : Math.Min(defaults.Partitions, batch),
@@ -207,7 +215,8 @@ public static class TrainCommand
     private static string Summary(TrainingResult result, string outDir)
     {
         var test = result.Test is null ? "no test set" : $"test {result.Test}";
-        return $"done: best epoch {result.BestEpoch}{(result.StoppedEarly ? " (stopped early)" : "")}, {test}, " +
+        var target = result.TargetEpoch is { } reached ? $", target reached at epoch {reached}" : "";
+        return $"done: best epoch {result.BestEpoch}{(result.StoppedEarly ? " (stopped early)" : "")}{target}, {test}, " +
                $"{result.SamplesPerSecond:N0} samples/s; wrote {outDir}/report.json, model.json, curves.png";
     }
 }

@@ -30,16 +30,19 @@ public sealed class RunOutput(string folder)
             var final = Path.Combine(folder, "report.json");
             if (File.Exists(final)) File.Delete(final); // a stale report must not vouch for the new files
             foreach (var (name, content) in _files.OrderBy(f => f.Name == "report.json"))
-            {
-                var target = Path.Combine(folder, name);
-                var temporary = target + ".partial";
-                File.WriteAllBytes(temporary, content);
-                File.Move(temporary, target, overwrite: true);
-            }
+                WriteAtomically(Path.Combine(folder, name), content);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserInputException($"--out {folder}: cannot write the results ({e.Message})");
         }
+    }
+
+    /// <summary>Writes to a temporary name and renames it into place: the file is either old or new, never half-written.</summary>
+    public static void WriteAtomically(string path, byte[] content)
+    {
+        var temporary = path + ".partial";
+        File.WriteAllBytes(temporary, content);
+        File.Move(temporary, path, overwrite: true);
     }
 }

@@ -38,6 +38,7 @@ public sealed record RunReport(
     long BytesPerStep,
     RunReport.StepTimeEntry StepTime,
     RunReport.StalenessEntry? Staleness,
+    RunReport.TargetEntry? Target,
     bool Resumed,
     long? ResumedAtStep,
     int Recoveries,
@@ -58,6 +59,9 @@ public sealed record RunReport(
 
     /// <summary>Mean time of a step in milliseconds: gradient computation, time on the wire (and waiting), the server's update, checkpoints.</summary>
     public sealed record StepTimeEntry(double ComputeMs, double CommunicationMs, double UpdateMs, double CheckpointMs);
+
+    /// <summary>--target: the validation value asked for and, once reached, the first epoch that did with the steps and training seconds until its end.</summary>
+    public sealed record TargetEntry(double Value, bool Reached, int? Epoch, long? Steps, double? Seconds);
 
     /// <summary>Async and SSP modes: how many updates happened between a worker's read of the weights and its update.</summary>
     public sealed record StalenessEntry(double Mean, int Max);
@@ -80,6 +84,7 @@ public sealed record RunReport(
             options.LrScaling, baseBatch = options.LrScaling == LearningRateScaling.None ? (int?)null : options.BaseBatch,
             scaledLr = options.ScaledLearningRate, options.Momentum, options.Nesterov,
             options.WeightDecay, options.Schedule, options.WarmupEpochs, options.Patience, options.MinDelta,
+            options.Target, stopAtTarget = options.Target is null ? (bool?)null : options.StopAtTarget,
             options.Seed, partitions = run.Partitions, threads = run.Threads, preprocessing = run.Preprocessor.Kind,
         };
 
@@ -94,11 +99,15 @@ public sealed record RunReport(
         var staleness = run.Mode == "sync" || updates == 0 ? null
             : new StalenessEntry(stats.Sum(s => s.StalenessSum) / updates, stats.Max(s => s.MaxStaleness));
 
+        var target = options.Target is not { } value ? null
+            : result.TargetEpoch is not { } reached ? new TargetEntry(value, false, null, null, null)
+            : new TargetEntry(value, true, reached, stats.Take(reached).Sum(s => (long)s.Steps), result.Epochs.Take(reached).Sum(e => e.TrainSeconds));
+
         return new RunReport(job, result.Network.Spec.ToString(), run.Dataset, result.Network.ParameterCount, hyper,
             run.Kernel, run.Cluster, run.Silos, run.Workers, run.Partitions, run.Mode, options.Batch, run.Threads,
             run.TrainRows, run.ValidationRows, run.TestRows, run.ParameterServerSilo, run.WorkerSilos,
             epochs, result.BestEpoch, result.StoppedEarly, test, result.SamplesPerSecond, result.TrainSeconds, wallSeconds,
-            stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries, result.WeightsSha256);
+            stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, target, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries, result.WeightsSha256);
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

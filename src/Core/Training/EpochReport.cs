@@ -22,7 +22,8 @@ public sealed record TrainingResult(
     bool StoppedEarly,
     Metrics? Test,
     long Samples,
-    double TrainSeconds)
+    double TrainSeconds,
+    int? TargetEpoch = null)
 {
     public double SamplesPerSecond => TrainSeconds > 0 ? Samples / TrainSeconds : 0;
     public string WeightsSha256 => WeightsHash.Sha256(Weights);

@@ -29,6 +29,10 @@ public sealed record TrainOptions
     /// <summary>none, linear (lr × B/base, Goyal et al. 2017) or sqrt (lr × √(B/base)).</summary>
     public string LrScaling { get; init; } = LearningRateScaling.None;
     public int BaseBatch { get; init; } = 256;
+    /// <summary>A validation accuracy (R² for regression) to reach; the loop notes the first epoch that does.</summary>
+    public double? Target { get; init; }
+    /// <summary>Stop at the epoch that reaches <see cref="Target"/> (otherwise go on to the last epoch).</summary>
+    public bool StopAtTarget { get; init; } = true;
 
     public SgdSettings Sgd => new(Momentum, Nesterov, WeightDecay);
 

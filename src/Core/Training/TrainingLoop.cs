@@ -2,9 +2,9 @@ namespace Trainer.Core.Training;
 
 /// <summary>
 /// Epochs, validation, early stopping and the final test, the same for the single-process trainer
-/// and the cluster: repeat { run the epoch's steps; validate; let early stopping decide; let the
-/// runner keep the loop's state }; then restore the best weights and test them. A resumed job
-/// starts from the loop state its checkpoint kept.
+/// and the cluster: repeat { run the epoch's steps; validate; let early stopping (or a reached
+/// target) decide; let the runner keep the loop's state }; then restore the best weights and test
+/// them. A resumed job starts from the loop state its checkpoint kept.
 /// </summary>
 public static class TrainingLoop
 {
@@ -17,7 +17,8 @@ public static class TrainingLoop
         var epochs = state.Epochs.ToList();
         float[] weights = [];
 
-        for (var epoch = epochs.Count + 1; epoch <= options.Epochs && !stopping.ShouldStop; epoch++)
+        bool AtTarget() => options.StopAtTarget && TargetEpoch(epochs, options.Target) is not null;
+        for (var epoch = epochs.Count + 1; epoch <= options.Epochs && !stopping.ShouldStop && !AtTarget(); epoch++)
         {
             observer.EpochStarted(epoch, options.Epochs, runner.StepsPerEpoch);
             var stats = await runner.RunEpochAsync(epoch, observer, cancellation);
@@ -37,6 +38,10 @@ public static class TrainingLoop
         var bestEpoch = stopping.BestWeights is null ? epochs.Count : stopping.BestEpoch;
         var testMetrics = hasTest ? (await runner.EvaluateAsync(DataPart.Test, final, cancellation)).ToMetrics(regression) : null;
         return new TrainingResult(runner.Network, final, epochs, bestEpoch, stopping.ShouldStop, testMetrics,
-            epochs.Sum(e => e.Stats.Rows), epochs.Sum(e => e.TrainSeconds));
+            epochs.Sum(e => e.Stats.Rows), epochs.Sum(e => e.TrainSeconds), TargetEpoch(epochs, options.Target));
     }
+
+    /// <summary>The first epoch whose validation accuracy (R² for regression) reached the target.</summary>
+    public static int? TargetEpoch(IEnumerable<EpochReport> epochs, double? target) =>
+        target is { } t ? epochs.FirstOrDefault(e => e.Validation is { } v && (v.Accuracy ?? v.R2) >= t)?.Epoch : null;
 }

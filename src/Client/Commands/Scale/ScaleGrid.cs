@@ -1,0 +1,45 @@
+using System.Text.Json.Serialization;
+
+namespace Trainer.Client.Commands.Scale;
+
+/// <summary>One run of a sweep: a point of the grid.</summary>
+public sealed record ScalePoint(int Batch, int Workers, string LrScaling, string Optimizer, double WarmupEpochs)
+{
+    /// <summary>The run's name: its folder under runs/ and its key in results.json.</summary>
+    [JsonIgnore]
+    public string Key => $"b{Batch}-w{Workers}-{LrScaling}-{Optimizer}-warmup{WarmupEpochs:0.##}";
+
+    /// <summary>The curve the run belongs to: everything but the batch.</summary>
+    public string Series(bool withWorkers) =>
+        $"lr {LrScaling}, {Optimizer}{(WarmupEpochs > 0 ? $", warm-up {WarmupEpochs:0.##}" : "")}{(withWorkers ? $", {WorkersText}" : "")}";
+
+    /// <summary>Workers 0 stands for train's default, one per silo.</summary>
+    [JsonIgnore]
+    public string WorkersText => Workers == 0 ? "one worker per silo" : $"{Workers} worker{(Workers == 1 ? "" : "s")}";
+
+    public override string ToString() =>
+        $"batch {Batch}, {WorkersText}, lr scaling {LrScaling}, {Optimizer}, warm-up {WarmupEpochs:0.##} epochs";
+}
+
+/// <summary>
+/// A sweep as asked for: the <c>trainer train</c> options every run shares, the grid's dimensions,
+/// the target and the epoch budget. Kept in sweep.json: a folder holds the results of one sweep,
+/// and running the same command again continues it.
+/// </summary>
+public sealed record ScaleGrid(
+    string[] TrainArguments, int[] Batches, int[] Workers, string[] LrScalings, string[] Optimizers, double[] WarmupEpochs,
+    double Target, int MaxEpochs, bool PastTarget)
+{
+    /// <summary>Every run, by curve and then by batch.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ScalePoint> Points =>
+        (from workers in Workers
+         from scaling in LrScalings
+         from optimizer in Optimizers
+         from warmup in WarmupEpochs
+         from batch in Batches
+         select new ScalePoint(batch, workers, scaling, optimizer, warmup)).ToArray();
+
+    [JsonIgnore]
+    public bool VariesWorkers => Workers.Length > 1;
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+
+namespace Trainer.Client.Tests;
+
+public sealed class ScaleCommandTests
+{
+    private static readonly string[] Digits = ["scale", "--data", "digits", "--cluster", "local", "--target", "0.95", "--max-epochs", "30"];
+
+    [Fact]
+    public async Task A_sweep_records_steps_to_target_per_run_writes_its_outputs_and_continues_where_it_stopped()
+    {
+        using var dir = new TempFolder();
+        string[] sweep = [.. Digits, "--lr", "0.05", "--batches", "16,64,256", "--lr-scaling", "none,sqrt", "--out", dir.Path];
+        var first = await CliRunner.Run(sweep);
+        Assert.Equal(0, first.ExitCode);
+
+        var results = Results(dir);
+        Assert.Equal(6, results.Count);
+        Assert.All(results, r => Assert.Equal("reached", r.GetProperty("status").GetString()));
+        foreach (var r in results)
+        {
+            // steps to target are the steps of the epochs up to the one that reached it, as the run's own report says
+            var point = r.GetProperty("point");
+            var key = $"b{point.GetProperty("batch").GetInt32()}-w1-{point.GetProperty("lrScaling").GetString()}-sgd-warmup0";
+            using var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir.Path, "runs", key, "report.json")));
+            var target = report.RootElement.GetProperty("target");
+            Assert.Equal(target.GetProperty("steps").GetInt64(), r.GetProperty("stepsToTarget").GetInt64());
+            var epochs = report.RootElement.GetProperty("epochs");
+            Assert.True(epochs[target.GetProperty("epoch").GetInt32() - 1].GetProperty("valAccuracy").GetDouble() >= 0.95);
+            Assert.True(r.GetProperty("noiseScaleAtTarget").GetDouble() > 0);
+        }
+        // bigger batches take fewer steps to the same accuracy
+        var none = results.Where(r => r.GetProperty("point").GetProperty("lrScaling").GetString() == "none").Select(r => r.GetProperty("stepsToTarget").GetInt64()).ToArray();
+        Assert.True(none[0] > none[1] && none[1] >= none[2], string.Join(",", none));
+
+        var csv = File.ReadAllLines(dir.Combine("results.csv"));
+        Assert.Equal(7, csv.Length);
+        Assert.StartsWith("batch,workers,lr_scaling", csv[0]);
+        foreach (var png in new[] { "steps-to-target.png", "accuracy.png", "throughput.png", "noise-scale.png" })
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(dir.Combine(png))[..4]);
+        var summary = File.ReadAllText(dir.Combine("summary.md"));
+        Assert.Contains("log-log slopes 16→64", summary);
+        Assert.Contains("noise scale at the target", summary);
+
+        // as if interrupted during the last run: the same command runs only what is missing
+        var saved = JsonSerializer.Deserialize<JsonElement>(File.ReadAllBytes(dir.Combine("results.json")));
+        var shortened = new { results = saved.GetProperty("results").EnumerateArray().Take(5).ToArray() };
+        File.WriteAllText(dir.Combine("results.json"), JsonSerializer.Serialize(shortened));
+        var second = await CliRunner.Run(sweep);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("5 already done", second.Output);
+        Assert.Contains("[6/6] batch 256", second.Output);
+        Assert.DoesNotContain("[1/6]", second.Output);
+        Assert.Equal(6, Results(dir).Count);
+    }
+
+    [Fact]
+    public async Task A_diverging_run_is_recorded_and_the_sweep_goes_on()
+    {
+        using var dir = new TempFolder();
+        var outcome = await CliRunner.Run([.. Digits, "--batches", "64,128", "--lr-scaling", "linear", "--lr", "5000", "--base-batch", "64", "--momentum", "0", "--out", dir.Path]);
+        Assert.Equal(0, outcome.ExitCode);
+        var results = Results(dir);
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.Equal("diverged", r.GetProperty("status").GetString()));
+        Assert.Contains("diverged", File.ReadAllText(dir.Combine("results.csv")));
+    }
+
+    [Theory]
+    [InlineData("--workers", "2", "--workers needs a cluster")]
+    [InlineData("--lr-scaling", "none,cubic", "--lr-scaling 'cubic': expected a list of none, linear, sqrt")]
+    [InlineData("--warmup-epochs", "0,-1", "--warmup-epochs '-1'")]
+    [InlineData("--batches", "64,x", "--batches '64,x'")]
+    public async Task Bad_sweep_options_are_one_line_and_exit_2(string option, string value, string message)
+    {
+        using var dir = new TempFolder();
+        var outcome = await CliRunner.Run([.. Digits, option, value, "--out", dir.Combine("sweep")]);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Single(outcome.ErrorLines);
+        Assert.Contains(message, outcome.Errors);
+        Assert.False(Directory.Exists(dir.Combine("sweep")));
+    }
+
+    [Fact]
+    public async Task A_folder_of_another_sweep_is_refused()
+    {
+        using var dir = new TempFolder();
+        Assert.Equal(0, (await CliRunner.Run([.. Digits, "--batches", "256", "--out", dir.Path])).ExitCode);
+        var outcome = await CliRunner.Run([.. Digits, "--batches", "128", "--out", dir.Path]);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains($"--out {dir.Path}: holds a different sweep", outcome.Errors);
+    }
+
+    private static List<JsonElement> Results(TempFolder dir) =>
+        JsonSerializer.Deserialize<JsonElement>(File.ReadAllBytes(dir.Combine("results.json"))).GetProperty("results").EnumerateArray().ToList();
+}
