@@ -20,6 +20,13 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("gradient"), ResponseTimeout("00:05:00")]
     Task<PartialGradient> ComputeGradient(int epoch, int step, FloatVector weights);
 
+    /// <summary>
+    /// The same with a sharded parameter server: pulls the weights from the shards, computes, pushes
+    /// each shard its slice of the block sums, and returns the rest (losses, norms, rows) without vectors.
+    /// </summary>
+    [Alias("gradient-sharded"), ResponseTimeout("00:05:00")]
+    Task<PartialGradient> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts);
+
     /// <summary>Metric sums of this worker's chunks of the validation or test set, scored with these weights.</summary>
     [Alias("evaluate"), ResponseTimeout("00:05:00")]
     Task<ChunkSums> Evaluate(DataPart part, FloatVector weights);

@@ -38,8 +38,11 @@ public sealed class ParameterServerGrain(
         if (checkpoint.RecordExists && checkpoint.State.Spec is not null)
             throw new UserInputException($"--job {spec.Job}: this job already has a checkpoint (epoch {checkpoint.State.Epoch}, step {checkpoint.State.Step}); " +
                                          $"continue it with 'trainer resume --job {spec.Job}', or choose another --job");
+        if (spec.PsShards > 1 && spec.Mode != Sync)
+            throw new UserInputException($"--ps-shards {spec.PsShards} works with --mode sync; this job's mode is {spec.Mode}");
         var (job, info) = await Build(spec, new int[spec.Workers]);
         job.Weights = job.Network.Initialise(spec.Options.Seed);
+        await LoadShards(job);
         _job = job;
         await SaveCheckpoint();
         return info;
@@ -59,6 +62,7 @@ public sealed class ParameterServerGrain(
         job.BestWeights = saved.BestWeights;
         job.Guard.FirstMeanLoss = saved.FirstMeanLoss;
         job.Noise = new GradientNoiseScale(saved.NoiseScale);
+        await LoadShards(job);
         _job = job;
         logger.LogInformation("job {Job} resumed at epoch {Epoch}, step {Step}", saved.Spec.Job, saved.Epoch, saved.Step);
         return new ResumeInfo(saved.Spec, info, job.Loop, job.BestWeights, job.Epoch, job.StepInEpoch, job.Step, saved.RecoveryNote);
@@ -74,7 +78,12 @@ public sealed class ParameterServerGrain(
         return job.Spec.Mode == Sync ? RunSyncEpoch(job, epoch, cancellation) : RunAsyncEpoch(job, epoch, cancellation);
     }
 
-    public Task<FloatVector> GetWeights() => Task.FromResult(new FloatVector((float[])Current().Weights.Clone()));
+    public async Task<FloatVector> GetWeights()
+    {
+        var job = Current();
+        await GatherShards(job);
+        return new FloatVector((float[])job.Weights.Clone());
+    }
 
     public async Task<ChunkSums[]> Evaluate(DataPart part, FloatVector weights)
     {
@@ -92,7 +101,11 @@ public sealed class ParameterServerGrain(
 
     public async Task Finish()
     {
-        if (_job is { } job) await Task.WhenAll(job.Workers.Select(ReleaseQuietly));
+        if (_job is { } job)
+        {
+            await Task.WhenAll(job.Workers.Select(ReleaseQuietly));
+            if (job.Shards is { } shards) await Task.WhenAll(shards.Select(s => Quietly(s.Release())));
+        }
         await checkpoint.ClearStateAsync();
         _job = null;
         DeactivateOnIdle();
@@ -107,17 +120,8 @@ public sealed class ParameterServerGrain(
             cancellation.ThrowIfCancellationRequested();
             EnsureCurrent(job);
             var clock = Stopwatch.StartNew();
-            var s = job.StepInEpoch;
-            var weights = new FloatVector(job.Weights); // not written until every worker has answered
-            var parts = await WithWorkers(job, w => job.Workers[w].ComputeGradient(epoch, s, weights));
-            var roundTrip = clock.Elapsed.TotalSeconds;
-
-            var update = Stopwatch.StartNew();
-            var sums = parts.Select(ToStepSums).ToArray();
-            var loss = JobFaultFilter.Translate(() => StepUpdate.Apply(job.Partitions, sums, job.Scratch, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule, job.Guard, job.Noise, job.Step, epoch));
-            var rows = parts.Sum(p => p.Rows);
-            var compute = parts.Max(p => p.ComputeSeconds);
-            job.Totals.Add(loss, rows, compute, roundTrip - compute, update.Elapsed.TotalSeconds, StepBytes(job, parts), staleness: 0);
+            var (loss, rows, compute, roundTrip, updateSeconds) = job.Shards is null ? await Step(job, epoch) : await ShardedStep(job, epoch);
+            job.Totals.Add(loss, rows, compute, roundTrip - compute, updateSeconds, job.BytesPerStep, staleness: 0);
             job.Step++;
             job.Version++;
             job.StepInEpoch++;
@@ -136,6 +140,90 @@ public sealed class ParameterServerGrain(
             }
         }
         yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1), job.Noise.Value));
+    }
+
+    /// <summary>One synchronous step on this grain: the weights out to every worker, their block sums back, the tree completed, one update.</summary>
+    private async Task<(double Loss, int Rows, double Compute, double RoundTrip, double Update)> Step(Job job, int epoch)
+    {
+        var clock = Stopwatch.StartNew();
+        var s = job.StepInEpoch;
+        var weights = new FloatVector(job.Weights); // not written until every worker has answered
+        var parts = await WithWorkers(job, w => job.Workers[w].ComputeGradient(epoch, s, weights));
+        var roundTrip = clock.Elapsed.TotalSeconds;
+
+        var update = Stopwatch.StartNew();
+        var sums = parts.Select(ToStepSums).ToArray();
+        var loss = JobFaultFilter.Translate(() => StepUpdate.Apply(job.Partitions, sums, job.Scratch, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule, job.Guard, job.Noise, job.Step, epoch));
+        return (loss, parts.Sum(p => p.Rows), parts.Max(p => p.ComputeSeconds), roundTrip, update.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One synchronous step with a sharded server (ps-lite style): workers pull the weights from the
+    /// shards and push them their slices of the block sums; the losses come here for the divergence
+    /// guard; every shard completes its part of the tree (reporting LARS's norm partials), then,
+    /// with the step judged finite and the trust ratios known, applies its part of the update.
+    /// </summary>
+    private async Task<(double Loss, int Rows, double Compute, double RoundTrip, double Update)> ShardedStep(Job job, int epoch)
+    {
+        var clock = Stopwatch.StartNew();
+        var (s, step, shards) = (job.StepInEpoch, job.Step, job.Shards!);
+        var parts = await WithWorkers(job, w => job.Workers[w].ComputeShardedGradient(epoch, s, step, shards, job.ShardPlan!.Starts));
+        var roundTrip = clock.Elapsed.TotalSeconds;
+
+        var update = Stopwatch.StartNew();
+        var losses = new double[job.Partitions];
+        var norms = new double[job.Partitions];
+        for (var w = 0; w < parts.Length; w++)
+        {
+            parts[w].Losses.CopyTo(losses, job.FirstPartitions[w]);
+            parts[w].SquaredNorms.CopyTo(norms, job.FirstPartitions[w]);
+        }
+        double loss = 0;
+        foreach (var l in losses) loss += l;
+        var rows = parts.Sum(p => p.Rows);
+        var learningRate = job.Schedule.At(step);
+        JobFaultFilter.Translate(() => { job.Guard.CheckLoss(loss, rows, step, epoch, learningRate); return 0; });
+
+        var reduced = await Task.WhenAll(shards.Select(shard => shard.Reduce(step, rows)));
+        if (reduced.Any(r => !r.Finite))
+            JobFaultFilter.Translate<int>(() => throw new TrainingDivergedException(step + 1, epoch, learningRate, "the gradient is not finite"));
+        var ratios = job.Optimiser is LarsOptimizer lars ? TrustRatios(lars, job.Network.Tensors, reduced) : null;
+        await Task.WhenAll(shards.Select(shard => shard.Update(step, learningRate, ratios)));
+        StepUpdate.ObserveNoise(job.Noise, norms, rows, reduced.Sum(r => r.MeanSquaredNorm));
+        return (loss, rows, parts.Max(p => p.ComputeSeconds), roundTrip, update.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>LARS's λ per whole tensor from the shards' chunk partials, taken in shard order, which is chunk order.</summary>
+    private static double[] TrustRatios(LarsOptimizer lars, IReadOnlyList<ParameterTensor> tensors, ShardReduced[] reduced) =>
+        tensors.Select((tensor, t) => tensor.IsBias ? 1 : lars.TrustRatio(
+            reduced.SelectMany(r => r.Norms.Where(n => n.Tensor == t).SelectMany(n => n.Weight)),
+            reduced.SelectMany(r => r.Norms.Where(n => n.Tensor == t).SelectMany(n => n.Gradient)))).ToArray();
+
+    /// <summary>The shards take the job's weights and velocity (at start, and from a checkpoint on resume).</summary>
+    private static async Task LoadShards(Job job)
+    {
+        if (job.Shards is not { } shards) return;
+        var plan = job.ShardPlan!;
+        var velocity = job.Optimiser.Velocity;
+        await Task.WhenAll(shards.Select((shard, s) =>
+        {
+            var (start, length) = plan.Range(s);
+            return shard.Load(new ShardSetup(job.Spec.Job, s, shards.Length, job.Spec.Options, job.Info.Data.Features, job.Info.Data.Classes, job.Partitions),
+                new FloatVector(job.Weights[start..(start + length)]), velocity.Length == 0 ? null : new FloatVector(velocity[start..(start + length)]));
+        }));
+    }
+
+    /// <summary>Brings this grain's copy of the weights and velocity up to date from the shards (for checkpoints and the client).</summary>
+    private static async Task GatherShards(Job job)
+    {
+        if (job.Shards is not { } shards) return;
+        var weights = await Task.WhenAll(shards.Select(s => s.Weights()));
+        var velocity = await Task.WhenAll(shards.Select(s => s.Velocity()));
+        for (var s = 0; s < shards.Length; s++)
+        {
+            weights[s].Values.CopyTo(job.Weights, job.ShardPlan!.Starts[s]);
+            velocity[s]?.Values.CopyTo(job.Optimiser.Velocity, job.ShardPlan.Starts[s]);
+        }
     }
 
     /// <summary>
@@ -199,7 +287,7 @@ public sealed class ParameterServerGrain(
                 var staleness = (int)(job.Version - version);
                 job.Version++;
                 updates++;
-                job.Totals.Add(loss, part.Rows, part.ComputeSeconds / workers, 0, update.Elapsed.TotalSeconds, StepBytes(job, [part]), staleness);
+                job.Totals.Add(loss, part.Rows, part.ComputeSeconds / workers, 0, update.Elapsed.TotalSeconds, job.BytesPerStep / workers, staleness);
                 done[worker]++;
                 DispatchReady();
 
@@ -242,6 +330,9 @@ public sealed class ParameterServerGrain(
                 failed.Add((worker, error));
             }
             if (failed.Count == 0) return results;
+            if (attempt == MaxAttempts && job.Shards is not null)
+                // a lost shard fails every worker: the trainer resumes this grain, which reloads the shards from the checkpoint
+                throw new InvalidOperationException($"job {job.Spec.Job}: steps keep failing ({failed[0].Error.Message}); continuing from the last checkpoint");
             if (attempt == MaxAttempts) throw Lost(job, failed[0].Error);
             foreach (var (worker, error) in failed) await ReplaceWorker(job, worker, error);
             pending = failed.Select(f => f.Worker).ToList();
@@ -284,16 +375,26 @@ public sealed class ParameterServerGrain(
         var options = spec.Options;
         var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes));
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);
-        var job = new Job(spec, workers, generations, network,
+        var info = new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo.SiloAddress.ToString(), shapes);
+        var sharded = spec.PsShards > 1;
+        var job = new Job(spec, info, workers, generations, network,
             Optimizer.For(options, network.Tensors, network.ParameterCount),
             new LearningRateSchedule(options.Schedule, options.ScaledLearningRate, options.Epochs, plan.StepsPerEpoch, options.WarmupEpochs),
-            plan.Partitions, plan.StepsPerEpoch, StepUpdate.Scratch(plan.Partitions, network.ParameterCount), new float[network.ParameterCount]);
-        return (job, new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo.SiloAddress.ToString(), shapes));
+            plan.Partitions, plan.StepsPerEpoch, sharded ? [] : StepUpdate.Scratch(plan.Partitions, network.ParameterCount), new float[network.ParameterCount])
+        {
+            ShardPlan = sharded ? JobFaultFilter.Translate(() => new ShardPlan(network.ParameterCount, spec.PsShards)) : null,
+            Shards = sharded ? Enumerable.Range(0, spec.PsShards).Select(s => grains.GetGrain<IParameterShardGrain>($"{spec.Job}/shard/{s}")).ToArray() : null,
+            FirstPartitions = shapes.Select(s => s.FirstPartition).ToArray(),
+            // the weights to every worker, and each worker's block sums back
+            BytesPerStep = (long)network.ParameterCount * sizeof(float) * (workers.Length + shapes.Sum(s => GradientSums.AlignedBlocks(s.FirstPartition, s.PartitionCount).Count)),
+        };
+        return (job, info);
     }
 
     private async Task SaveCheckpoint()
     {
         var job = Current();
+        await GatherShards(job);
         var state = checkpoint.State;
         state.Spec = job.Spec;
         state.Weights = new FloatVector(job.Weights); // serialised before this method returns
@@ -311,10 +412,12 @@ public sealed class ParameterServerGrain(
 
     private static string WorkerKey(string job, int index, int generation) => generation == 0 ? $"{job}/{index}" : $"{job}/{index}.{generation}";
 
-    private static async Task ReleaseQuietly(IWorkerGrain worker)
+    private static Task ReleaseQuietly(IWorkerGrain worker) => Quietly(worker.Release());
+
+    private static async Task Quietly(Task release)
     {
-        try { await worker.Release().WaitAsync(TimeSpan.FromSeconds(5)); }
-        catch (Exception) { /* a lost or stuck worker goes away by itself when idle */ }
+        try { await release.WaitAsync(TimeSpan.FromSeconds(5)); }
+        catch (Exception) { /* a lost or stuck grain goes away by itself when idle */ }
     }
 
     /// <summary>One worker's gradient on its own: its blocks added in partition order, divided by its rows, applied.</summary>
@@ -337,10 +440,6 @@ public sealed class ParameterServerGrain(
     private static StepSums ToStepSums(PartialGradient part) =>
         new(part.Blocks.Select(b => (b.Start, b.Sum.Values)).ToArray(), part.Losses, part.SquaredNorms, part.Rows, part.ComputeSeconds);
 
-    /// <summary>Bytes on the wire for one round: the weights to each worker and its block sums back.</summary>
-    private static long StepBytes(Job job, IReadOnlyList<PartialGradient> parts) =>
-        parts.Count * (long)job.Weights.Length * sizeof(float) + parts.Sum(p => p.Blocks.Sum(b => b.Sum.Bytes));
-
     /// <summary>
     /// An epoch still running for a job that was since resumed from a checkpoint (the trainer gave up
     /// waiting for it) must stop, or two loops would drive the workers.
@@ -352,10 +451,17 @@ public sealed class ParameterServerGrain(
 
     private Job Current() => _job ?? throw new InvalidOperationException($"job {this.GetPrimaryKeyString()} is not running on this parameter server activation; resume it");
 
-    private sealed class Job(JobSpec spec, IWorkerGrain[] workers, int[] generations, Network network, Optimizer optimiser,
+    private sealed class Job(JobSpec spec, JobInfo info, IWorkerGrain[] workers, int[] generations, Network network, Optimizer optimiser,
         LearningRateSchedule schedule, int partitions, int stepsPerEpoch, float[][] scratch, float[] meanGradient)
     {
         public JobSpec Spec { get; } = spec;
+        public JobInfo Info { get; } = info;
+        /// <summary>With --ps-shards above 1: the key ranges and the grains that hold them (this grain's weights are then a copy, brought up to date for checkpoints).</summary>
+        public ShardPlan? ShardPlan { get; init; }
+        public IParameterShardGrain[]? Shards { get; init; }
+        /// <summary>Each worker's first partition: where its losses go in partition order.</summary>
+        public int[] FirstPartitions { get; init; } = [];
+        public long BytesPerStep { get; init; }
         public IWorkerGrain[] Workers { get; } = workers;
         /// <summary>How often each worker has been replaced: part of its grain key.</summary>
         public int[] Generations { get; } = generations;

@@ -37,6 +37,19 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
         return Task.FromResult(new PartialGradient(blocks, sums.Losses, sums.SquaredNorms, sums.Rows, sums.ComputeSeconds));
     }
 
+    public async Task<PartialGradient> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts)
+    {
+        var job = Current();
+        var weights = job.ShardedWeights ??= new float[shardStarts[^1]];
+        var slices = await Task.WhenAll(shards.Select(shard => shard.Weights()));
+        for (var s = 0; s < shards.Length; s++) slices[s].Values.CopyTo(weights, shardStarts[s]);
+
+        var sums = job.Gradients.Compute(weights, job.OrdersFor(epoch), step);
+        await Task.WhenAll(shards.Select((shard, s) => shard.Push(globalStep, sums.Blocks
+            .Select(b => new BlockSum(b.Start, new FloatVector(b.Sum[shardStarts[s]..shardStarts[s + 1]]))).ToArray())));
+        return new PartialGradient([], sums.Losses, sums.SquaredNorms, sums.Rows, sums.ComputeSeconds);
+    }
+
     public Task<ChunkSums> Evaluate(DataPart part, FloatVector weights)
     {
         var job = Current();
@@ -59,6 +72,8 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
     private sealed record Job(WorkerSetup Setup, PreparedData Data, IKernel Kernel, Network Network, PartitionPlan Plan, PartitionGradients Gradients)
     {
         private int _ordersEpoch = -1;
+        /// <summary>The weights as pulled from a sharded parameter server.</summary>
+        public float[]? ShardedWeights { get; set; }
         private int[][] _orders = [];
 
         /// <summary>This worker's partitions' orders for the epoch (indexed by absolute partition; others empty).</summary>

@@ -37,21 +37,23 @@ public sealed class FaultToleranceTests
     [Theory]
     [InlineData("worker")]
     [InlineData("parameter server")]
+    [InlineData("parameter-server shard")]
     public async Task Losing_a_silo_mid_epoch_still_ends_with_the_fault_free_weights(string lost)
     {
         await using var redis = await RedisServer.StartAsync();
         await using var cluster = await EmbeddedCluster.StartAsync(3, redis: redis.Endpoint);
-        // Placement is deterministic: silos in address order; the server with worker 0 on the first, worker 1 on the second.
+        // Placement is deterministic: silos in address order; the server with worker 0 (and shard 0) on the first, worker 1 (and shard 1) on the second.
         var silos = cluster.Hosts.Select(h => h.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString()).ToList();
         var ordered = silos.Order(StringComparer.Ordinal).ToList();
-        var victim = silos.IndexOf(lost == "worker" ? ordered[1] : ordered[0]);
+        var victim = silos.IndexOf(lost == "parameter server" ? ordered[0] : ordered[1]);
+        var shards = lost == "parameter-server shard" ? 3 : 1;
         var client = silos.IndexOf(ordered[2]);
         var grains = cluster.GrainsOf(client);
 
-        var faultFree = await Training.OnCluster(grains, Data, Options, workers: 3, job: "fault-free-" + Guid.NewGuid().ToString("N")[..6]);
+        var faultFree = await Training.OnCluster(grains, Data, Options, workers: 3, job: "fault-free-" + Guid.NewGuid().ToString("N")[..6], psShards: shards);
 
         var observer = new StopMidEpoch(() => cluster.StopSiloAsync(victim));
-        var result = await Training.OnCluster(grains, Data, Options, workers: 3, observer: observer, checkpointEvery: 100);
+        var result = await Training.OnCluster(grains, Data, Options, workers: 3, observer: observer, checkpointEvery: 100, psShards: shards);
         await observer.Stopping;
 
         Assert.NotNull(observer.StoppedAt);

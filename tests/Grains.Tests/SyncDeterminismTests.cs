@@ -53,6 +53,33 @@ public sealed class SyncDeterminismTests(Clusters clusters) : IClassFixture<Clus
         Assert.Equal(reference.WeightsSha256, (await Training.OnCluster(cluster.Grains, data, options, workers: 2)).WeightsSha256);
     }
 
+    /// <summary>
+    /// A sharded parameter server: shards cut tensors anywhere on the 1024-element grid (the digits MLP
+    /// 64-32-10 has 2,410 parameters; its first weight matrix spans shards), with SGD, momentum and
+    /// weight decay, and with LARS, whose norms are added up from the shards' chunk partials.
+    /// </summary>
+    [Theory]
+    [InlineData("sgd", 2, 1)]
+    [InlineData("sgd", 3, 2)]
+    [InlineData("sgd", 3, 3)]
+    [InlineData("lars", 2, 2)]
+    [InlineData("lars", 3, 3)]
+    public async Task A_sharded_parameter_server_gives_the_unsharded_weights(string optimizer, int shards, int workers)
+    {
+        var data = new DataSpec("digits");
+        var options = new TrainOptions
+        {
+            Hidden = [32], Epochs = 2, Batch = 128, Optimizer = optimizer, WeightDecay = 1e-4,
+            LearningRate = optimizer == "lars" ? 2 : 0.05, TrustCoefficient = 0.01,
+        };
+        var reference = Training.Reference(data, options);
+        var cluster = await clusters.WithSilos(2);
+        var sharded = await Training.OnCluster(cluster.Grains, data, options, workers, psShards: shards);
+        Assert.Equal(reference.WeightsSha256, sharded.WeightsSha256);
+        Assert.Equal(reference.Epochs.Select(e => e.TrainLoss), sharded.Epochs.Select(e => e.TrainLoss));
+        Assert.All(sharded.Epochs, e => Assert.True(e.Stats.NoiseScale > 0));
+    }
+
     [Fact]
     public async Task Worker_counts_that_are_not_powers_of_two_keep_the_contract()
     {

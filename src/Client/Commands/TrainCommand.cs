@@ -51,6 +51,7 @@ public static class TrainCommand
         new("--workers", "worker grains (default: one per silo); at most --partitions", "W"),
         new("--mode", "sync (default: bit-identical to --cluster local) | async | ssp", "MODE"),
         new("--staleness", "ssp: how many steps a worker may run ahead of the slowest (default 2)", "S"),
+        new("--ps-shards", "parameter-server shards: the parameters split into N key ranges, each held by its own grain (sync mode; default 1)", "N"),
         new("--threads", "compute threads per worker (default: cores / workers; local: all cores)", "T"),
         new("--kernel", "auto|openblas|managed (default auto: OpenBLAS when installed)", "NAME"),
         new("--cluster", "embedded[:N] (default embedded:2) | local | localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
@@ -83,6 +84,11 @@ public static class TrainCommand
         var stepTimeout = args.Double("--step-timeout", 10, min: 0, positive: true);
         if (cluster.IsLocal && (args.Has("--workers") || mode != ParameterServerGrain.Sync || args.Has("--checkpoint-every") || args.Has("--step-timeout")))
             throw new UserInputException("--workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer");
+        var shards = args.Int("--ps-shards", 1, min: 1);
+        if (cluster.IsLocal && args.Has("--ps-shards"))
+            throw new UserInputException("--ps-shards splits a cluster's parameter server: --cluster local has none");
+        if (shards > 1 && mode != ParameterServerGrain.Sync)
+            throw new UserInputException($"--ps-shards {shards} works with --mode sync; this job's mode is {mode}");
         if (args.Has("--staleness") && mode != ParameterServerGrain.Ssp)
             throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {mode}");
         CheckCheckpointDir(args, cluster);
@@ -95,7 +101,7 @@ public static class TrainCommand
         var progress = new ConsoleProgress(output);
         var run = cluster.IsLocal
             ? await RunLocalAsync(spec, options, KernelChoice.Select(kernel), progress, output, cancellation)
-            : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel, checkpointEvery, stepTimeout), args, progress, output, cancellation);
+            : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel, checkpointEvery, stepTimeout, shards), args, progress, output, cancellation);
         WriteOutputs(outDir, job, spec, options, run, started, output);
         return ExitCode.Done;
     }
@@ -152,6 +158,7 @@ public static class TrainCommand
             info.Data.Kernel, cluster.ToString(), silos, job.Workers, job.Mode, info.Partitions, job.Options.Threads, info.ParameterServerSilo, info.Workers.Select(w => w.Silo).ToArray())
         {
             ResumedAtStep = resume?.Step,
+            PsShards = job.PsShards,
         };
         output.WriteLine(Describe(runner.Network, run, job.Options));
         var result = await TrainingLoop.RunAsync(runner, job.Options, info.Data.ValidationRows > 0, info.Data.TestRows > 0, progress, cancellation,
@@ -207,7 +214,8 @@ public static class TrainCommand
         var sets = $"{run.TrainRows} train, {run.ValidationRows} validation, {run.TestRows} test rows";
         var where = run.Cluster == "local"
             ? "cluster local"
-            : $"cluster {run.Cluster} ({run.Silos} silo{(run.Silos == 1 ? "" : "s")}), {run.Workers} worker{(run.Workers == 1 ? "" : "s")}, mode {run.Mode}";
+            : $"cluster {run.Cluster} ({run.Silos} silo{(run.Silos == 1 ? "" : "s")}), {run.Workers} worker{(run.Workers == 1 ? "" : "s")}, mode {run.Mode}" +
+              (run.PsShards > 1 ? $", {run.PsShards} parameter-server shards" : "");
         return $"{network.Spec} ({network.ParameterCount:N0} parameters) on {run.Dataset}: {sets}; " +
                $"batch {options.Batch} in {run.Partitions} partitions, kernel {run.Kernel}, {run.Threads} thread{(run.Threads == 1 ? "" : "s")}{(run.Cluster == "local" ? "" : " per worker")}, {where}";
     }
@@ -230,4 +238,6 @@ public sealed record JobRun(
     public long? ResumedAtStep { get; init; }
     /// <summary>How often the parameter server was lost and resumed from its checkpoint during the run.</summary>
     public int Recoveries { get; init; }
+    /// <summary>The grains the parameter vector is split over (1: the parameter server holds it all).</summary>
+    public int PsShards { get; init; } = 1;
 }

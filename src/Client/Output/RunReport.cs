@@ -20,6 +20,7 @@ public sealed record RunReport(
     int Silos,
     int Workers,
     int Partitions,
+    int PsShards,
     string Mode,
     int GlobalBatch,
     int Threads,
@@ -104,7 +105,7 @@ public sealed record RunReport(
             : new TargetEntry(value, true, reached, stats.Take(reached).Sum(s => (long)s.Steps), result.Epochs.Take(reached).Sum(e => e.TrainSeconds));
 
         return new RunReport(job, result.Network.Spec.ToString(), run.Dataset, result.Network.ParameterCount, hyper,
-            run.Kernel, run.Cluster, run.Silos, run.Workers, run.Partitions, run.Mode, options.Batch, run.Threads,
+            run.Kernel, run.Cluster, run.Silos, run.Workers, run.Partitions, run.PsShards, run.Mode, options.Batch, run.Threads,
             run.TrainRows, run.ValidationRows, run.TestRows, run.ParameterServerSilo, run.WorkerSilos,
             epochs, result.BestEpoch, result.StoppedEarly, test, result.SamplesPerSecond, result.TrainSeconds, wallSeconds,
             stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, target, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries, result.WeightsSha256);

@@ -43,14 +43,18 @@ public static class StepUpdate
     /// The noise scale's view of an update: the partitions' micro-batch gradients (size b = rows over
     /// the partitions that had rows) against the update's mean gradient (size B = rows).
     /// </summary>
-    public static void ObserveNoise(GradientNoiseScale noise, IReadOnlyList<double> partitionSquaredNorms, int rows, ReadOnlySpan<float> meanGradient)
+    public static void ObserveNoise(GradientNoiseScale noise, IReadOnlyList<double> partitionSquaredNorms, int rows, ReadOnlySpan<float> meanGradient) =>
+        ObserveNoise(noise, partitionSquaredNorms, rows, System.Numerics.Tensors.TensorPrimitives.SumOfSquares(meanGradient));
+
+    /// <summary>The same with |G_B|² given (a sharded server adds it up from its shards).</summary>
+    public static void ObserveNoise(GradientNoiseScale noise, IReadOnlyList<double> partitionSquaredNorms, int rows, double meanSquaredNorm)
     {
         double small = 0;
         var counted = 0;
         foreach (var norm in partitionSquaredNorms)
             if (norm > 0) { small += norm; counted++; }
         if (counted < 2) return; // one micro-batch: no second batch size to compare with
-        noise.Observe(small / counted, (double)rows / counted, System.Numerics.Tensors.TensorPrimitives.SumOfSquares(meanGradient), rows);
+        noise.Observe(small / counted, (double)rows / counted, meanSquaredNorm, rows);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ namespace Trainer.Grains.Messages;
 /// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-spec")]
 public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
-    int CheckpointEvery = 0, double StepTimeoutSeconds = 10);
+    int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1);
 
 /// <summary>What a worker needs to load its data and compute its partitions.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.worker-setup")]
@@ -53,3 +53,19 @@ public sealed record ChunkSums(int FirstChunk, MetricSums[] Sums);
 /// <summary>A job continued from its checkpoint: the job, where its workers run, and the loop's state to carry on from.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.resume-info")]
 public sealed record ResumeInfo(JobSpec Spec, JobInfo Info, LoopState Loop, FloatVector? BestWeights, int Epoch, int StepInEpoch, long Step, string? Note);
+
+/// <summary>What a parameter-server shard holds: its range of the job's parameters and the update rule's settings for it.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.shard-setup")]
+public sealed record ShardSetup(string Job, int Shard, int Shards, TrainOptions Options, int Features, int Classes, int Partitions);
+
+/// <summary>
+/// A shard's step after its part of the reduction tree: whether its slice of the mean gradient is
+/// finite, that slice's squared norm (for the noise scale), and for LARS the chunk partials of the
+/// squared norms of each tensor part it holds (by whole-tensor index).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("trainer.shard-reduced")]
+public sealed record ShardReduced(bool Finite, double MeanSquaredNorm, TensorNormPartials[] Norms);
+
+/// <summary>The chunk partial sums of ‖w‖² and ‖∇w‖² of the part of tensor <c>Tensor</c> inside one shard.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.tensor-norm-partials")]
+public sealed record TensorNormPartials(int Tensor, double[] Weight, double[] Gradient);
