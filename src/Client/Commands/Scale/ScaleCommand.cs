@@ -22,7 +22,7 @@ public static class ScaleCommand
     [
         "--data", "--test", "--label-column", "--features", "--val-fraction", "--model", "--hidden", "--activation",
         "--lr", "--momentum", "--nesterov", "--weight-decay", "--trust-coefficient", "--base-batch", "--schedule",
-        "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness",
+        "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness", "--ps-shards",
     ];
 
     public static IReadOnlyList<OptionInfo> Options { get; } =
@@ -35,6 +35,7 @@ public static class ScaleCommand
         new("--target", "validation accuracy (R² for regression) each run trains to (default 0.85)", "ACC"),
         new("--max-epochs", "epochs a run may take to reach it (default 30)", "N"),
         new("--past-target", "train every run to --max-epochs (steps to target are still noted), so final accuracies compare at one budget"),
+        new("--project", "after the sweep, fit the step-time cost model to its cluster runs and project it past this machine (workers and --ps-shards)"),
         new("--out", "sweep folder (default scale/<time-stamp>); the same command with the same folder continues a sweep", "DIR"),
         .. TrainCommand.Options.Where(o => Shared.Contains(o.Name)),
     ];
@@ -64,6 +65,7 @@ public static class ScaleCommand
 
         output.WriteLine($"sweep done: wrote {folder}/results.csv, results.json, summary.md and plots");
         output.Write(ScaleSummary.Knees(grid, sweep.Results.Values.ToList()));
+        if (args.Flag("--project")) output.Write(Projection.Describe(grid, sweep.Results.Values.ToList()));
         return ExitCode.Done;
     }
 

@@ -14,7 +14,8 @@ public sealed record ScaleResult(
     int? EpochsToTarget, long? StepsToTarget, double? SecondsToTarget,
     double? TestAccuracy, double? BestValidationAccuracy,
     double SamplesPerSecond, double ComputeMs, double CommunicationMs, double UpdateMs, long BytesPerStep,
-    double? NoiseScaleAtTarget, double?[] NoiseScale, string? Note = null)
+    double? NoiseScaleAtTarget, double?[] NoiseScale, string? Note = null,
+    int WorkersUsed = 0, int PsShards = 1, int ParameterCount = 0)
 {
     public const string Reached = "reached", NotReached = "not reached", Diverged = "diverged";
 
@@ -34,7 +35,8 @@ public sealed record ScaleResult(
             epochs.Select(e => Number(e, "valAccuracy")).Max(),
             root.GetProperty("samplesPerSecond").GetDouble(), step.GetProperty("computeMs").GetDouble(), step.GetProperty("communicationMs").GetDouble(),
             step.GetProperty("updateMs").GetDouble(), root.GetProperty("bytesPerStep").GetInt64(),
-            targetEpoch is { } t ? noise[t - 1] : null, noise);
+            targetEpoch is { } t ? noise[t - 1] : null, noise, null,
+            root.GetProperty("workers").GetInt32(), root.GetProperty("psShards").GetInt32(), root.GetProperty("parameterCount").GetInt32());
     }
 
     public static ScaleResult Divergence(ScalePoint point, double learningRate, string message) =>

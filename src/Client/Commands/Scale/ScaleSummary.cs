@@ -84,6 +84,8 @@ public static class ScaleSummary
         var largest = grid.Batches[^1];
         var reference = results.Where(r => r.Point.Batch == smallest && r.TestAccuracy is not null).MaxBy(r => r.TestAccuracy);
         if (reference is null || smallest == largest) yield break;
+        if (!grid.PastTarget)
+            yield return "accuracies below are where each run stopped (at the target, or after --max-epochs); for one budget for all, sweep with --past-target";
         foreach (var r in results.Where(r => r.Point.Batch == largest))
         {
             var series = r.Point.Series(grid.VariesWorkers);
