@@ -58,16 +58,21 @@ public sealed class ScaleCommandTests
     public async Task Project_fits_the_cost_model_to_the_cluster_runs_checks_it_against_them_and_projects_past_this_machine()
     {
         using var dir = new TempFolder();
-        var outcome = await CliRunner.Run("scale", "--data", "digits", "--cluster", "embedded:2", "--workers", "1,2", "--threads", "1", "--batches", "64,256",
-            "--target", "0.9", "--max-epochs", "4", "--lr", "0.05", "--project", "--out", dir.Path);
+        var outcome = await CliRunner.Run("scale", "--data", "digits", "--cluster", "embedded:2", "--workers", "1,2", "--ps-shards", "1,2", "--threads", "1",
+            "--batches", "64,256", "--target", "0.9", "--max-epochs", "3", "--lr", "0.05", "--project", "--out", dir.Path);
         Assert.True(outcome.ExitCode == 0, outcome.Errors);
-        Assert.Contains("cost model fitted to 4 runs (19,210 parameters)", outcome.Output);
+        Assert.Contains("cost model fitted to 8 runs (19,210 parameters)", outcome.Output);
         Assert.Matches(@"mean absolute error \d+% over the measured runs", outcome.Output);
         Assert.Contains("projected samples/s at batch 256", outcome.Output);
         Assert.Matches(@"S=1: adding workers stops paying \(< 10% per doubling\) past \d+", outcome.Output);
         var results = Results(dir);
-        Assert.Equal([1, 2, 1, 2], results.OrderBy(r => r.GetProperty("point").GetProperty("batch").GetInt32()).Select(r => r.GetProperty("workersUsed").GetInt32()));
+        Assert.Equal(8, results.Count);
+        Assert.Equal([1, 1, 2, 2, 1, 1, 2, 2], results.Select(r => r.GetProperty("workersUsed").GetInt32()));
+        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2], results.Select(r => r.GetProperty("psShards").GetInt32()));
         Assert.All(results, r => Assert.True(r.GetProperty("communicationMs").GetDouble() > 0));
+        // sharding changes where the parameters live, not the arithmetic: the same steps to the target
+        var steps = results.Select(r => r.GetProperty("stepsToTarget").ToString()).ToArray();
+        Assert.Equal(steps[..4], steps[4..]);
     }
 
     [Fact]

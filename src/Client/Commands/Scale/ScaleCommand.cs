@@ -22,7 +22,7 @@ public static class ScaleCommand
     [
         "--data", "--test", "--label-column", "--features", "--val-fraction", "--model", "--hidden", "--activation",
         "--lr", "--momentum", "--nesterov", "--weight-decay", "--trust-coefficient", "--base-batch", "--schedule",
-        "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness", "--ps-shards",
+        "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness",
     ];
 
     public static IReadOnlyList<OptionInfo> Options { get; } =
@@ -32,6 +32,7 @@ public static class ScaleCommand
         new("--lr-scaling", "rules to sweep: none, linear, sqrt (default none)", "LIST"),
         new("--optimizer", "optimisers to sweep: sgd, lars (default sgd)", "LIST"),
         new("--warmup-epochs", "warm-up lengths to sweep (default 0)", "LIST"),
+        new("--ps-shards", "parameter-server shard counts to sweep on a cluster (default 1)", "LIST"),
         new("--target", "validation accuracy (R² for regression) each run trains to (default 0.85)", "ACC"),
         new("--max-epochs", "epochs a run may take to reach it (default 30)", "N"),
         new("--past-target", "train every run to --max-epochs (steps to target are still noted), so final accuracies compare at one budget"),
@@ -49,7 +50,7 @@ public static class ScaleCommand
         var done = points.Count(p => sweep.Results.ContainsKey(p.Key));
         output.WriteLine($"sweep of {points.Count} runs to validation {grid.Target} within {grid.MaxEpochs} epochs: batches {string.Join(',', grid.Batches)}; " +
                          $"workers {string.Join(',', grid.Workers)}; lr scaling {string.Join(',', grid.LrScalings)}; optimizer {string.Join(',', grid.Optimizers)}; " +
-                         $"warm-up {string.Join(',', grid.WarmupEpochs)}" + (done > 0 ? $"; {done} already done in {folder}, continuing" : ""));
+                         $"warm-up {string.Join(',', grid.WarmupEpochs)}" + (grid.PsShards is { } shards ? $"; parameter-server shards {string.Join(',', shards)}" : "") + (done > 0 ? $"; {done} already done in {folder}, continuing" : ""));
 
         var index = 0;
         foreach (var point in points)
@@ -80,6 +81,7 @@ public static class ScaleCommand
             "--job", $"scale-{sweep.Id}-{point.Key}", "--out", runFolder,
         ];
         if (grid.PastTarget) train = [.. train, "--past-target"];
+        if (point.PsShards > 1) train = [.. train, "--ps-shards", $"{point.PsShards}"];
         if (!IsLocal(grid) && point.Workers > 0) train = [.. train, "--workers", $"{point.Workers}"]; // 0: train's default, one per silo
         if (Cluster(grid).Kind == ClusterSpec.Embedded) train = [.. train, "--checkpoint-dir", sweep.CheckpointFolder];
         train = Without(train, point.LrScaling == LearningRateScaling.None ? "--base-batch" : null, point.Optimizer != Optimizer.Lars ? "--trust-coefficient" : null);
@@ -115,6 +117,9 @@ public static class ScaleCommand
         if (workers.FirstOrDefault(w => w > partitions) is var tooMany and > 0)
             throw new UserInputException($"--workers {tooMany} is more than the {partitions} partitions; raise --partitions");
         var batches = args.IntList("--batches", [64, 256, 1024, 4096]);
+        var shards = args.IntList("--ps-shards", [1]);
+        if (cluster.IsLocal && shards.Any(s => s != 1))
+            throw new UserInputException("--ps-shards splits a cluster's parameter server: --cluster local has none");
 
         var trainArguments = new List<string>();
         foreach (var name in Shared.Where(args.Has))
@@ -128,7 +133,8 @@ public static class ScaleCommand
 
         return new ScaleGrid([.. trainArguments], batches.Distinct().Order().ToArray(), workers.Length == 0 ? [cluster.IsLocal ? 1 : 0] : workers.Distinct().Order().ToArray(),
             Choices(args, "--lr-scaling", LearningRateScaling.None, LearningRateScaling.Kinds), Choices(args, "--optimizer", Optimizer.Sgd, Optimizer.Kinds),
-            DoubleList(args, "--warmup-epochs"), args.Double("--target", 0.85, 0, 1, positive: true), args.Int("--max-epochs", 30, min: 1), args.Flag("--past-target"));
+            DoubleList(args, "--warmup-epochs"), args.Double("--target", 0.85, 0, 1, positive: true), args.Int("--max-epochs", 30, min: 1), args.Flag("--past-target"),
+            shards.SequenceEqual([1]) ? null : shards.Distinct().Order().ToArray());
     }
 
     private static string[] Choices(ParsedArguments args, string name, string fallback, IReadOnlyList<string> kinds)
