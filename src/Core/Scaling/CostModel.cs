@@ -1,7 +1,11 @@
 namespace Trainer.Core.Scaling;
 
-/// <summary>What one measured synchronous step cost, split as the reports split it.</summary>
-public sealed record StepSample(int Batch, int Workers, int Shards, long BytesPerStep, double ComputeMs, double CommunicationMs, double UpdateMs)
+/// <summary>
+/// What one measured synchronous step cost, split as the reports split it. <c>ComputingWorkers</c>
+/// is how many workers really computed at once: on a machine with fewer cores than workers × threads,
+/// fewer than <c>Workers</c>.
+/// </summary>
+public sealed record StepSample(int Batch, int Workers, int Shards, long BytesPerStep, double ComputeMs, double CommunicationMs, double UpdateMs, int ComputingWorkers)
 {
     public double StepMs => ComputeMs + CommunicationMs + UpdateMs;
 }
@@ -27,7 +31,9 @@ public sealed record CostModel(double ComputeFixedMs, double ComputePerSampleMs,
 
     public double UpdateMs(int shards) => UpdatePerParameterMs * Parameters / shards;
 
-    public double StepMs(int batch, int workers, int shards) => ComputeMs(batch, workers) + TransferMs(workers, shards) + UpdateMs(shards);
+    /// <param name="computingWorkers">Workers computing at once (default: all, each on its own machine).</param>
+    public double StepMs(int batch, int workers, int shards, int? computingWorkers = null) =>
+        ComputeMs(batch, computingWorkers ?? workers) + TransferMs(workers, shards) + UpdateMs(shards);
 
     public double SamplesPerSecond(int batch, int workers, int shards) => 1000.0 * batch / StepMs(batch, workers, shards);
 
@@ -47,13 +53,13 @@ public sealed record CostModel(double ComputeFixedMs, double ComputePerSampleMs,
     /// </summary>
     public static CostModel Fit(IReadOnlyList<StepSample> samples, int parameters)
     {
-        if (samples.Select(s => (double)s.Batch / s.Workers).Distinct().Count() < 2)
+        if (samples.Select(s => (double)s.Batch / s.ComputingWorkers).Distinct().Count() < 2)
             throw new UserInputException("--project needs runs at two or more rows per worker (batch / workers) to fit the compute time");
         var transfer = samples.Where(s => s.CommunicationMs > 0).ToArray();
         if (transfer.Select(s => s.BytesPerStep / s.Shards).Distinct().Count() < 2)
             throw new UserInputException("--project needs cluster runs with two or more worker counts to fit latency and bandwidth (communication is not measured with --cluster local)");
 
-        var (computeFixed, computePerSample) = LeastSquares(samples.Select(s => ((double)s.Batch / s.Workers, s.ComputeMs)));
+        var (computeFixed, computePerSample) = LeastSquares(samples.Select(s => ((double)s.Batch / s.ComputingWorkers, s.ComputeMs)));
         var (latency, msPerByte) = LeastSquares(transfer.Select(s => (Math.Max((double)s.BytesPerStep / s.Shards, 8.0 * parameters), s.CommunicationMs)));
         var update = samples.Average(s => s.UpdateMs * s.Shards) / parameters;
         return new CostModel(Math.Max(0, computeFixed), computePerSample, Math.Max(0, latency), msPerByte > 0 ? 1 / msPerByte : double.PositiveInfinity, update, parameters);

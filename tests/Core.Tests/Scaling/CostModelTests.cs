@@ -8,7 +8,7 @@ public sealed class CostModelTests
 
     /// <summary>Steps measured as the model itself would time them, with the bytes a single server or S shards carry.</summary>
     private static StepSample Measured(int batch, int workers, int shards) =>
-        new(batch, workers, shards, BytesPerStep: (long)(2 * workers * Known.ModelBytes), Known.ComputeMs(batch, workers), Known.TransferMs(workers, shards), Known.UpdateMs(shards));
+        new(batch, workers, shards, BytesPerStep: (long)(2 * workers * Known.ModelBytes), Known.ComputeMs(batch, workers), Known.TransferMs(workers, shards), Known.UpdateMs(shards), workers);
 
     [Fact]
     public void Fitting_steps_timed_by_a_known_model_recovers_its_constants()
@@ -38,7 +38,7 @@ public sealed class CostModelTests
     [Fact]
     public void Runs_without_measured_communication_cannot_fit_the_transfer()
     {
-        var local = new[] { new StepSample(256, 1, 1, 0, 5, 0, 1), new StepSample(1024, 1, 1, 0, 18, 0, 1) };
+        var local = new[] { new StepSample(256, 1, 1, 0, 5, 0, 1, 1), new StepSample(1024, 1, 1, 0, 18, 0, 1, 1) };
         var error = Assert.Throws<UserInputException>(() => CostModel.Fit(local, 1000));
         Assert.Contains("communication is not measured with --cluster local", error.Message);
     }

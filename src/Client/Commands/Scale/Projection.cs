@@ -16,7 +16,9 @@ public static class Projection
     public static string Describe(ScaleGrid grid, IReadOnlyList<ScaleResult> results)
     {
         var measured = results.Where(r => r.SamplesPerSecond > 0 && r.WorkersUsed > 0).ToArray();
-        var samples = measured.Select(r => new StepSample(r.Point.Batch, r.WorkersUsed, r.PsShards, r.BytesPerStep, r.ComputeMs, r.CommunicationMs, r.UpdateMs)).ToArray();
+        // on this machine, workers beyond cores / threads take turns on the cores
+        var samples = measured.Select(r => new StepSample(r.Point.Batch, r.WorkersUsed, r.PsShards, r.BytesPerStep, r.ComputeMs, r.CommunicationMs, r.UpdateMs,
+            Math.Clamp(Environment.ProcessorCount / Math.Max(1, r.Threads), 1, r.WorkersUsed))).ToArray();
         if (samples.Length == 0) return "projection: no measured runs\n";
         var parameters = measured[0].ParameterCount;
         var model = CostModel.Fit(samples, parameters);
@@ -24,14 +26,14 @@ public static class Projection
         var text = new StringBuilder();
         text.AppendLine($"cost model fitted to {samples.Length} runs ({parameters:N0} parameters): compute {model.ComputeFixedMs:F3} ms + {model.ComputePerSampleMs * 1000:F2} µs per sample; " +
                         $"transfer {model.LatencyMs:F3} ms + bytes at {model.BytesPerMs / 1e6:F2} GB/s; update {model.UpdatePerParameterMs * 1e6:F2} ns per parameter");
-        text.AppendLine($"{"batch",7}{"workers",9}{"shards",8}{"measured ms",13}{"predicted ms",14}{"error",8}");
+        text.AppendLine($"{"batch",7}{"workers",9}{"computing",11}{"shards",8}{"measured ms",13}{"predicted ms",14}{"error",8}");
         var errors = new List<double>();
         foreach (var s in samples)
         {
-            var predicted = model.StepMs(s.Batch, s.Workers, s.Shards);
+            var predicted = model.StepMs(s.Batch, s.Workers, s.Shards, s.ComputingWorkers);
             var error = (predicted - s.StepMs) / s.StepMs;
             errors.Add(Math.Abs(error));
-            text.AppendLine($"{s.Batch,7}{s.Workers,9}{s.Shards,8}{s.StepMs,13:F2}{predicted,14:F2}{error,8:+0%;-0%}");
+            text.AppendLine($"{s.Batch,7}{s.Workers,9}{s.ComputingWorkers,11}{s.Shards,8}{s.StepMs,13:F2}{predicted,14:F2}{error,8:+0%;-0%}");
         }
         text.AppendLine($"mean absolute error {100 * errors.Average():F0}% over the measured runs");
 

@@ -15,7 +15,7 @@ public sealed record ScaleResult(
     double? TestAccuracy, double? BestValidationAccuracy,
     double SamplesPerSecond, double ComputeMs, double CommunicationMs, double UpdateMs, long BytesPerStep,
     double? NoiseScaleAtTarget, double?[] NoiseScale, string? Note = null,
-    int WorkersUsed = 0, int PsShards = 1, int ParameterCount = 0)
+    int WorkersUsed = 0, int PsShards = 1, int ParameterCount = 0, int Threads = 0)
 {
     public const string Reached = "reached", NotReached = "not reached", Diverged = "diverged";
 
@@ -36,7 +36,8 @@ public sealed record ScaleResult(
             root.GetProperty("samplesPerSecond").GetDouble(), step.GetProperty("computeMs").GetDouble(), step.GetProperty("communicationMs").GetDouble(),
             step.GetProperty("updateMs").GetDouble(), root.GetProperty("bytesPerStep").GetInt64(),
             targetEpoch is { } t ? noise[t - 1] : null, noise, null,
-            root.GetProperty("workers").GetInt32(), root.GetProperty("psShards").GetInt32(), root.GetProperty("parameterCount").GetInt32());
+            root.GetProperty("workers").GetInt32(), root.GetProperty("psShards").GetInt32(), root.GetProperty("parameterCount").GetInt32(),
+            root.GetProperty("threads").GetInt32());
     }
 
     public static ScaleResult Divergence(ScalePoint point, double learningRate, string message) =>
