@@ -33,7 +33,7 @@ public static class Projection
             var predicted = model.StepMs(s.Batch, s.Workers, s.Shards, s.ComputingWorkers);
             var error = (predicted - s.StepMs) / s.StepMs;
             errors.Add(Math.Abs(error));
-            text.AppendLine($"{s.Batch,7}{s.Workers,9}{s.ComputingWorkers,11}{s.Shards,8}{s.StepMs,13:F2}{predicted,14:F2}{error,8:+0%;-0%}");
+            text.AppendLine($"{s.Batch,7}{s.Workers,9}{s.ComputingWorkers,11}{s.Shards,8}{s.StepMs,13:F2}{predicted,14:F2}{$"{(error < -0.005 ? "-" : "+")}{Math.Abs(error):P0}".Replace(" ", ""),8}");
         }
         text.AppendLine($"mean absolute error {100 * errors.Average():F0}% over the measured runs");
 

@@ -64,6 +64,7 @@ public static class ScaleCommand
             output.WriteLine($"[{index}/{points.Count}] {Describe(result, grid.Target)}");
         }
 
+        sweep.WriteOutputs(); // also when every run was done before: outputs of this version
         output.WriteLine($"sweep done: wrote {folder}/results.csv, results.json, summary.md and plots");
         output.Write(ScaleSummary.Knees(grid, sweep.Results.Values.ToList()));
         if (args.Flag("--project")) output.Write(Projection.Describe(grid, sweep.Results.Values.ToList()));

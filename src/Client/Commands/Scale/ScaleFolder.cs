@@ -77,6 +77,12 @@ public sealed class ScaleFolder
     public void Add(ScaleResult result)
     {
         Results[result.Point.Key] = result;
+        WriteOutputs();
+    }
+
+    /// <summary>Rewrites results.json, results.csv, summary.md and the plots from the results so far.</summary>
+    public void WriteOutputs()
+    {
         var ordered = _grid.Points.Where(p => Results.ContainsKey(p.Key)).Select(p => Results[p.Key]).ToList();
         try
         {

@@ -62,7 +62,7 @@ public static class ScalePlots
     {
         var plot = new Plot();
         var byWorkers = grid.VariesWorkers;
-        foreach (var runs in results.Where(r => r.SamplesPerSecond > 0).GroupBy(r => byWorkers ? $"batch {r.Point.Batch}" : r.Point.Series(false)))
+        foreach (var runs in results.Where(r => r.SamplesPerSecond > 0).GroupBy(r => byWorkers ? $"batch {r.Point.Batch}{(grid.PsShards is null ? "" : $", {r.Point.PsShards} shard{(r.Point.PsShards == 1 ? "" : "s")}")}" : r.Point.Series(false)))
         {
             var points = runs.OrderBy(r => byWorkers ? r.Point.Workers : r.Point.Batch).ToArray();
             var series = plot.Add.Scatter(points.Select(r => byWorkers ? r.Point.Workers : Math.Log10(r.Point.Batch)).ToArray(), points.Select(r => r.SamplesPerSecond).ToArray());

@@ -96,7 +96,7 @@ public static class ScaleSummary
             }
             var gap = 100 * (reference.TestAccuracy!.Value - accuracy);
             yield return $"batch {largest}, {series}: test accuracy {accuracy:F4} against {reference.TestAccuracy:F4} at batch {smallest} ({reference.Point.Series(grid.VariesWorkers)}): " +
-                         (gap <= 1 ? $"within 1 point ({gap:+0.00;-0.00} points)" : $"{gap:F2} points lower") + (r.Status == ScaleResult.NotReached ? $", target not reached in {r.Epochs} epochs" : "");
+                         (gap <= 1 ? $"within 1 point ({Math.Abs(gap):F2} points {(gap >= 0 ? "lower" : "higher")})" : $"{gap:F2} points lower") + (r.Status == ScaleResult.NotReached ? $", target not reached in {r.Epochs} epochs" : "");
         }
     }
 }
