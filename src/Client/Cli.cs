@@ -26,9 +26,11 @@ public static class Cli
                 "train" => await TrainCommand.RunAsync(Parse(TrainCommand.Options, "train", rest, output), output, cancellation),
                 "resume" => await ResumeCommand.RunAsync(Parse(ResumeCommand.Options, "resume", rest, output), output, cancellation),
                 "evaluate" => EvaluateCommand.Run(Parse(EvaluateCommand.Options, "evaluate", rest, output), output),
+                "predict" => PredictCommand.Run(Parse(PredictCommand.Options, "predict", rest, output), output),
+                "export" => ExportCommand.Run(Parse(ExportCommand.Options, "export", rest, output), output),
                 "scale" => await ScaleCommand.RunAsync(Parse(ScaleCommand.Options, "scale", rest, output), output, cancellation),
                 "bench" => await BenchCommand.RunAsync(rest, output, cancellation),
-                _ => throw new UserInputException($"unknown command '{command}'; commands: train, resume, evaluate, scale, bench (see 'trainer --help')"),
+                _ => throw new UserInputException($"unknown command '{command}'; commands: train, resume, evaluate, predict, export, scale, bench (see 'trainer --help')"),
             };
         }
         catch (HelpShownException)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Trainer.Client.CommandLine;
-using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 using Trainer.Core.Training;
@@ -24,13 +23,7 @@ public static class EvaluateCommand
     {
         var modelFile = ModelFile.Read(args.Required("--model-file"));
         var spec = modelFile.Spec;
-        var origin = modelFile.Origin;
-        var data = args.String("--data", origin.Data);
-        var sameData = data == origin.Data;
-        var rule = spec.IsRegression ? LabelRule.Regression : new LabelRule(true, spec.Classes, spec.Kind);
-        var dataset = DataLoader.ReadForEvaluation(data, rule, args.String("--label-column") ?? (sameData ? origin.LabelColumn : null),
-            spec.Features, origin.Seed, sameData ? origin.TestFraction : 0);
-        modelFile.Preprocessor.Apply(dataset);
+        var dataset = ModelData.Read(modelFile, args);
 
         var kernel = KernelChoice.Select(args.Choice("--kernel", "auto", KernelChoice.Names));
         var metrics = Evaluator.Evaluate(new Network(spec), kernel, modelFile.Weights, dataset, args.Int("--threads", Environment.ProcessorCount, 1, 1024));

@@ -16,6 +16,8 @@ public static class HelpText
           train      train a model; writes report.json, model.json and curves.png to --out
           resume     continue a job on a cluster from its last checkpoint
           evaluate   metrics of a saved model on a data set
+          predict    a saved model's predictions as CSV
+          export     a saved model as ONNX
           scale      a sweep over batch, workers, lr scaling, optimizer and warm-up to a --target
           bench      benchmarks: 'trainer bench kernel|transport|train'
 

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+using Trainer.Client.CommandLine;
+using Trainer.Client.Output;
+using Trainer.Core;
+using Trainer.Core.Kernels;
+using Trainer.Core.Models;
+
+namespace Trainer.Client.Commands;
+
+/// <summary>
+/// <c>trainer predict</c>: a saved model's predictions for every row of a data set, as CSV:
+/// the row, its label in the data, the predicted label, then the head's outputs (class
+/// probabilities, the positive class's probability, or the score). Class labels are the indices
+/// the model was trained with (a binary −1/+1 file's labels are 0 and 1).
+/// </summary>
+public static class PredictCommand
+{
+    public static IReadOnlyList<OptionInfo> Options { get; } =
+    [
+        new("--model-file", "a model.json written by 'trainer train'", "FILE"),
+        new("--data", "data to predict (default: the test part of the data the model was trained on)", "NAME|PATH"),
+        new("--label-column", "CSV label column (default: as in training, else the last)", "NAME"),
+        new("--out", "the CSV file to write (default predictions.csv)", "FILE"),
+        new("--kernel", "auto|openblas|managed (default auto)", "NAME"),
+    ];
+
+    public static int Run(ParsedArguments args, TextWriter output)
+    {
+        var model = ModelFile.Read(args.Required("--model-file"));
+        var outFile = args.String("--out", "predictions.csv");
+        if (Directory.Exists(outFile)) throw new UserInputException($"--out {outFile}: is a folder, expected a file");
+        var data = ModelData.Read(model, args);
+        var kernel = KernelChoice.Select(args.Choice("--kernel", "auto", KernelChoice.Names));
+        var predictions = Predictor.Predict(new Network(model.Spec), kernel, model.Weights, data);
+
+        var csv = new StringBuilder(string.Join(',', ["row", "label", "predicted", .. predictions.OutputNames])).Append('\n');
+        for (var i = 0; i < data.Count; i++)
+        {
+            csv.Append(i).Append(',').Append(F(data.Y[i])).Append(',').Append(F(predictions.Labels[i]));
+            foreach (var value in predictions.Outputs[i]) csv.Append(',').Append(F(value));
+            csv.Append('\n');
+        }
+        try { RunOutput.WriteAtomically(outFile, Encoding.UTF8.GetBytes(csv.ToString())); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"--out {outFile}: cannot write ({e.Message})");
+        }
+        output.WriteLine($"{model.Spec} on {data.Name}: {data.Count} predictions written to {outFile}");
+        return ExitCode.Done;
+    }
+
+    /// <summary>Floats as the shortest text that reads back to the same float.</summary>
+    private static string F(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
