@@ -27,3 +27,14 @@ internal sealed class TempFolder : IDisposable
     public string File(string name, byte[] content) { var p = Combine(name); System.IO.File.WriteAllBytes(p, content); return p; }
     public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
 }
+
+/// <summary>Files of the repository the tests run from (the folder with Distributed.sln above the test binaries).</summary>
+internal static class Repository
+{
+    public static string File(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (System.IO.File.Exists(Path.Combine(dir.FullName, "Distributed.sln"))) return Path.Combine(dir.FullName, relative);
+        throw new InvalidOperationException("the repository root (Distributed.sln) is not above the test binaries");
+    }
+}

@@ -45,7 +45,12 @@ public sealed class ClusterConnection : IAsyncDisposable
                 client.UseLocalhostClustering(spec.GatewayPorts!, SiloSetup.DefaultServiceId, SiloSetup.DefaultClusterId);
             else
             {
-                client.UseRedisClustering(options => options.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(spec.Redis!));
+                client.UseRedisClustering(options =>
+                {
+                    options.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(spec.Redis!);
+                    // Redis down: the bounded retry below takes seconds, not half a minute
+                    (options.ConfigurationOptions.ConnectTimeout, options.ConfigurationOptions.ConnectRetry) = (1000, 1);
+                });
                 // a trainer Job in the silos' namespace gets the same ids from its environment
                 client.Configure<ClusterOptions>(o =>
                 {
@@ -73,10 +78,13 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             host.Dispose();
-            throw new ClusterUnreachableException($"--cluster {spec}: cannot connect after {attempts} attempts ({e.GetBaseException().Message})", e);
+            throw new ClusterUnreachableException($"--cluster {spec}: cannot connect after {attempts} attempts ({FirstSentence(e.GetBaseException().Message)})", e);
         }
         return new ClusterConnection(spec, host.Services.GetRequiredService<IClusterClient>(), null, host);
     }
+
+    /// <summary>Redis's connection errors go on to advise about its connection string; the first sentence says what happened.</summary>
+    private static string FirstSentence(string message) => message.IndexOf(". ", StringComparison.Ordinal) is var end and > 0 ? message[..(end + 1)] : message;
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
