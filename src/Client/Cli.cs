@@ -28,9 +28,11 @@ public static class Cli
                 "evaluate" => EvaluateCommand.Run(Parse(EvaluateCommand.Options, "evaluate", rest, output), output),
                 "predict" => PredictCommand.Run(Parse(PredictCommand.Options, "predict", rest, output), output),
                 "export" => ExportCommand.Run(Parse(ExportCommand.Options, "export", rest, output), output),
+                "status" => await StatusCommand.RunAsync(Parse(StatusCommand.Options, "status", rest, output), output, cancellation),
+                "cancel" => await CancelCommand.RunAsync(Parse(CancelCommand.Options, "cancel", rest, output), output, cancellation),
                 "scale" => await ScaleCommand.RunAsync(Parse(ScaleCommand.Options, "scale", rest, output), output, cancellation),
                 "bench" => await BenchCommand.RunAsync(rest, output, cancellation),
-                _ => throw new UserInputException($"unknown command '{command}'; commands: train, resume, evaluate, predict, export, scale, bench (see 'trainer --help')"),
+                _ => throw new UserInputException($"unknown command '{command}'; commands: train, resume, status, cancel, evaluate, predict, export, scale, bench (see 'trainer --help')"),
             };
         }
         catch (HelpShownException)
@@ -46,6 +48,11 @@ public static class Cli
         {
             errors.WriteLine($"error: {e.Message}");
             return ExitCode.Diverged;
+        }
+        catch (JobFaultException e) when (e.Kind == JobFaultException.Cancelled)
+        {
+            errors.WriteLine($"cancelled: {e.Message}");
+            return ExitCode.Cancelled;
         }
         catch (JobFaultException e)
         {
@@ -65,7 +72,7 @@ public static class Cli
         catch (OperationCanceledException)
         {
             errors.WriteLine("cancelled");
-            return 130;
+            return ExitCode.Cancelled;
         }
         catch (Exception e)
         {

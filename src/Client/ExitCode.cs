@@ -8,4 +8,6 @@ public static class ExitCode
     public const int UserError = 2;
     public const int Diverged = 3;
     public const int ClusterUnreachable = 4;
+    /// <summary>Ctrl-C, or the job cancelled by 'trainer cancel' (128 + SIGINT, as shells report an interrupted program).</summary>
+    public const int Cancelled = 130;
 }

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Trainer.Core.Training;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Transport;
@@ -35,6 +36,14 @@ public interface IParameterServerGrain : IGrainWithStringKey
     /// <summary>Keeps the training loop's state (and new best weights) in a checkpoint at the end of an epoch.</summary>
     [Alias("epoch-completed")]
     Task EpochCompleted(LoopState loop, FloatVector? newBestWeights);
+
+    /// <summary>Where the job stands now (null when this activation runs no job); answered between steps, even during an epoch.</summary>
+    [Alias("status"), AlwaysInterleave]
+    Task<JobStatus?> Status();
+
+    /// <summary>Stops the job at its next step ('trainer cancel'): the running epoch fails with a cancellation; the checkpoint stays. False when no job runs here.</summary>
+    [Alias("cancel"), AlwaysInterleave]
+    Task<bool> Cancel();
 
     /// <summary>Releases the workers and deletes the job's checkpoint: the job is done.</summary>
     [Alias("finish")]

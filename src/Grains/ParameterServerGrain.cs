@@ -45,6 +45,7 @@ public sealed class ParameterServerGrain(
         await LoadShards(job);
         _job = job;
         await SaveCheckpoint();
+        ReportStatus(job);
         return info;
     }
 
@@ -64,6 +65,7 @@ public sealed class ParameterServerGrain(
         job.Noise = new GradientNoiseScale(saved.NoiseScale);
         await LoadShards(job);
         _job = job;
+        ReportStatus(job);
         logger.LogInformation("job {Job} resumed at epoch {Epoch}, step {Step}", saved.Spec.Job, saved.Epoch, saved.Step);
         return new ResumeInfo(saved.Spec, info, job.Loop, job.BestWeights, job.Epoch, job.StepInEpoch, job.Step, saved.RecoveryNote);
     }
@@ -97,12 +99,15 @@ public sealed class ParameterServerGrain(
         job.Loop = loop;
         if (newBestWeights is not null) job.BestWeights = newBestWeights;
         await SaveCheckpoint();
+        ReportStatus(job);
     }
 
     public async Task Finish()
     {
         if (_job is { } job)
         {
+            job.State = JobStatus.Finished;
+            ReportStatus(job);
             await Task.WhenAll(job.Workers.Select(ReleaseQuietly));
             if (job.Shards is { } shards) await Task.WhenAll(shards.Select(s => Quietly(s.Release())));
         }
@@ -119,8 +124,9 @@ public sealed class ParameterServerGrain(
         {
             cancellation.ThrowIfCancellationRequested();
             EnsureCurrent(job);
+            EnsureRunning(job);
             var clock = Stopwatch.StartNew();
-            var (loss, rows, compute, roundTrip, updateSeconds) = job.Shards is null ? await Step(job, epoch) : await ShardedStep(job, epoch);
+            var (loss, rows, compute, roundTrip, updateSeconds) = await Failing(job, () => job.Shards is null ? Step(job, epoch) : ShardedStep(job, epoch));
             job.Totals.Add(loss, rows, compute, roundTrip - compute, updateSeconds, job.BytesPerStep, staleness: 0);
             job.Step++;
             job.Version++;
@@ -140,6 +146,47 @@ public sealed class ParameterServerGrain(
             }
         }
         yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1), job.Noise.Value));
+    }
+
+    public Task<JobStatus?> Status() => Task.FromResult(_job is { } job ? StatusOf(job) : null);
+
+    public Task<bool> Cancel()
+    {
+        if (_job is not { State: JobStatus.Running } job) return Task.FromResult(false);
+        job.State = JobStatus.Cancelled;
+        ReportStatus(job);
+        logger.LogInformation("job {Job} cancelled at epoch {Epoch}, step {Step}", job.Spec.Job, job.Epoch, job.Step);
+        return Task.FromResult(true);
+    }
+
+    private JobStatus StatusOf(Job job)
+    {
+        var best = job.Loop.Stopping.BestScore;
+        return new JobStatus(job.Spec.Job, job.State, job.Network.Spec.ToString(), job.Spec.Mode, job.Epoch, job.Spec.Options.Epochs, job.StepInEpoch, job.StepsPerEpoch,
+            job.Step, double.IsFinite(best) ? best : null, job.Workers.Length, job.Spec.PsShards, silo.SiloAddress.ToString(),
+            job.Info.Workers.Select(w => w.Silo).ToArray(), job.StartedUtc, DateTime.UtcNow);
+    }
+
+    /// <summary>Tells the cluster's job registry where this job stands; a lost registry only costs 'trainer status' a line until the next report.</summary>
+    private void ReportStatus(Job job) => _ = Quietly(grains.GetGrain<IJobRegistryGrain>(0).Report(StatusOf(job)));
+
+    /// <summary>Stops a cancelled job between steps; a failed step marks the job failed for 'trainer status'.</summary>
+    private void EnsureRunning(Job job)
+    {
+        if (job.State == JobStatus.Cancelled)
+            throw new JobFaultException(JobFaultException.Cancelled,
+                $"job {job.Spec.Job} was cancelled ('trainer cancel') at epoch {job.Epoch}, step {job.Step}; its checkpoint is kept: 'trainer resume --job {job.Spec.Job}' continues it");
+    }
+
+    private async Task<T> Failing<T>(Job job, Func<Task<T>> step)
+    {
+        try { return await step(); }
+        catch (JobFaultException e) when (e.Kind != JobFaultException.Cancelled)
+        {
+            job.State = JobStatus.Failed;
+            ReportStatus(job);
+            throw;
+        }
     }
 
     /// <summary>One synchronous step on this grain: the weights out to every worker, their block sums back, the tree completed, one update.</summary>
@@ -265,6 +312,7 @@ public sealed class ParameterServerGrain(
             {
                 cancellation.ThrowIfCancellationRequested();
                 EnsureCurrent(job);
+                EnsureRunning(job);
                 var finished = await Task.WhenAny(inFlight.Keys);
                 var (worker, version) = inFlight[finished];
                 inFlight.Remove(finished);
@@ -283,7 +331,14 @@ public sealed class ParameterServerGrain(
 
                 var update = Stopwatch.StartNew();
                 var step = epochStartStep + updates / workers;
-                var loss = JobFaultFilter.Translate(() => ApplyOnArrival(job, part, step, epoch));
+                double loss;
+                try { loss = JobFaultFilter.Translate(() => ApplyOnArrival(job, part, step, epoch)); }
+                catch (JobFaultException)
+                {
+                    job.State = JobStatus.Failed;
+                    ReportStatus(job);
+                    throw;
+                }
                 var staleness = (int)(job.Version - version);
                 job.Version++;
                 updates++;
@@ -485,5 +540,8 @@ public sealed class ParameterServerGrain(
         public FloatVector? BestWeights { get; set; }
         public DivergenceGuard Guard { get; } = new();
         public GradientNoiseScale Noise { get; set; } = new();
+        /// <summary>running, finished, failed or cancelled: for 'trainer status'.</summary>
+        public string State { get; set; } = JobStatus.Running;
+        public DateTime StartedUtc { get; } = DateTime.UtcNow;
     }
 }

@@ -15,6 +15,8 @@ public static class HelpText
         commands:
           train      train a model; writes report.json, model.json and curves.png to --out
           resume     continue a job on a cluster from its last checkpoint
+          status     the jobs of a cluster: state, epoch, step, best validation, where they run
+          cancel     stop a running job (its checkpoint stays for resume)
           evaluate   metrics of a saved model on a data set
           predict    a saved model's predictions as CSV
           export     a saved model as ONNX
@@ -22,7 +24,7 @@ public static class HelpText
           bench      benchmarks: 'trainer bench kernel|transport|train'
 
         'trainer <command> --help' lists a command's options.
-        Exit codes: 0 done, 1 internal fault, 2 user error, 3 training diverged, 4 cluster unreachable.
+        Exit codes: 0 done, 1 internal fault, 2 user error, 3 training diverged, 4 cluster unreachable, 130 cancelled.
 
         """;
 

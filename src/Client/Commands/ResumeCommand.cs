@@ -36,7 +36,7 @@ public static class ResumeCommand
         if (resume.Note is { } note) output.WriteLine($"warning: {note}");
         output.WriteLine($"job {job} resumed at epoch {resume.Epoch}, step {resume.Step} ({resume.Loop.CompletedEpochs} epochs complete)");
 
-        var run = await TrainCommand.TrainOnClusterAsync(runner, cluster, silos, resume, new ConsoleProgress(output), output, cancellation);
+        var run = await TrainCommand.TrainOnClusterAsync(runner, cluster, silos, resume, new ConsoleProgress(output, runner.Spec.Options.Batch), output, cancellation);
         TrainCommand.WriteOutputs(outDir, job, runner.Spec.Data, runner.Spec.Options, run, started, output);
         return ExitCode.Done;
     }

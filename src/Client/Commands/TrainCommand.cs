@@ -98,7 +98,7 @@ public static class TrainCommand
 
         output.WriteLine($"job {job}");
         var started = DateTime.UtcNow;
-        var progress = new ConsoleProgress(output);
+        var progress = new ConsoleProgress(output, options.Batch);
         var run = cluster.IsLocal
             ? await RunLocalAsync(spec, options, KernelChoice.Select(kernel), progress, output, cancellation)
             : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel, checkpointEvery, stepTimeout, shards), args, progress, output, cancellation);
@@ -123,6 +123,7 @@ public static class TrainCommand
             .Add("curves.png", CurvesPlot.Render(report))
             .Add("report.json", report.ToJson())
             .Commit();
+        output.Write(ResultsTable.Render(report));
         output.WriteLine(Summary(run.Result, outDir));
     }
 

@@ -5,9 +5,10 @@ namespace Trainer.Client.Output;
 
 /// <summary>
 /// Progress of a training job: on a terminal a live line per epoch (steps, loss, samples/s, ETA)
-/// redrawn at most ten times a second on stderr; always one plain line per finished epoch on stdout.
+/// redrawn at most ten times a second on stderr; always one plain line per finished epoch on stdout,
+/// which is all there is when output is not a terminal.
 /// </summary>
-public sealed class ConsoleProgress(TextWriter output) : ITrainingObserver
+public sealed class ConsoleProgress(TextWriter output, int batch = 0) : ITrainingObserver
 {
     private readonly bool _live = !Console.IsErrorRedirected && ReferenceEquals(output, Console.Out);
     private readonly Stopwatch _sinceDraw = new();
@@ -33,7 +34,8 @@ public sealed class ConsoleProgress(TextWriter output) : ITrainingObserver
         var eta = elapsed / step * (steps - step);
         var width = 24;
         var filled = (int)((double)step / steps * width);
-        Console.Error.Write($"\repoch {epoch} [{new string('=', filled)}{new string(' ', width - filled)}] {step}/{steps}  loss {_lossSum / _losses:F4}  ETA {eta:F0}s   ");
+        var speed = batch > 0 ? $"  {step * batch / Math.Max(elapsed, 1e-9):N0} samples/s" : "";
+        Console.Error.Write($"\repoch {epoch} [{new string('=', filled)}{new string(' ', width - filled)}] {step}/{steps}  loss {_lossSum / _losses:F4}{speed}  ETA {eta:F0}s   ");
     }
 
     public void EpochCompleted(EpochReport report, int epochs)

@@ -10,7 +10,7 @@ namespace Trainer.Grains.Hosting;
 [GenerateSerializer, Alias("trainer.job-fault")]
 public sealed class JobFaultException(string kind, string message) : Exception(message)
 {
-    public const string UserError = "user-error", Diverged = "diverged", ClusterLost = "cluster-lost";
+    public const string UserError = "user-error", Diverged = "diverged", ClusterLost = "cluster-lost", Cancelled = "cancelled";
 
     [Id(0)] public string Kind { get; } = kind;
 }

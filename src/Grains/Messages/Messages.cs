@@ -69,3 +69,15 @@ public sealed record ShardReduced(bool Finite, double MeanSquaredNorm, TensorNor
 /// <summary>The chunk partial sums of ‖w‖² and ‖∇w‖² of the part of tensor <c>Tensor</c> inside one shard.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.tensor-norm-partials")]
 public sealed record TensorNormPartials(int Tensor, double[] Weight, double[] Gradient);
+
+/// <summary>
+/// A job as <c>trainer status</c> shows it: its state, where it stands (epoch and step), the best
+/// validation metric so far, and where its grains run.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("trainer.job-status")]
+public sealed record JobStatus(
+    string Job, string State, string Model, string Mode, int Epoch, int Epochs, int StepInEpoch, int StepsPerEpoch, long Step,
+    double? BestValidation, int Workers, int PsShards, string ParameterServerSilo, string[] WorkerSilos, DateTime StartedUtc, DateTime UpdatedUtc)
+{
+    public const string Running = "running", Finished = "finished", Failed = "failed", Cancelled = "cancelled";
+}

@@ -1,0 +1,30 @@
+using Trainer.Client.CommandLine;
+using Trainer.Core;
+using Trainer.Grains;
+using Trainer.Grains.Hosting;
+
+namespace Trainer.Client.Commands;
+
+/// <summary>
+/// <c>trainer cancel --job ID --cluster SPEC</c>: the job stops before its next step; its trainer
+/// exits with 130 and says so; the checkpoint stays, so 'trainer resume' can continue it.
+/// </summary>
+public static class CancelCommand
+{
+    public static IReadOnlyList<OptionInfo> Options { get; } =
+    [
+        new("--job", "the job to stop", "ID"),
+        new("--cluster", "the cluster it runs on: localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
+    ];
+
+    public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
+    {
+        var job = args.Required("--job");
+        var cluster = StatusCommand.RunningCluster(args, "cancel");
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation);
+        if (!await connection.Grains.GetGrain<IParameterServerGrain>(job).Cancel())
+            throw new UserInputException($"--job {job}: no such job is running on {cluster} (see 'trainer status')");
+        output.WriteLine($"job {job} cancelled: it stops before its next step; 'trainer resume --job {job}' continues it");
+        return ExitCode.Done;
+    }
+}

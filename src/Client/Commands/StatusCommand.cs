@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Trainer.Client.CommandLine;
+using Trainer.Core;
+using Trainer.Grains;
+using Trainer.Grains.Hosting;
+using Trainer.Grains.Messages;
+
+namespace Trainer.Client.Commands;
+
+/// <summary>
+/// <c>trainer status --cluster SPEC</c>: the cluster's jobs, newest first, with state, epoch, step,
+/// best validation metric, workers and where the server and workers run. Running jobs are asked
+/// for their live position; the registry's last report stands in for one that does not answer.
+/// </summary>
+public static class StatusCommand
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
+
+    public static IReadOnlyList<OptionInfo> Options { get; } =
+    [
+        new("--cluster", "a running cluster: localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
+        new("--json", "print the jobs as JSON"),
+    ];
+
+    public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
+    {
+        var cluster = RunningCluster(args, "status");
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation);
+        var jobs = await connection.Grains.GetGrain<IJobRegistryGrain>(0).List();
+        var live = await Task.WhenAll(jobs.Select(async job =>
+        {
+            if (job.State != JobStatus.Running) return job;
+            try { return await connection.Grains.GetGrain<IParameterServerGrain>(job.Job).Status().WaitAsync(AskTimeout, cancellation) ?? job; }
+            catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException) { return job; }
+        }));
+
+        if (args.Flag("--json"))
+        {
+            output.WriteLine(JsonSerializer.Serialize(live, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            return ExitCode.Done;
+        }
+        if (live.Length == 0)
+        {
+            output.WriteLine($"no jobs on {cluster}");
+            return ExitCode.Done;
+        }
+        output.WriteLine($"{"job",-28}{"state",-11}{"epoch",9}{"step",14}{"best val",10}{"workers",9}  {"model / mode",-32}where");
+        foreach (var j in live)
+        {
+            var where = $"server {j.ParameterServerSilo}; workers {string.Join(", ", j.WorkerSilos.Distinct())}" + (j.PsShards > 1 ? $"; {j.PsShards} shards" : "");
+            output.WriteLine($"{j.Job,-28}{j.State,-11}{$"{j.Epoch}/{j.Epochs}",9}{$"{j.StepInEpoch}/{j.StepsPerEpoch}",14}{(j.BestValidation is { } b ? b.ToString("F4") : "-"),10}" +
+                             $"{j.Workers,9}  {$"{j.Model}, {j.Mode}",-32}{where}");
+        }
+        return ExitCode.Done;
+    }
+
+    /// <summary>Status and cancel talk to a cluster that runs without this process: an embedded one lives inside its trainer.</summary>
+    internal static ClusterSpec RunningCluster(ParsedArguments args, string command)
+    {
+        var cluster = ClusterSpec.Parse(args.Required("--cluster"));
+        if (cluster.Kind is ClusterSpec.Local or ClusterSpec.Embedded)
+            throw new UserInputException($"--cluster {cluster}: 'trainer {command}' needs a cluster of silo processes (localhost:PORT or redis://HOST:PORT); an embedded cluster lives and ends inside its trainer process");
+        return cluster;
+    }
+}

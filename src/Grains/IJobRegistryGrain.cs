@@ -1,0 +1,20 @@
+using Trainer.Grains.Messages;
+
+namespace Trainer.Grains;
+
+/// <summary>
+/// The jobs a cluster has run, for <c>trainer status</c>: each parameter server reports its job
+/// when it starts or resumes, at every epoch's end, and when it finishes, fails or is cancelled.
+/// It calls no grain. Kept in memory: if its silo is lost, running jobs report again at their next
+/// epoch. One per cluster (key 0).
+/// </summary>
+[Alias("trainer.job-registry")]
+public interface IJobRegistryGrain : IGrainWithIntegerKey
+{
+    [Alias("report")]
+    Task Report(JobStatus status);
+
+    /// <summary>Every job reported, newest first.</summary>
+    [Alias("list")]
+    Task<JobStatus[]> List();
+}

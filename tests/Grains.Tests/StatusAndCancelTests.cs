@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Trainer.Grains.Tests.Support;
+
+namespace Trainer.Grains.Tests;
+
+/// <summary>
+/// 'trainer status' and 'trainer cancel' against a silo process, while a trainer runs a job on it:
+/// status shows the job running with its position and where it runs; cancel stops it, its trainer
+/// exits 130 with one line, and status then shows it cancelled.
+/// </summary>
+public sealed class StatusAndCancelTests
+{
+    private static async Task<(int Code, string Output, string Errors)> Cli(params string[] args)
+    {
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        var code = await Client.Cli.RunAsync(args, output, errors);
+        return (code, output.ToString(), errors.ToString());
+    }
+
+    private static async Task<JsonElement?> StatusOf(string cluster, string job)
+    {
+        var (code, output, errors) = await Cli("status", "--cluster", cluster, "--json");
+        Assert.True(code == 0, errors);
+        return JsonDocument.Parse(output).RootElement.EnumerateArray().Where(j => j.GetProperty("job").GetString() == job).Cast<JsonElement?>().FirstOrDefault();
+    }
+
+    [Fact]
+    public async Task Status_shows_a_running_job_and_cancel_stops_it()
+    {
+        var ports = ChildProcess.FreePorts(2);
+        await using var silo = await ChildProcess.StartSilo("--cluster", "localhost", "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}");
+        var cluster = $"localhost:{ports[1]}";
+        var job = "status-" + Guid.NewGuid().ToString("N")[..6];
+        var outDir = Path.Combine(Path.GetTempPath(), "trainer-" + job);
+        var training = Cli("train", "--cluster", cluster, "--job", job, "--hidden", "32", "--epochs", "500", "--patience", "0", "--out", outDir);
+
+        // poll until the job has finished two epochs
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        JsonElement? running = null;
+        while (DateTime.UtcNow < deadline && !training.IsCompleted)
+        {
+            running = await StatusOf(cluster, job);
+            if (running?.GetProperty("epoch").GetInt32() >= 2) break;
+            await Task.Delay(200);
+        }
+        if (training.IsCompleted) Assert.Fail($"the job ended before it could be cancelled: {(await training).Errors}");
+        var status = Assert.NotNull(running);
+        Assert.Equal("running", status.GetProperty("state").GetString());
+        Assert.Equal(500, status.GetProperty("epochs").GetInt32());
+        Assert.True(status.GetProperty("step").GetInt64() > 0);
+        Assert.True(status.GetProperty("bestValidation").GetDouble() > 0.5);
+        Assert.Equal(1, status.GetProperty("workers").GetInt32());
+        Assert.Equal("mlp 64-32-10 relu", status.GetProperty("model").GetString());
+        Assert.NotEmpty(status.GetProperty("parameterServerSilo").GetString()!);
+        Assert.Single(status.GetProperty("workerSilos").EnumerateArray());
+        var table = await Cli("status", "--cluster", cluster);
+        Assert.Contains(job, table.Output);
+        Assert.Contains("running", table.Output);
+
+        var cancel = await Cli("cancel", "--job", job, "--cluster", cluster);
+        Assert.True(cancel.Code == 0, cancel.Errors);
+        var (code, _, errors) = await training.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(130, code);
+        Assert.StartsWith($"cancelled: job {job} was cancelled ('trainer cancel')", Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.False(Directory.Exists(outDir), "a cancelled job wrote results");
+
+        Assert.Equal("cancelled", (await StatusOf(cluster, job))?.GetProperty("state").GetString());
+        var again = await Cli("cancel", "--job", job, "--cluster", cluster);
+        Assert.Equal(2, again.Code);
+        Assert.Equal($"error: --job {job}: no such job is running on {cluster} (see 'trainer status')", again.Errors.Trim());
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("cancel")]
+    public async Task Status_and_cancel_need_a_cluster_of_silo_processes(string command)
+    {
+        var (code, _, errors) = await Cli(command == "status" ? ["status", "--cluster", "embedded:2"] : ["cancel", "--job", "x", "--cluster", "embedded:2"]);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"error: --cluster embedded:2: 'trainer {command}' needs a cluster of silo processes", errors);
+    }
+}
