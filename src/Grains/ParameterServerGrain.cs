@@ -128,6 +128,7 @@ public sealed class ParameterServerGrain(
             var clock = Stopwatch.StartNew();
             var (loss, rows, compute, roundTrip, updateSeconds) = await Failing(job, () => job.Shards is null ? Step(job, epoch) : ShardedStep(job, epoch));
             job.Totals.Add(loss, rows, compute, roundTrip - compute, updateSeconds, job.BytesPerStep, staleness: 0);
+            TrainerTelemetry.StepDone(job.Spec.Job, rows, loss, 1000 * compute, 1000 * Math.Max(0, roundTrip - compute), 1000 * updateSeconds, job.BytesPerStep, job.LastGradientNorm, job.Noise.Value);
             job.Step++;
             job.Version++;
             job.StepInEpoch++;
@@ -192,6 +193,7 @@ public sealed class ParameterServerGrain(
     /// <summary>One synchronous step on this grain: the weights out to every worker, their block sums back, the tree completed, one update.</summary>
     private async Task<(double Loss, int Rows, double Compute, double RoundTrip, double Update)> Step(Job job, int epoch)
     {
+        using var span = StepSpan(job, epoch);
         var clock = Stopwatch.StartNew();
         var s = job.StepInEpoch;
         var weights = new FloatVector(job.Weights); // not written until every worker has answered
@@ -201,6 +203,7 @@ public sealed class ParameterServerGrain(
         var update = Stopwatch.StartNew();
         var sums = parts.Select(ToStepSums).ToArray();
         var loss = JobFaultFilter.Translate(() => StepUpdate.Apply(job.Partitions, sums, job.Scratch, job.MeanGradient, job.Optimiser, job.Weights, job.Schedule, job.Guard, job.Noise, job.Step, epoch));
+        job.LastGradientNorm = TrainerTelemetry.GradientNorm.Enabled ? Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(job.MeanGradient)) : null;
         return (loss, parts.Sum(p => p.Rows), parts.Max(p => p.ComputeSeconds), roundTrip, update.Elapsed.TotalSeconds);
     }
 
@@ -212,6 +215,7 @@ public sealed class ParameterServerGrain(
     /// </summary>
     private async Task<(double Loss, int Rows, double Compute, double RoundTrip, double Update)> ShardedStep(Job job, int epoch)
     {
+        using var span = StepSpan(job, epoch);
         var clock = Stopwatch.StartNew();
         var (s, step, shards) = (job.StepInEpoch, job.Step, job.Shards!);
         var parts = await WithWorkers(job, w => job.Workers[w].ComputeShardedGradient(epoch, s, step, shards, job.ShardPlan!.Starts));
@@ -236,9 +240,15 @@ public sealed class ParameterServerGrain(
             JobFaultFilter.Translate<int>(() => throw new TrainingDivergedException(step + 1, epoch, learningRate, "the gradient is not finite"));
         var ratios = job.Optimiser is LarsOptimizer lars ? TrustRatios(lars, job.Network.Tensors, reduced) : null;
         await Task.WhenAll(shards.Select(shard => shard.Update(step, learningRate, ratios)));
-        StepUpdate.ObserveNoise(job.Noise, norms, rows, reduced.Sum(r => r.MeanSquaredNorm));
+        var meanSquaredNorm = reduced.Sum(r => r.MeanSquaredNorm);
+        StepUpdate.ObserveNoise(job.Noise, norms, rows, meanSquaredNorm);
+        job.LastGradientNorm = Math.Sqrt(meanSquaredNorm);
         return (loss, rows, parts.Max(p => p.ComputeSeconds), roundTrip, update.Elapsed.TotalSeconds);
     }
+
+    /// <summary>A span per step, under the call that runs the epoch (and so under the trainer's epoch span); the workers' calls go under it.</summary>
+    private static System.Diagnostics.Activity? StepSpan(Job job, int epoch) =>
+        TrainerTelemetry.Source.StartActivity("step")?.SetTag("job", job.Spec.Job).SetTag("epoch", epoch).SetTag("step", job.Step);
 
     /// <summary>LARS's λ per whole tensor from the shards' chunk partials, taken in shard order, which is chunk order.</summary>
     private static double[] TrustRatios(LarsOptimizer lars, IReadOnlyList<ParameterTensor> tensors, ShardReduced[] reduced) =>
@@ -343,6 +353,8 @@ public sealed class ParameterServerGrain(
                 job.Version++;
                 updates++;
                 job.Totals.Add(loss, part.Rows, part.ComputeSeconds / workers, 0, update.Elapsed.TotalSeconds, job.BytesPerStep / workers, staleness);
+                TrainerTelemetry.Staleness.Record(staleness, TrainerTelemetry.Job(job.Spec.Job));
+                TrainerTelemetry.StepDone(job.Spec.Job, part.Rows, loss, 1000 * part.ComputeSeconds, 0, 1000 * update.Elapsed.TotalSeconds, job.BytesPerStep / workers, null, job.Noise.Value);
                 done[worker]++;
                 DispatchReady();
 
@@ -543,5 +555,7 @@ public sealed class ParameterServerGrain(
         /// <summary>running, finished, failed or cancelled: for 'trainer status'.</summary>
         public string State { get; set; } = JobStatus.Running;
         public DateTime StartedUtc { get; } = DateTime.UtcNow;
+        /// <summary>The norm of the last step's mean gradient, when telemetry listens.</summary>
+        public double? LastGradientNorm { get; set; }
     }
 }

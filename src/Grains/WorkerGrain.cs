@@ -32,6 +32,8 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
     public Task<PartialGradient> ComputeGradient(int epoch, int step, FloatVector weights)
     {
         var job = Current();
+        using var span = TrainerTelemetry.Source.StartActivity("gradient");
+        span?.SetTag("job", job.Setup.Job).SetTag("worker", job.Setup.Index).SetTag("epoch", epoch).SetTag("step", step);
         var sums = job.Gradients.Compute(weights.Values, job.OrdersFor(epoch), step);
         var blocks = sums.Blocks.Select(b => new BlockSum(b.Start, new FloatVector(b.Sum))).ToArray();
         return Task.FromResult(new PartialGradient(blocks, sums.Losses, sums.SquaredNorms, sums.Rows, sums.ComputeSeconds));
@@ -40,6 +42,8 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
     public async Task<PartialGradient> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts)
     {
         var job = Current();
+        using var span = TrainerTelemetry.Source.StartActivity("gradient");
+        span?.SetTag("job", job.Setup.Job).SetTag("worker", job.Setup.Index).SetTag("epoch", epoch).SetTag("step", step);
         var weights = job.ShardedWeights ??= new float[shardStarts[^1]];
         var slices = await Task.WhenAll(shards.Select(shard => shard.Weights()));
         for (var s = 0; s < shards.Length; s++) slices[s].Values.CopyTo(weights, shardStarts[s]);

@@ -36,6 +36,11 @@ public static class SiloHosting
             if (settings.SiloName is { } name) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         });
         builder.Services.AddHostedService(_ => new DrainDelay(settings.DrainDelay));
+        if (settings.Telemetry != TelemetrySetup.None)
+        {
+            try { builder.Services.AddSingleton(TelemetrySetup.Start(settings.Telemetry, settings.OtlpEndpoint, $"trainer-silo {settings.SiloName ?? $"{settings.Advertise}:{settings.SiloPort}"}")); }
+            catch (Trainer.Core.UserInputException e) { (options, error) = (null!, e.Message); return false; }
+        }
         // The silo's own graceful shutdown (leaving membership, deactivating grains) gets this long;
         // a pod's terminationGracePeriodSeconds must exceed it plus the drain delay.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);

@@ -13,7 +13,8 @@ namespace Trainer.Silo;
 /// and needs Redis membership: a pod has no fixed primary to point at.
 /// </summary>
 public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, IPEndPoint? Primary, IPAddress Advertise, string ServiceId, string ClusterId,
-    string CheckpointDir, bool FastFailureDetection, string? SiloName, int? HealthPort, TimeSpan DrainDelay)
+    string CheckpointDir, bool FastFailureDetection, string? SiloName, int? HealthPort, TimeSpan DrainDelay,
+    string Telemetry = TelemetrySetup.None, string? OtlpEndpoint = null)
 {
     /// <summary>The downward-API variables a pod's silo reads.</summary>
     public const string PodIp = "POD_IP", PodName = "POD_NAME", PodNamespace = "POD_NAMESPACE",
@@ -55,7 +56,11 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
             },
             NonEmpty(environment(PodName)),
             Get("health-port") is { } health ? Port(health, "--health-port", 0) : inPod ? DefaultPodHealthPort : null,
-            TimeSpan.FromSeconds(Seconds(Get("drain-delay"), "--drain-delay", inPod ? 5 : 0)));
+            TimeSpan.FromSeconds(Seconds(Get("drain-delay"), "--drain-delay", inPod ? 5 : 0)),
+            Get("telemetry") is { } telemetry && !TelemetrySetup.Kinds.Contains(telemetry)
+                ? throw new SiloOptionsException($"--telemetry '{telemetry}': expected {string.Join(", ", TelemetrySetup.Kinds)}")
+                : Get("telemetry") ?? TelemetrySetup.None,
+            Get("otlp-endpoint") ?? NonEmpty(environment("OTEL_EXPORTER_OTLP_ENDPOINT")));
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -18,6 +18,7 @@ public static class ResumeCommand
         new("--cluster", "embedded[:N] (default embedded:2) | localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
         new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
+        .. TrainCommand.Options.Where(o => o.Name is "--telemetry" or "--otlp-endpoint"),
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
@@ -29,6 +30,7 @@ public static class ResumeCommand
         var outDir = args.String("--out") ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         RunOutput.CheckTarget(outDir);
 
+        using var telemetry = TrainCommand.StartTelemetry(args);
         var started = DateTime.UtcNow;
         await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(10), cancellation: cancellation);
         var silos = await connection.CountSilosAsync();

@@ -58,6 +58,8 @@ public static class TrainCommand
         new("--checkpoint-every", "also checkpoint every N steps (default 0: at every epoch end only)", "N"),
         new("--step-timeout", "seconds a step may take before its work is retried on fresh workers (default 10)", "S"),
         new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR"),
+        new("--telemetry", "none (default) | console | otlp: OpenTelemetry spans (epoch, step, gradient, Orleans calls) and the Trainer meter", "KIND"),
+        new("--otlp-endpoint", "with --telemetry otlp: the collector (default $OTEL_EXPORTER_OTLP_ENDPOINT or http://localhost:4317)", "URI"),
         new("--job", "name of the job (default: generated)", "ID"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
     ];
@@ -96,6 +98,7 @@ public static class TrainCommand
         var outDir = args.String("--out") ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         RunOutput.CheckTarget(outDir);
 
+        using var telemetry = StartTelemetry(args);
         output.WriteLine($"job {job}");
         var started = DateTime.UtcNow;
         var progress = new ConsoleProgress(output, options.Batch);
@@ -104,6 +107,16 @@ public static class TrainCommand
             : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel, checkpointEvery, stepTimeout, shards), args, progress, output, cancellation);
         WriteOutputs(outDir, job, spec, options, run, started, output);
         return ExitCode.Done;
+    }
+
+    /// <summary>--telemetry and --otlp-endpoint; started before any cluster so that Orleans's spans are heard too.</summary>
+    internal static TelemetrySetup StartTelemetry(ParsedArguments args)
+    {
+        var kind = args.Choice("--telemetry", TelemetrySetup.None, TelemetrySetup.Kinds);
+        if (args.Has("--otlp-endpoint") && kind != TelemetrySetup.Otlp)
+            throw new UserInputException($"--otlp-endpoint is where --telemetry otlp sends; this run's telemetry is {kind}");
+        var endpoint = args.String("--otlp-endpoint") ?? (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } env ? env : null);
+        return TelemetrySetup.Start(kind, endpoint, "trainer");
     }
 
     /// <summary>--checkpoint-dir is where an embedded cluster keeps checkpoints; silo processes are given their own.</summary>
@@ -163,7 +176,7 @@ public static class TrainCommand
         };
         output.WriteLine(Describe(runner.Network, run, job.Options));
         var result = await TrainingLoop.RunAsync(runner, job.Options, info.Data.ValidationRows > 0, info.Data.TestRows > 0, progress, cancellation,
-            resume?.Loop, resume?.BestWeights?.Values);
+            resume?.Loop, resume?.BestWeights?.Values, job.Job);
         await runner.FinishAsync();
         return run with { Result = result, Recoveries = runner.Recoveries };
     }

@@ -51,10 +51,15 @@ public sealed class LocalEpochRunner : IEpochRunner
         for (var s = 0; s < _plan.StepsPerEpoch; s++, _step++)
         {
             cancellation.ThrowIfCancellationRequested();
+            using var span = TrainerTelemetry.Source.StartActivity("step");
+            span?.SetTag("epoch", epoch).SetTag("step", _step);
             var gradient = _gradients.Compute(_weights, orders, s);
             var updateStart = clock.Elapsed;
             var loss = StepUpdate.Apply(_plan.Partitions, [gradient], _scratch, _meanGradient, _optimiser, _weights, _schedule, _guard, _noise, _step, epoch);
-            update += (clock.Elapsed - updateStart).TotalSeconds;
+            var updateSeconds = (clock.Elapsed - updateStart).TotalSeconds;
+            update += updateSeconds;
+            TrainerTelemetry.StepDone("local", gradient.Rows, loss, 1000 * gradient.ComputeSeconds, 0, 1000 * updateSeconds, 0,
+                TrainerTelemetry.GradientNorm.Enabled ? Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(_meanGradient)) : null, _noise.Value);
             compute += gradient.ComputeSeconds;
             lossSum += loss;
             rows += gradient.Rows;

@@ -9,7 +9,7 @@ namespace Trainer.Core.Training;
 public static class TrainingLoop
 {
     public static async Task<TrainingResult> RunAsync(IEpochRunner runner, TrainOptions options, bool hasValidation, bool hasTest,
-        ITrainingObserver observer, CancellationToken cancellation, LoopState? resumeFrom = null, float[]? bestWeights = null)
+        ITrainingObserver observer, CancellationToken cancellation, LoopState? resumeFrom = null, float[]? bestWeights = null, string job = "local")
     {
         var regression = runner.Network.Spec.IsRegression;
         var state = resumeFrom ?? LoopState.Initial;
@@ -21,10 +21,13 @@ public static class TrainingLoop
         for (var epoch = epochs.Count + 1; epoch <= options.Epochs && !stopping.ShouldStop && !AtTarget(); epoch++)
         {
             observer.EpochStarted(epoch, options.Epochs, runner.StepsPerEpoch);
+            using var span = TrainerTelemetry.Source.StartActivity("epoch");
+            span?.SetTag("job", job).SetTag("epoch", epoch);
             var stats = await runner.RunEpochAsync(epoch, observer, cancellation);
             weights = await runner.WeightsAsync(cancellation);
             var validation = hasValidation ? (await runner.EvaluateAsync(DataPart.Validation, weights, cancellation)).ToMetrics(regression) : null;
             var test = hasTest ? (await runner.EvaluateAsync(DataPart.Test, weights, cancellation)).ToMetrics(regression) : null;
+            if (validation is not null) TrainerTelemetry.Validation.Record(validation.Accuracy ?? validation.R2 ?? 0, TrainerTelemetry.Job(job));
 
             var report = new EpochReport(epoch, stats.LossSum / Math.Max(1, stats.Rows), validation, test,
                 stats.TrainSeconds, stats.Rows / Math.Max(stats.TrainSeconds, 1e-9), stats.LearningRate, stats);

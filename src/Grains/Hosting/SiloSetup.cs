@@ -22,6 +22,7 @@ public static class SiloSetup
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
         BulkSocketTransport.AddToSilo(silo.Services);
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();
+        silo.AddActivityPropagation(); // Orleans's call spans join the product's (a no-op without a listener)
         return silo;
     }
 
@@ -56,6 +57,7 @@ public static class SiloSetup
     {
         client.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
         BulkSocketTransport.AddToClient(client.Services);
+        client.AddActivityPropagation();
         return client;
     }
 

@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Trainer.Grains.Tests.Support;
+
+namespace Trainer.Grains.Tests;
+
+/// <summary>
+/// --telemetry console on a real trainer process with a two-silo embedded cluster: the output holds
+/// the Trainer meter with samples and step-time histograms, and spans that chain a worker's
+/// gradient through the workers' and the parameter server's Orleans calls and the step up to the
+/// trainer's epoch, all in one trace.
+/// </summary>
+public sealed class TelemetryTests
+{
+    private sealed record Span(string Trace, string Id, string? Parent, string Name, string Kind);
+
+    [Fact]
+    public async Task Console_telemetry_of_a_short_job_has_the_meter_and_spans_linking_client_server_and_workers()
+    {
+        var outDir = Path.Combine(Path.GetTempPath(), "trainer-telemetry-" + Guid.NewGuid().ToString("N")[..8]);
+        var (code, output) = await ChildProcess.RunTrainer(new Dictionary<string, string>(), TimeSpan.FromMinutes(3),
+            "train", "--epochs", "1", "--hidden", "16", "--telemetry", "console", "--out", outDir);
+        Assert.True(code == 0, output[^Math.Min(2000, output.Length)..]);
+        Directory.Delete(outDir, true);
+
+        Assert.True(Metric(output, "trainer.samples", "Value") > 0, "samples processed");
+        foreach (var step in new[] { "trainer.step.compute", "trainer.step.communication", "trainer.step.update" })
+            Assert.True(Metric(output, step, "Count") > 0, $"{step}: no recorded steps");
+        Assert.Contains("Metric Name: trainer.noise_scale", output);
+        Assert.Contains("Metric Name: trainer.bytes", output);
+
+        var spans = Spans(output);
+        var byId = spans.ToDictionary(s => s.Id);
+        var gradient = spans.First(s => s.Name == "gradient");
+        var chain = new List<Span>();
+        for (Span? s = gradient; s is not null; s = s.Parent is { } p ? byId.GetValueOrDefault(p) : null) chain.Add(s);
+        var names = chain.Select(s => $"{s.Name} ({s.Kind})").ToList();
+        Assert.All(chain, s => Assert.Equal(gradient.Trace, s.Trace));
+        Assert.Contains("IWorkerGrain/ComputeGradient (Server)", names);   // on the worker
+        Assert.Contains("step (Internal)", names);                         // on the parameter server
+        Assert.Contains("IParameterServerGrain/RunEpoch (Client)", names); // the trainer's call
+        Assert.Equal("epoch (Internal)", names[^1]);                       // the trainer's loop
+        Assert.True(names.IndexOf("step (Internal)") < names.IndexOf("IParameterServerGrain/RunEpoch (Client)"), string.Join(" < ", names));
+    }
+
+    /// <summary>A number on the line starting with <paramref name="field"/> after a metric's "Metric Name" line.</summary>
+    private static double Metric(string output, string name, string field)
+    {
+        var start = output.IndexOf($"Metric Name: {name},", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no metric {name} in the output");
+        var block = output[start..];
+        Assert.Contains("Name: Trainer", block[..block.IndexOf("Value:", StringComparison.Ordinal)]);
+        var match = Regex.Match(block, field == "Value" ? @"Value: ([0-9.E+-]+)" : @"Count: ([0-9]+)");
+        Assert.True(match.Success, $"{name}: no {field}");
+        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    private static List<Span> Spans(string output) =>
+        output.Split("Activity.TraceId:").Skip(1).Select(block =>
+        {
+            string? Field(string key) => Regex.Match(block, Regex.Escape(key) + @"\s*(\S.*)") is { Success: true } m ? m.Groups[1].Value.Trim() : null;
+            return new Span(block.Split('\n')[0].Trim(), Field("Activity.SpanId:")!, Field("Activity.ParentSpanId:"), Field("Activity.DisplayName:")!, Field("Activity.Kind:")!);
+        }).ToList();
+}
