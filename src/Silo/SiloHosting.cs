@@ -30,9 +30,13 @@ public static class SiloHosting
         // Hosted services stop in reverse order: the drain delay first, then the silo, the probes last.
         if (settings.HealthPort is { } port)
             builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<HealthEndpoint>(services, port));
+        Action<Orleans.Connections.Security.TlsOptions>? configureTls;
+        try { configureTls = settings.Tls?.Configure(); } // certificates read now: a bad one is a one-line error
+        catch (Trainer.Core.UserInputException e) { (options, error) = (null!, e.Message); return false; }
         builder.UseOrleans(silo =>
         {
             silo.AddTrainerClustering(settings).AddTrainerGrains();
+            if (configureTls is not null) silo.UseTls(configureTls);
             if (settings.SiloName is { } name) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         });
         builder.Services.AddHostedService(_ => new DrainDelay(settings.DrainDelay));

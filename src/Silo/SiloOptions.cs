@@ -14,7 +14,7 @@ namespace Trainer.Silo;
 /// </summary>
 public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, IPEndPoint? Primary, IPAddress Advertise, string ServiceId, string ClusterId,
     string CheckpointDir, bool FastFailureDetection, string? SiloName, int? HealthPort, TimeSpan DrainDelay,
-    string Telemetry = TelemetrySetup.None, string? OtlpEndpoint = null)
+    string Telemetry = TelemetrySetup.None, string? OtlpEndpoint = null, TlsSettings? Tls = null)
 {
     /// <summary>The downward-API variables a pod's silo reads.</summary>
     public const string PodIp = "POD_IP", PodName = "POD_NAME", PodNamespace = "POD_NAMESPACE",
@@ -60,7 +60,14 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
             Get("telemetry") is { } telemetry && !TelemetrySetup.Kinds.Contains(telemetry)
                 ? throw new SiloOptionsException($"--telemetry '{telemetry}': expected {string.Join(", ", TelemetrySetup.Kinds)}")
                 : Get("telemetry") ?? TelemetrySetup.None,
-            Get("otlp-endpoint") ?? NonEmpty(environment("OTEL_EXPORTER_OTLP_ENDPOINT")));
+            Get("otlp-endpoint") ?? NonEmpty(environment("OTEL_EXPORTER_OTLP_ENDPOINT")),
+            ReadTls(name => Get(name[2..])));
+    }
+
+    private static TlsSettings? ReadTls(Func<string, string?> option)
+    {
+        try { return TlsSettings.From(option); }
+        catch (Trainer.Core.UserInputException e) { throw new SiloOptionsException(e.Message); }
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -92,6 +92,7 @@ public sealed class BadInputTests(BadInputTests.BadFiles files) : IClassFixture<
         dir.File("wide.svm", "1 1:0.5 3:1\n0 5:1\n");
         dir.File("two-features.csv", "a,b,y\n1,2,0\n3,4,1\n");
         dir.File("corrupt.json", "{not json");
+        dir.File("ca.pem", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
 
         var trained = Cli.RunAsync(["train", "--model", "logreg", "--data", "breast-cancer", "--cluster", "local", "--epochs", "1", "--out", dir.Combine("trained")],
             TextWriter.Null, TextWriter.Null).GetAwaiter().GetResult();

@@ -19,6 +19,7 @@ public static class ResumeCommand
         new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
         .. TrainCommand.Options.Where(o => o.Name is "--telemetry" or "--otlp-endpoint"),
+        .. TrainCommand.TlsOptions,
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
@@ -32,7 +33,7 @@ public static class ResumeCommand
 
         using var telemetry = TrainCommand.StartTelemetry(args);
         var started = DateTime.UtcNow;
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(10), cancellation: cancellation);
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(10), cancellation: cancellation, tls: TrainCommand.Tls(args));
         var silos = await connection.CountSilosAsync();
         var (runner, resume) = await ClusterEpochRunner.ResumeAsync(connection.Grains, job, output);
         if (resume.Note is { } note) output.WriteLine($"warning: {note}");

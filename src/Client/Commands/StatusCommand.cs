@@ -20,12 +20,13 @@ public static class StatusCommand
     [
         new("--cluster", "a running cluster: localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
         new("--json", "print the jobs as JSON"),
+        .. TrainCommand.TlsOptions,
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
         var cluster = RunningCluster(args, "status");
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation);
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: TrainCommand.Tls(args));
         var jobs = await connection.Grains.GetGrain<IJobRegistryGrain>(0).List();
         var live = await Task.WhenAll(jobs.Select(async job =>
         {

@@ -19,6 +19,15 @@ namespace Trainer.Client.Commands;
 /// </summary>
 public static class TrainCommand
 {
+    /// <summary>Mutual TLS to silo processes; every command that connects to a cluster takes these.</summary>
+    public static IReadOnlyList<OptionInfo> TlsOptions { get; } =
+    [
+        new("--tls-certificate", "mutual TLS: this process's certificate, a .pfx/.p12 (with --tls-password) or PEM with its key", "FILE"),
+        new("--tls-password", "the PKCS#12 file's password (or $TRAINER_TLS_PASSWORD)", "TEXT"),
+        new("--tls-store-subject", "mutual TLS: a certificate from the CurrentUser\\My store by subject name, instead of a file", "NAME"),
+        new("--tls-ca", "the cluster's CA certificate (PEM or DER): peers must chain to it (default: the system's trusted roots)", "FILE"),
+    ];
+
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
         new("--model", "linreg|logreg|softmax|perceptron|svm|mlp (default mlp)", "KIND"),
@@ -58,11 +67,16 @@ public static class TrainCommand
         new("--checkpoint-every", "also checkpoint every N steps (default 0: at every epoch end only)", "N"),
         new("--step-timeout", "seconds a step may take before its work is retried on fresh workers (default 10)", "S"),
         new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR"),
+        .. TlsOptions,
         new("--telemetry", "none (default) | console | otlp: OpenTelemetry spans (epoch, step, gradient, Orleans calls) and the Trainer meter", "KIND"),
         new("--otlp-endpoint", "with --telemetry otlp: the collector (default $OTEL_EXPORTER_OTLP_ENDPOINT or http://localhost:4317)", "URI"),
         new("--job", "name of the job (default: generated)", "ID"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
     ];
+
+    /// <summary>The TLS options as given, or null without them.</summary>
+    internal static TlsSettings? Tls(ParsedArguments args) =>
+        TlsSettings.From(name => args.String(name) ?? (name == "--tls-password" ? Environment.GetEnvironmentVariable("TRAINER_TLS_PASSWORD") : null));
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
@@ -94,6 +108,9 @@ public static class TrainCommand
         if (args.Has("--staleness") && mode != ParameterServerGrain.Ssp)
             throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {mode}");
         CheckCheckpointDir(args, cluster);
+        var tls = Tls(args);
+        if (tls is not null && cluster.Kind is ClusterSpec.Embedded or ClusterSpec.Local)
+            throw new UserInputException($"--tls-certificate secures connections to silo processes; --cluster {cluster} has none to secure");
         var job = args.String("--job") ?? $"job-{DateTime.Now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
         var outDir = args.String("--out") ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         RunOutput.CheckTarget(outDir);
@@ -104,7 +121,7 @@ public static class TrainCommand
         var progress = new ConsoleProgress(output, options.Batch);
         var run = cluster.IsLocal
             ? await RunLocalAsync(spec, options, KernelChoice.Select(kernel), progress, output, cancellation)
-            : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel, checkpointEvery, stepTimeout, shards), args, progress, output, cancellation);
+            : await RunOnClusterAsync(cluster, new JobSpec(job, spec, options, mode, 0, staleness, kernel, checkpointEvery, stepTimeout, shards), args, tls, progress, output, cancellation);
         WriteOutputs(outDir, job, spec, options, run, started, output);
         return ExitCode.Done;
     }
@@ -149,9 +166,9 @@ public static class TrainCommand
         return run with { Result = await new ReferenceTrainer(kernel, progress).TrainAsync(data, options, cancellation) };
     }
 
-    private static async Task<JobRun> RunOnClusterAsync(ClusterSpec cluster, JobSpec job, ParsedArguments args, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+    private static async Task<JobRun> RunOnClusterAsync(ClusterSpec cluster, JobSpec job, ParsedArguments args, TlsSettings? tls, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
     {
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(job.StepTimeoutSeconds), cancellation: cancellation);
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(job.StepTimeoutSeconds), cancellation: cancellation, tls: tls);
         var silos = await connection.CountSilosAsync();
         var workers = args.Int("--workers", silos, min: 1, max: job.Options.Partitions);
         var threads = args.Int("--threads", Math.Max(1, Environment.ProcessorCount / workers), min: 1, max: 1024);

@@ -27,9 +27,13 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     /// <param name="stepTimeout">How long a step may take: an external client gives a call twice that and 10 s more (time for
     /// the server to replace a stalled worker) before the server counts as lost.</param>
+    /// <param name="tls">Mutual TLS to the silos' gateways (silo processes only).</param>
     public static async Task<ClusterConnection> ConnectAsync(ClusterSpec spec, string? checkpoints = null, TimeSpan? stepTimeout = null,
-        LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default)
+        LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default, TlsSettings? tls = null)
     {
+        if (tls is not null && spec.Kind is ClusterSpec.Embedded or ClusterSpec.Local)
+            throw new Trainer.Core.UserInputException($"--tls-certificate secures connections to silo processes; --cluster {spec} has none to secure");
+        var configureTls = tls?.Configure(); // a bad certificate is a one-line error before any connection
         if (spec.Kind == ClusterSpec.Embedded)
         {
             var embedded = await EmbeddedCluster.StartAsync(spec.EmbeddedSilos, checkpoints, logLevel: logLevel, cancellation: cancellation);
@@ -59,6 +63,7 @@ public sealed class ClusterConnection : IAsyncDisposable
                 });
             }
             client.AddTrainerClient();
+            if (configureTls is not null) client.UseTls(configureTls);
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = 2 * (stepTimeout ?? TimeSpan.FromSeconds(10)) + TimeSpan.FromSeconds(10));
             // a silo that died or froze leaves the gateway list within seconds (Orleans's default is a minute)
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));

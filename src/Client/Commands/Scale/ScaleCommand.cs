@@ -22,7 +22,7 @@ public static class ScaleCommand
     [
         "--data", "--test", "--label-column", "--features", "--val-fraction", "--model", "--hidden", "--activation",
         "--lr", "--momentum", "--nesterov", "--weight-decay", "--trust-coefficient", "--base-batch", "--schedule",
-        "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness", "--telemetry", "--otlp-endpoint",
+        "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness", "--telemetry", "--otlp-endpoint", "--tls-certificate", "--tls-password", "--tls-store-subject", "--tls-ca",
     ];
 
     public static IReadOnlyList<OptionInfo> Options { get; } =
