@@ -43,6 +43,47 @@ public sealed class TelemetryTests
         Assert.True(names.IndexOf("step (Internal)") < names.IndexOf("IParameterServerGrain/RunEpoch (Client)"), string.Join(" < ", names));
     }
 
+    /// <summary>
+    /// --telemetry otlp to a collector of ours (OTLP over HTTP/protobuf, as OTEL_EXPORTER_OTLP_PROTOCOL
+    /// selects): it receives traces with the product's spans and metrics with its meter.
+    /// </summary>
+    [Fact]
+    public async Task Otlp_telemetry_reaches_a_collector()
+    {
+        var port = ChildProcess.FreePorts(1)[0];
+        using var collector = new System.Net.HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
+        collector.Start();
+        var received = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        var receiving = Task.Run(async () =>
+        {
+            while (collector.IsListening)
+            {
+                System.Net.HttpListenerContext context;
+                try { context = await collector.GetContextAsync(); }
+                catch (Exception) { return; }
+                using var body = new MemoryStream();
+                await context.Request.InputStream.CopyToAsync(body);
+                received.AddOrUpdate(context.Request.Url!.AbsolutePath, System.Text.Encoding.Latin1.GetString(body.ToArray()), (_, old) => old + System.Text.Encoding.Latin1.GetString(body.ToArray()));
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        });
+
+        var outDir = Path.Combine(Path.GetTempPath(), "trainer-otlp-" + Guid.NewGuid().ToString("N")[..8]);
+        var (code, output) = await ChildProcess.RunTrainer(new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf" }, TimeSpan.FromMinutes(3),
+            "train", "--epochs", "1", "--hidden", "16", "--telemetry", "otlp", "--otlp-endpoint", $"http://127.0.0.1:{port}/", "--out", outDir);
+        collector.Stop();
+        await receiving;
+        Assert.True(code == 0, output);
+        Directory.Delete(outDir, true);
+
+        Assert.Contains("/v1/traces", received.Keys);
+        Assert.Contains("/v1/metrics", received.Keys);
+        foreach (var span in new[] { "epoch", "step", "gradient", "IWorkerGrain/ComputeGradient" }) Assert.Contains(span, received["/v1/traces"]);
+        foreach (var metric in new[] { "trainer.samples", "trainer.step.compute", "trainer.step.communication", "trainer.step.update" }) Assert.Contains(metric, received["/v1/metrics"]);
+    }
+
     /// <summary>A number on the line starting with <paramref name="field"/> after a metric's "Metric Name" line.</summary>
     private static double Metric(string output, string name, string field)
     {

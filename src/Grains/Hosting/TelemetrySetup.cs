@@ -40,10 +40,13 @@ public sealed class TelemetrySetup : IDisposable
         }
         else
         {
-            traces.AddOtlpExporter(o => o.Endpoint = endpoint);
+            // gRPC (port 4317) unless OTEL_EXPORTER_OTLP_PROTOCOL says http/protobuf (port 4318, a path per signal)
+            var http = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL") == "http/protobuf";
+            var protocol = http ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+            traces.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (http ? new Uri(endpoint, "v1/traces") : endpoint, protocol));
             metrics.AddOtlpExporter((o, reader) =>
             {
-                o.Endpoint = endpoint;
+                (o.Endpoint, o.Protocol) = (http ? new Uri(endpoint, "v1/metrics") : endpoint, protocol);
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 10_000;
             });
         }
