@@ -20,9 +20,11 @@ namespace Trainer.Grains;
 /// bit-identical to the reference trainer's; async and SSP modes apply each worker's gradient on
 /// arrival. A worker that fails or stalls is replaced by a fresh activation and its work redone;
 /// the server's own state is checkpointed so that a new activation can continue the job.
+/// With --ps-shards the parameters live in shard grains (ParameterServerGrain.Shards.cs); what
+/// 'trainer status' and 'trainer cancel' see is in ParameterServerGrain.Status.cs.
 /// </summary>
 [SpreadPlacement]
-public sealed class ParameterServerGrain(
+public sealed partial class ParameterServerGrain(
     IGrainFactory grains,
     ILocalSiloDetails silo,
     ILogger<ParameterServerGrain> logger,
@@ -149,47 +151,6 @@ public sealed class ParameterServerGrain(
         yield return new EpochProgress(job.StepsPerEpoch, job.StepsPerEpoch, job.Totals.LastLoss, job.Totals.Stats(epoch, job.StepsPerEpoch, job.Schedule.At(job.Step - 1), job.Noise.Value));
     }
 
-    public Task<JobStatus?> Status() => Task.FromResult(_job is { } job ? StatusOf(job) : null);
-
-    public Task<bool> Cancel()
-    {
-        if (_job is not { State: JobStatus.Running } job) return Task.FromResult(false);
-        job.State = JobStatus.Cancelled;
-        ReportStatus(job);
-        logger.LogInformation("job {Job} cancelled at epoch {Epoch}, step {Step}", job.Spec.Job, job.Epoch, job.Step);
-        return Task.FromResult(true);
-    }
-
-    private JobStatus StatusOf(Job job)
-    {
-        var best = job.Loop.Stopping.BestScore;
-        return new JobStatus(job.Spec.Job, job.State, job.Network.Spec.ToString(), job.Spec.Mode, job.Epoch, job.Spec.Options.Epochs, job.StepInEpoch, job.StepsPerEpoch,
-            job.Step, double.IsFinite(best) ? best : null, job.Workers.Length, job.Spec.PsShards, silo.SiloAddress.ToString(),
-            job.Info.Workers.Select(w => w.Silo).ToArray(), job.StartedUtc, DateTime.UtcNow);
-    }
-
-    /// <summary>Tells the cluster's job registry where this job stands; a lost registry only costs 'trainer status' a line until the next report.</summary>
-    private void ReportStatus(Job job) => _ = Quietly(grains.GetGrain<IJobRegistryGrain>(0).Report(StatusOf(job)));
-
-    /// <summary>Stops a cancelled job between steps; a failed step marks the job failed for 'trainer status'.</summary>
-    private void EnsureRunning(Job job)
-    {
-        if (job.State == JobStatus.Cancelled)
-            throw new JobFaultException(JobFaultException.Cancelled,
-                $"job {job.Spec.Job} was cancelled ('trainer cancel') at epoch {job.Epoch}, step {job.Step}; its checkpoint is kept: 'trainer resume --job {job.Spec.Job}' continues it");
-    }
-
-    private async Task<T> Failing<T>(Job job, Func<Task<T>> step)
-    {
-        try { return await step(); }
-        catch (JobFaultException e) when (e.Kind != JobFaultException.Cancelled)
-        {
-            job.State = JobStatus.Failed;
-            ReportStatus(job);
-            throw;
-        }
-    }
-
     /// <summary>One synchronous step on this grain: the weights out to every worker, their block sums back, the tree completed, one update.</summary>
     private async Task<(double Loss, int Rows, double Compute, double RoundTrip, double Update)> Step(Job job, int epoch)
     {
@@ -207,81 +168,9 @@ public sealed class ParameterServerGrain(
         return (loss, parts.Sum(p => p.Rows), parts.Max(p => p.ComputeSeconds), roundTrip, update.Elapsed.TotalSeconds);
     }
 
-    /// <summary>
-    /// One synchronous step with a sharded server (ps-lite style): workers pull the weights from the
-    /// shards and push them their slices of the block sums; the losses come here for the divergence
-    /// guard; every shard completes its part of the tree (reporting LARS's norm partials), then,
-    /// with the step judged finite and the trust ratios known, applies its part of the update.
-    /// </summary>
-    private async Task<(double Loss, int Rows, double Compute, double RoundTrip, double Update)> ShardedStep(Job job, int epoch)
-    {
-        using var span = StepSpan(job, epoch);
-        var clock = Stopwatch.StartNew();
-        var (s, step, shards) = (job.StepInEpoch, job.Step, job.Shards!);
-        var parts = await WithWorkers(job, w => job.Workers[w].ComputeShardedGradient(epoch, s, step, shards, job.ShardPlan!.Starts));
-        var roundTrip = clock.Elapsed.TotalSeconds;
-
-        var update = Stopwatch.StartNew();
-        var losses = new double[job.Partitions];
-        var norms = new double[job.Partitions];
-        for (var w = 0; w < parts.Length; w++)
-        {
-            parts[w].Losses.CopyTo(losses, job.FirstPartitions[w]);
-            parts[w].SquaredNorms.CopyTo(norms, job.FirstPartitions[w]);
-        }
-        double loss = 0;
-        foreach (var l in losses) loss += l;
-        var rows = parts.Sum(p => p.Rows);
-        var learningRate = job.Schedule.At(step);
-        JobFaultFilter.Translate(() => { job.Guard.CheckLoss(loss, rows, step, epoch, learningRate); return 0; });
-
-        var reduced = await Task.WhenAll(shards.Select(shard => shard.Reduce(step, rows)));
-        if (reduced.Any(r => !r.Finite))
-            JobFaultFilter.Translate<int>(() => throw new TrainingDivergedException(step + 1, epoch, learningRate, "the gradient is not finite"));
-        var ratios = job.Optimiser is LarsOptimizer lars ? TrustRatios(lars, job.Network.Tensors, reduced) : null;
-        await Task.WhenAll(shards.Select(shard => shard.Update(step, learningRate, ratios)));
-        var meanSquaredNorm = reduced.Sum(r => r.MeanSquaredNorm);
-        StepUpdate.ObserveNoise(job.Noise, norms, rows, meanSquaredNorm);
-        job.LastGradientNorm = Math.Sqrt(meanSquaredNorm);
-        return (loss, rows, parts.Max(p => p.ComputeSeconds), roundTrip, update.Elapsed.TotalSeconds);
-    }
-
     /// <summary>A span per step, under the call that runs the epoch (and so under the trainer's epoch span); the workers' calls go under it.</summary>
     private static System.Diagnostics.Activity? StepSpan(Job job, int epoch) =>
         TrainerTelemetry.Source.StartActivity("step")?.SetTag("job", job.Spec.Job).SetTag("epoch", epoch).SetTag("step", job.Step);
-
-    /// <summary>LARS's λ per whole tensor from the shards' chunk partials, taken in shard order, which is chunk order.</summary>
-    private static double[] TrustRatios(LarsOptimizer lars, IReadOnlyList<ParameterTensor> tensors, ShardReduced[] reduced) =>
-        tensors.Select((tensor, t) => tensor.IsBias ? 1 : lars.TrustRatio(
-            reduced.SelectMany(r => r.Norms.Where(n => n.Tensor == t).SelectMany(n => n.Weight)),
-            reduced.SelectMany(r => r.Norms.Where(n => n.Tensor == t).SelectMany(n => n.Gradient)))).ToArray();
-
-    /// <summary>The shards take the job's weights and velocity (at start, and from a checkpoint on resume).</summary>
-    private static async Task LoadShards(Job job)
-    {
-        if (job.Shards is not { } shards) return;
-        var plan = job.ShardPlan!;
-        var velocity = job.Optimiser.Velocity;
-        await Task.WhenAll(shards.Select((shard, s) =>
-        {
-            var (start, length) = plan.Range(s);
-            return shard.Load(new ShardSetup(job.Spec.Job, s, shards.Length, job.Spec.Options, job.Info.Data.Features, job.Info.Data.Classes, job.Partitions),
-                new FloatVector(job.Weights[start..(start + length)]), velocity.Length == 0 ? null : new FloatVector(velocity[start..(start + length)]));
-        }));
-    }
-
-    /// <summary>Brings this grain's copy of the weights and velocity up to date from the shards (for checkpoints and the client).</summary>
-    private static async Task GatherShards(Job job)
-    {
-        if (job.Shards is not { } shards) return;
-        var weights = await Task.WhenAll(shards.Select(s => s.Weights()));
-        var velocity = await Task.WhenAll(shards.Select(s => s.Velocity()));
-        for (var s = 0; s < shards.Length; s++)
-        {
-            weights[s].Values.CopyTo(job.Weights, job.ShardPlan!.Starts[s]);
-            velocity[s]?.Values.CopyTo(job.Optimiser.Velocity, job.ShardPlan.Starts[s]);
-        }
-    }
 
     /// <summary>
     /// Each worker walks its own steps; its gradient is applied as soon as it arrives (Downpour style).
