@@ -67,12 +67,32 @@ public sealed class EmbeddedCluster : IAsyncDisposable
                 cluster._hosts.Add(host);
                 await host.StartAsync(cancellation);
             }
+            await cluster.UntilEverySiloSeesAll(cancellation);
             return cluster;
         }
         catch
         {
             await cluster.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A silo's start returns once it has joined; the others learn of it (membership, then the
+    /// cluster manifest placement reads) a moment later. Until they do, placement on the first silo
+    /// sees only itself and would put every worker there, so wait for every silo to see all.
+    /// </summary>
+    private async Task UntilEverySiloSeesAll(CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var count = _hosts.Count;
+        bool SeesAll(IHost host) =>
+            host.Services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active) == count
+            && host.Services.GetRequiredService<Orleans.Runtime.IClusterManifestProvider>().Current.Silos.Count == count;
+        while (!_hosts.OfType<IHost>().All(SeesAll))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the {count} embedded silos did not all see each other within 30 s");
+            await Task.Delay(50, cancellation);
         }
     }
 
