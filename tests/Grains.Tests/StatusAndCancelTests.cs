@@ -32,21 +32,19 @@ public sealed class StatusAndCancelTests
         var cluster = $"localhost:{ports[1]}";
         var job = "status-" + Guid.NewGuid().ToString("N")[..6];
         var outDir = Path.Combine(Path.GetTempPath(), "trainer-" + job);
-        var training = Cli("train", "--cluster", cluster, "--job", job, "--hidden", "32", "--epochs", "500", "--patience", "0", "--out", outDir);
+        var progress = new LineSignal("epoch 2/500");
+        var trainErrors = new StringWriter();
+        var training = Client.Cli.RunAsync(["train", "--cluster", cluster, "--job", job, "--hidden", "32", "--epochs", "500", "--patience", "0", "--out", outDir],
+            progress, trainErrors);
 
-        // poll until the job has finished two epochs
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        JsonElement? running = null;
-        while (DateTime.UtcNow < deadline && !training.IsCompleted)
-        {
-            running = await StatusOf(cluster, job);
-            if (running?.GetProperty("epoch").GetInt32() >= 2) break;
-            await Task.Delay(200);
-        }
-        if (training.IsCompleted) Assert.Fail($"the job ended before it could be cancelled: {(await training).Errors}");
+        // the trainer's own output says when two epochs are done
+        await Task.WhenAny(progress.Seen, training).WaitAsync(TimeSpan.FromSeconds(90));
+        if (training.IsCompleted) Assert.Fail($"the job ended before it could be cancelled: {trainErrors}");
+        var running = await StatusOf(cluster, job);
         var status = Assert.NotNull(running);
         Assert.Equal("running", status.GetProperty("state").GetString());
         Assert.Equal(500, status.GetProperty("epochs").GetInt32());
+        Assert.True(status.GetProperty("epoch").GetInt32() >= 2);
         Assert.True(status.GetProperty("step").GetInt64() > 0);
         Assert.True(status.GetProperty("bestValidation").GetDouble() > 0.5);
         Assert.Equal(1, status.GetProperty("workers").GetInt32());
@@ -59,9 +57,9 @@ public sealed class StatusAndCancelTests
 
         var cancel = await Cli("cancel", "--job", job, "--cluster", cluster);
         Assert.True(cancel.Code == 0, cancel.Errors);
-        var (code, _, errors) = await training.WaitAsync(TimeSpan.FromSeconds(60));
+        var code = await training.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(130, code);
-        Assert.StartsWith($"cancelled: job {job} was cancelled ('trainer cancel')", Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.StartsWith($"cancelled: job {job} was cancelled ('trainer cancel')", Assert.Single(trainErrors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         Assert.False(Directory.Exists(outDir), "a cancelled job wrote results");
 
         Assert.Equal("cancelled", (await StatusOf(cluster, job))?.GetProperty("state").GetString());
@@ -78,5 +76,19 @@ public sealed class StatusAndCancelTests
         var (code, _, errors) = await Cli(command == "status" ? ["status", "--cluster", "embedded:2"] : ["cancel", "--job", "x", "--cluster", "embedded:2"]);
         Assert.Equal(2, code);
         Assert.StartsWith($"error: --cluster embedded:2: 'trainer {command}' needs a cluster of silo processes", errors);
+    }
+}
+
+/// <summary>Output that completes <see cref="Seen"/> once a line containing the text has been written.</summary>
+internal sealed class LineSignal(string text) : StringWriter
+{
+    private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Seen => _seen.Task;
+
+    public override void WriteLine(string? value)
+    {
+        base.WriteLine(value);
+        if (value?.Contains(text, StringComparison.Ordinal) == true) _seen.TrySetResult();
     }
 }
