@@ -109,8 +109,7 @@ public static class TrainCommand
             throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {mode}");
         CheckCheckpointDir(args, cluster);
         var tls = Tls(args);
-        if (tls is not null && cluster.Kind is ClusterSpec.Embedded or ClusterSpec.Local)
-            throw new UserInputException($"--tls-certificate secures connections to silo processes; --cluster {cluster} has none to secure");
+        ClusterConnection.CheckTls(cluster, tls); // before any output: the local trainer never connects
         var job = args.String("--job") ?? $"job-{DateTime.Now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
         var outDir = args.String("--out") ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         RunOutput.CheckTarget(outDir);

@@ -31,8 +31,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     public static async Task<ClusterConnection> ConnectAsync(ClusterSpec spec, string? checkpoints = null, TimeSpan? stepTimeout = null,
         LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default, TlsSettings? tls = null)
     {
-        if (tls is not null && spec.Kind is ClusterSpec.Embedded or ClusterSpec.Local)
-            throw new Trainer.Core.UserInputException($"--tls-certificate secures connections to silo processes; --cluster {spec} has none to secure");
+        CheckTls(spec, tls);
         var configureTls = tls?.Configure(); // a bad certificate is a one-line error before any connection
         if (spec.Kind == ClusterSpec.Embedded)
         {
@@ -86,6 +85,13 @@ public sealed class ClusterConnection : IAsyncDisposable
             throw new ClusterUnreachableException($"--cluster {spec}: cannot connect after {attempts} attempts ({FirstSentence(e.GetBaseException().Message)})", e);
         }
         return new ClusterConnection(spec, host.Services.GetRequiredService<IClusterClient>(), null, host);
+    }
+
+    /// <summary>TLS secures connections to silo processes: with an embedded cluster or the local trainer it is an error, not a silent no-op.</summary>
+    public static void CheckTls(ClusterSpec spec, TlsSettings? tls)
+    {
+        if (tls is not null && spec.Kind is ClusterSpec.Embedded or ClusterSpec.Local)
+            throw new Trainer.Core.UserInputException($"--tls-certificate secures connections to silo processes; --cluster {spec} has none to secure");
     }
 
     /// <summary>Redis's connection errors go on to advise about its connection string; the first sentence says what happened.</summary>

@@ -22,7 +22,7 @@ public static class ScaleCommand
     [
         "--data", "--test", "--label-column", "--features", "--val-fraction", "--model", "--hidden", "--activation",
         "--lr", "--momentum", "--nesterov", "--weight-decay", "--trust-coefficient", "--base-batch", "--schedule",
-        "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness", "--telemetry", "--otlp-endpoint", "--tls-certificate", "--tls-password", "--tls-store-subject", "--tls-ca",
+        "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness", "--telemetry", "--otlp-endpoint", "--tls-certificate", "--tls-store-subject", "--tls-ca",
     ];
 
     public static IReadOnlyList<OptionInfo> Options { get; } =
@@ -38,12 +38,14 @@ public static class ScaleCommand
         new("--past-target", "train every run to --max-epochs (steps to target are still noted), so final accuracies compare at one budget"),
         new("--project", "after the sweep, fit the step-time cost model to its cluster runs and project it past this machine (workers and --ps-shards)"),
         new("--out", "sweep folder (default scale/<time-stamp>); the same command with the same folder continues a sweep", "DIR"),
-        .. TrainCommand.Options.Where(o => Shared.Contains(o.Name)),
+        .. TrainCommand.Options.Where(o => Shared.Contains(o.Name) || o.Name == "--tls-password"),
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
         var grid = ReadGrid(args);
+        // passed to every run but never kept in sweep.json
+        string[] secrets = args.String("--tls-password") is { } password ? ["--tls-password", password] : [];
         var folder = args.String("--out") ?? Path.Combine("scale", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         var sweep = ScaleFolder.Open(folder, grid);
         var points = grid.Points;
@@ -59,7 +61,7 @@ public static class ScaleCommand
             if (sweep.Results.ContainsKey(point.Key)) continue;
             cancellation.ThrowIfCancellationRequested();
             output.WriteLine($"[{index}/{points.Count}] {point}");
-            var result = await RunOneAsync(grid, point, sweep, output, cancellation);
+            var result = await RunOneAsync(grid, point, sweep, secrets, output, cancellation);
             sweep.Add(result);
             output.WriteLine($"[{index}/{points.Count}] {Describe(result, grid.Target)}");
         }
@@ -71,7 +73,7 @@ public static class ScaleCommand
         return ExitCode.Done;
     }
 
-    private static async Task<ScaleResult> RunOneAsync(ScaleGrid grid, ScalePoint point, ScaleFolder sweep, TextWriter output, CancellationToken cancellation)
+    private static async Task<ScaleResult> RunOneAsync(ScaleGrid grid, ScalePoint point, ScaleFolder sweep, string[] secrets, TextWriter output, CancellationToken cancellation)
     {
         var runFolder = sweep.RunFolder(point);
         string[] train =
@@ -79,7 +81,7 @@ public static class ScaleCommand
             "train", .. grid.TrainArguments, "--batch", $"{point.Batch}", "--epochs", $"{grid.MaxEpochs}",
             "--target", grid.Target.ToString(CultureInfo.InvariantCulture), "--patience", "0",
             "--lr-scaling", point.LrScaling, "--optimizer", point.Optimizer, "--warmup-epochs", point.WarmupEpochs.ToString(CultureInfo.InvariantCulture),
-            "--job", $"scale-{sweep.Id}-{point.Key}", "--out", runFolder,
+            "--job", $"scale-{sweep.Id}-{point.Key}", "--out", runFolder, .. secrets,
         ];
         if (grid.PastTarget) train = [.. train, "--past-target"];
         if (point.PsShards > 1) train = [.. train, "--ps-shards", $"{point.PsShards}"];
