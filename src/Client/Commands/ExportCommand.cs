@@ -22,13 +22,9 @@ public static class ExportCommand
         args.Choice("--format", "onnx", ["onnx"]);
         var model = ModelFile.Read(path);
         var outFile = args.String("--out", Path.ChangeExtension(path, ".onnx"));
-        if (Directory.Exists(outFile)) throw new UserInputException($"--out {outFile}: is a folder, expected a file");
+        RunOutput.CheckFileTarget(outFile);
         var bytes = OnnxExport.ToOnnx(model);
-        try { RunOutput.WriteAtomically(outFile, bytes); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"--out {outFile}: cannot write ({e.Message})");
-        }
+        RunOutput.WriteFile(outFile, bytes);
         output.WriteLine($"{model.Spec}: wrote {outFile} (ONNX, opset 17, {bytes.Length:N0} bytes); input 'features' [N, {model.Spec.Features}] raw, as in the data files");
         return ExitCode.Done;
     }

@@ -29,7 +29,7 @@ public static class PredictCommand
     {
         var model = ModelFile.Read(args.Required("--model-file"));
         var outFile = args.String("--out", "predictions.csv");
-        if (Directory.Exists(outFile)) throw new UserInputException($"--out {outFile}: is a folder, expected a file");
+        RunOutput.CheckFileTarget(outFile);
         var data = ModelData.Read(model, args);
         var kernel = KernelChoice.Select(args.Choice("--kernel", "auto", KernelChoice.Names));
         var predictions = Predictor.Predict(new Network(model.Spec), kernel, model.Weights, data);
@@ -41,11 +41,7 @@ public static class PredictCommand
             foreach (var value in predictions.Outputs[i]) csv.Append(',').Append(F(value));
             csv.Append('\n');
         }
-        try { RunOutput.WriteAtomically(outFile, Encoding.UTF8.GetBytes(csv.ToString())); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserInputException($"--out {outFile}: cannot write ({e.Message})");
-        }
+        RunOutput.WriteFile(outFile, Encoding.UTF8.GetBytes(csv.ToString()));
         output.WriteLine($"{model.Spec} on {data.Name}: {data.Count} predictions written to {outFile}");
         return ExitCode.Done;
     }

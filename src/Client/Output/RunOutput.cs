@@ -38,6 +38,22 @@ public sealed class RunOutput(string folder)
         }
     }
 
+    /// <summary>A single-file result (--out FILE): fails early when the path is a folder.</summary>
+    public static void CheckFileTarget(string file)
+    {
+        if (Directory.Exists(file)) throw new UserInputException($"--out {file}: is a folder, expected a file");
+    }
+
+    /// <summary>Writes a single-file result atomically; an I/O failure is one line naming --out.</summary>
+    public static void WriteFile(string file, byte[] content)
+    {
+        try { WriteAtomically(file, content); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"--out {file}: cannot write ({e.Message})");
+        }
+    }
+
     /// <summary>Writes to a temporary name and renames it into place: the file is either old or new, never half-written.</summary>
     public static void WriteAtomically(string path, byte[] content)
     {
