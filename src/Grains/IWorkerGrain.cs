@@ -12,9 +12,13 @@ namespace Trainer.Grains;
 [Alias("trainer.worker")]
 public interface IWorkerGrain : IGrainWithStringKey
 {
-    /// <summary>Loads the data (shared by the workers of a silo) and sets up this worker's partitions.</summary>
-    [Alias("prepare"), ResponseTimeout("00:10:00")]
-    Task<DataShape> Prepare(WorkerSetup setup);
+    /// <summary>Loads the job's data (shared by the workers of a process) and says what it is and where this worker runs; allocates nothing else.</summary>
+    [Alias("load"), ResponseTimeout("00:10:00")]
+    Task<DataShape> Load(WorkerLoad load);
+
+    /// <summary>Sets up the partitions the parameter server assigned to this worker (their gradient buffers).</summary>
+    [Alias("setup"), ResponseTimeout("00:02:00")]
+    Task Setup(WorkerSetup setup);
 
     /// <summary>The gradient sums of this worker's partitions for one step of an epoch, with these weights.</summary>
     [Alias("gradient"), ResponseTimeout("00:05:00")]

@@ -31,8 +31,8 @@ public sealed partial class ParameterServerGrain
         var norms = new double[job.Partitions];
         for (var w = 0; w < parts.Length; w++)
         {
-            parts[w].Losses.CopyTo(losses, job.FirstPartitions[w]);
-            parts[w].SquaredNorms.CopyTo(norms, job.FirstPartitions[w]);
+            parts[w].Losses.CopyTo(losses, job.Ranges[w].First);
+            parts[w].SquaredNorms.CopyTo(norms, job.Ranges[w].First);
         }
         double loss = 0;
         foreach (var l in losses) loss += l;

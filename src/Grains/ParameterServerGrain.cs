@@ -306,7 +306,8 @@ public sealed partial class ParameterServerGrain(
             job.Workers[index] = grains.GetGrain<IWorkerGrain>(WorkerKey(job.Spec.Job, index, job.Generations[index]));
             try
             {
-                await job.Workers[index].Prepare(Setup(job.Spec, index)).WaitAsync(job.StepTimeout);
+                await job.Workers[index].Load(Load(job.Spec)).WaitAsync(job.StepTimeout);
+                await job.Workers[index].Setup(Setup(job.Spec, index, job.Ranges[index])).WaitAsync(job.StepTimeout);
                 return;
             }
             catch (Exception e) when (e is not JobFaultException && attempt < MaxAttempts)
@@ -323,15 +324,19 @@ public sealed partial class ParameterServerGrain(
     private async Task<(Job Job, JobInfo Info)> Build(JobSpec spec, int[] generations)
     {
         var workers = Enumerable.Range(0, spec.Workers).Select(i => grains.GetGrain<IWorkerGrain>(WorkerKey(spec.Job, i, generations[i]))).ToArray();
-        var shapes = await Task.WhenAll(workers.Select((w, i) => w.Prepare(Setup(spec, i))));
+        var shapes = await Task.WhenAll(workers.Select(w => w.Load(Load(spec))));
         var shape = shapes[0];
         if (shapes.Any(s => s.TrainRows != shape.TrainRows || s.Features != shape.Features || s.Classes != shape.Classes))
             throw new UserInputException($"--data {spec.Data.Data}: the silos read different data ({string.Join("; ", shapes.Select(s => $"{s.Silo}: {s.TrainRows} rows"))}); give a path every silo reads identically");
 
         var options = spec.Options;
-        var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes));
+        var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes, shape.Preprocessor));
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);
-        var info = new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo.SiloAddress.ToString(), shapes);
+        var ranges = Enumerable.Range(0, workers.Length).Select(i => PartitionRange(plan.Partitions, i, workers.Length)).ToArray();
+        JobMemory.EnsureFits(spec, network, plan, ranges, shapes);
+        await Task.WhenAll(workers.Select((w, i) => w.Setup(Setup(spec, i, ranges[i]))));
+
+        var info = new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo.SiloAddress.ToString(), shapes, ranges.Select(r => r.First).ToArray());
         var sharded = spec.PsShards > 1;
         var job = new Job(spec, info, workers, generations, network,
             Optimizer.For(options, network.Tensors, network.ParameterCount),
@@ -340,9 +345,9 @@ public sealed partial class ParameterServerGrain(
         {
             ShardPlan = sharded ? JobFaultFilter.Translate(() => new ShardPlan(network.ParameterCount, spec.PsShards)) : null,
             Shards = sharded ? Enumerable.Range(0, spec.PsShards).Select(s => grains.GetGrain<IParameterShardGrain>($"{spec.Job}/shard/{s}")).ToArray() : null,
-            FirstPartitions = shapes.Select(s => s.FirstPartition).ToArray(),
+            Ranges = ranges,
             // the weights to every worker, and each worker's block sums back
-            BytesPerStep = (long)network.ParameterCount * sizeof(float) * (workers.Length + shapes.Sum(s => GradientSums.AlignedBlocks(s.FirstPartition, s.PartitionCount).Count)),
+            BytesPerStep = (long)network.ParameterCount * sizeof(float) * (workers.Length + ranges.Sum(r => GradientSums.AlignedBlocks(r.First, r.Count).Count)),
         };
         return (job, info);
     }
@@ -364,7 +369,17 @@ public sealed partial class ParameterServerGrain(
         await checkpoint.WriteStateAsync();
     }
 
-    private static WorkerSetup Setup(JobSpec spec, int index) => new(spec.Job, index, spec.Workers, spec.Data, spec.Options, spec.Kernel);
+    private static WorkerLoad Load(JobSpec spec) => new(spec.Job, spec.Data, spec.Options, spec.Kernel);
+
+    private static WorkerSetup Setup(JobSpec spec, int index, (int First, int Count) range) =>
+        new(spec.Job, index, spec.Workers, range.First, range.Count, spec.Data, spec.Options, spec.Kernel);
+
+    /// <summary>Worker i of W owns a contiguous, near-equal range of the P partitions.</summary>
+    private static (int First, int Count) PartitionRange(int partitions, int index, int workers)
+    {
+        var first = partitions * index / workers;
+        return (first, partitions * (index + 1) / workers - first);
+    }
 
     private static string WorkerKey(string job, int index, int generation) => generation == 0 ? $"{job}/{index}" : $"{job}/{index}.{generation}";
 
@@ -415,8 +430,8 @@ public sealed partial class ParameterServerGrain(
         /// <summary>With --ps-shards above 1: the key ranges and the grains that hold them (this grain's weights are then a copy, brought up to date for checkpoints).</summary>
         public ShardPlan? ShardPlan { get; init; }
         public IParameterShardGrain[]? Shards { get; init; }
-        /// <summary>Each worker's first partition: where its losses go in partition order.</summary>
-        public int[] FirstPartitions { get; init; } = [];
+        /// <summary>Each worker's partitions, assigned here: where its losses go in partition order.</summary>
+        public (int First, int Count)[] Ranges { get; init; } = [];
         public long BytesPerStep { get; init; }
         public IWorkerGrain[] Workers { get; } = workers;
         /// <summary>How often each worker has been replaced: part of its grain key.</summary>
@@ -439,7 +454,7 @@ public sealed partial class ParameterServerGrain(
         public EpochTotals Totals { get; set; } = new();
         public LoopState Loop { get; set; } = LoopState.Initial;
         public FloatVector? BestWeights { get; set; }
-        public DivergenceGuard Guard { get; } = new();
+        public DivergenceGuard Guard { get; } = new(network.Head);
         public GradientNoiseScale Noise { get; set; } = new();
         /// <summary>running, finished, failed or cancelled: for 'trainer status'.</summary>
         public string State { get; set; } = JobStatus.Running;

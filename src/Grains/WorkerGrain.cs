@@ -14,19 +14,23 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
 {
     private Job? _job;
 
-    public async Task<DataShape> Prepare(WorkerSetup setup)
+    public async Task<DataShape> Load(WorkerLoad load)
+    {
+        var data = await DatasetCache.GetAsync(load.Data, ModelSpec.LabelRuleFor(load.Options.Model, load.Options.Task));
+        var kernel = KernelChoice.Select(load.Kernel);
+        return new DataShape(data.Train.Name, data.Features, data.Classes, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0,
+            data.Preprocessor, data.TestFraction, kernel.Name, silo.SiloAddress.ToString(), JobSpec.ThisProcess, MachineMemory.AvailableBytes(), data.ClassNames);
+    }
+
+    public async Task Setup(WorkerSetup setup)
     {
         var options = setup.Options;
-        var data = await DatasetCache.GetAsync(setup.Data, ModelSpec.LabelRuleFor(options.Model));
+        var data = await DatasetCache.GetAsync(setup.Data, ModelSpec.LabelRuleFor(options.Model, options.Task));
         var kernel = KernelChoice.Select(setup.Kernel);
         var network = new Network(ReferenceTrainer.SpecFor(options, data));
         var plan = new PartitionPlan(data.Train.Count, options.Partitions, options.Batch, options.Seed);
-        var first = plan.Partitions * setup.Index / setup.Workers;
-        var count = plan.Partitions * (setup.Index + 1) / setup.Workers - first;
-        var gradients = new PartitionGradients(network, kernel, data.Train, plan, first, count, options.Threads);
+        var gradients = new PartitionGradients(network, kernel, data.Train, plan, setup.FirstPartition, setup.PartitionCount, options.Threads);
         _job = new Job(setup, data, kernel, network, plan, gradients);
-        return new DataShape(data.Train.Name, data.Features, data.Classes, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0,
-            data.Preprocessor, data.TestFraction, kernel.Name, silo.SiloAddress.ToString(), first, count);
     }
 
     public Task<PartialGradient> ComputeGradient(int epoch, int step, FloatVector weights)
@@ -71,7 +75,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
         return Task.CompletedTask;
     }
 
-    private Job Current() => _job ?? throw new InvalidOperationException($"worker {this.GetPrimaryKeyString()} has no job: Prepare was not called, or it was released");
+    private Job Current() => _job ?? throw new InvalidOperationException($"worker {this.GetPrimaryKeyString()} has no job: Setup was not called, or it was released");
 
     private sealed record Job(WorkerSetup Setup, PreparedData Data, IKernel Kernel, Network Network, PartitionPlan Plan, PartitionGradients Gradients)
     {

@@ -91,6 +91,10 @@ public sealed class BadInputTests(BadInputTests.BadFiles files) : IClassFixture<
         dir.File("inf.csv", "a,b,y\n1,2,0\n1,inf,1\n");
         dir.File("wide.svm", "1 1:0.5 3:1\n0 5:1\n");
         dir.File("two-features.csv", "a,b,y\n1,2,0\n3,4,1\n");
+        dir.File("names.csv", "x,z,y\n" + string.Concat(Enumerable.Repeat("1,2,a\n3,4,b\n", 10)));
+        dir.File("unknown-name.csv", "x,z,y\n1,2,a\n3,4,c\n");
+        dir.File("quote.csv", "a,b,y\n\"1,2,0\n");
+        dir.File("semicolon.csv", "a;b;y\n1;2;0\n");
         dir.File("corrupt.json", "{not json");
         dir.File("ca.pem", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
 

@@ -118,7 +118,7 @@ public sealed class SyncDeterminismTests(Clusters clusters) : IClassFixture<Clus
             Assert.Equal(3, silos.Distinct().Count());
             Assert.Equal(silos[..3], silos[3..]); // worker i on silo i mod 3
             Assert.Equal(silos[0], runner.Info.ParameterServerSilo);
-            Assert.Equal(Enumerable.Range(0, 6).Select(i => 8 * i / 6), runner.Info.Workers.Select(w => w.FirstPartition));
+            Assert.Equal(Enumerable.Range(0, 6).Select(i => 8 * i / 6), runner.Info.FirstPartitions);
         }
         finally
         {

@@ -28,7 +28,7 @@ public sealed class ClusterEpochRunner : IEpochRunner
         Info = info;
         _log = log;
         _server = grains.GetGrain<IParameterServerGrain>(spec.Job);
-        Network = new Network(ReferenceTrainer.SpecFor(spec.Options, info.Data.Features, info.Data.Classes));
+        Network = new Network(ReferenceTrainer.SpecFor(spec.Options, info.Data.Features, info.Data.Classes, info.Data.Preprocessor));
     }
 
     public JobSpec Spec { get; }

@@ -14,6 +14,7 @@ public static class EvaluateCommand
         new("--model-file", "a model.json written by 'trainer train'", "FILE"),
         new("--data", "data to score (default: the test part of the data the model was trained on)", "NAME|PATH"),
         new("--label-column", "CSV label column (default: as in training, else the last)", "NAME"),
+        new("--delimiter", "field delimiter of a delimited text file (default: as in training for its own data; else comma, tab for .tsv)", "CHAR"),
         new("--kernel", "auto|openblas|managed (default auto)", "NAME"),
         new("--threads", "compute threads (default: all cores)", "T"),
         new("--json", "print the metrics as JSON"),

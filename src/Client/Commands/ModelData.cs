@@ -4,17 +4,20 @@ using Trainer.Core.Models;
 
 namespace Trainer.Client.Commands;
 
-/// <summary>The data a saved model is scored on (evaluate, predict): by default the test part of its own data, preprocessed as in training.</summary>
+/// <summary>
+/// The data a saved model is scored on (evaluate, predict), preprocessed as in training: by default
+/// the test set it was trained with (its --test file, or the test part of its own data).
+/// </summary>
 internal static class ModelData
 {
     public static Dataset Read(ModelFile model, ParsedArguments args)
     {
         var (spec, origin) = (model.Spec, model.Origin);
-        var data = args.String("--data", origin.Data);
-        var sameData = data == origin.Data;
+        var data = args.String("--data") ?? origin.Test ?? origin.Data;
+        var sameData = data == origin.Data || data == origin.Test;
         var rule = spec.IsRegression ? LabelRule.Regression : new LabelRule(true, spec.Classes, spec.Kind);
         var dataset = DataLoader.ReadForEvaluation(data, rule, args.String("--label-column") ?? (sameData ? origin.LabelColumn : null),
-            spec.Features, origin.Seed, sameData ? origin.TestFraction : 0);
+            spec.Features, origin.Seed, data == origin.Data ? origin.TestFraction : 0, args.String("--delimiter") ?? (sameData ? origin.Delimiter : null), model.ClassNames);
         model.Preprocessor.Apply(dataset);
         return dataset;
     }

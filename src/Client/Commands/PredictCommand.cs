@@ -11,8 +11,9 @@ namespace Trainer.Client.Commands;
 /// <summary>
 /// <c>trainer predict</c>: a saved model's predictions for every row of a data set, as CSV:
 /// the row, its label in the data, the predicted label, then the head's outputs (class
-/// probabilities, the positive class's probability, or the score). Class labels are the indices
-/// the model was trained with (a binary −1/+1 file's labels are 0 and 1).
+/// probabilities, the positive class's probability, or the score). Class labels are the names the
+/// training data gave them, or else the indices the model was trained with (a binary −1/+1 file's
+/// labels are 0 and 1).
 /// </summary>
 public static class PredictCommand
 {
@@ -21,6 +22,7 @@ public static class PredictCommand
         new("--model-file", "a model.json written by 'trainer train'", "FILE"),
         new("--data", "data to predict (default: the test part of the data the model was trained on)", "NAME|PATH"),
         new("--label-column", "CSV label column (default: as in training, else the last)", "NAME"),
+        new("--delimiter", "field delimiter of a delimited text file (default: as in training for its own data; else comma, tab for .tsv)", "CHAR"),
         new("--out", "the CSV file to write (default predictions.csv)", "FILE"),
         new("--kernel", "auto|openblas|managed (default auto)", "NAME"),
     ];
@@ -35,9 +37,10 @@ public static class PredictCommand
         var predictions = Predictor.Predict(new Network(model.Spec), kernel, model.Weights, data);
 
         var csv = new StringBuilder(string.Join(',', ["row", "label", "predicted", .. predictions.OutputNames])).Append('\n');
+        string Label(float label) => model.ClassNames is { } names ? Quoted(names[(int)label]) : F(label);
         for (var i = 0; i < data.Count; i++)
         {
-            csv.Append(i).Append(',').Append(F(data.Y[i])).Append(',').Append(F(predictions.Labels[i]));
+            csv.Append(i).Append(',').Append(Label(data.Y[i])).Append(',').Append(Label(predictions.Labels[i]));
             foreach (var value in predictions.Outputs[i]) csv.Append(',').Append(F(value));
             csv.Append('\n');
         }
@@ -45,6 +48,10 @@ public static class PredictCommand
         output.WriteLine($"{model.Spec} on {data.Name}: {data.Count} predictions written to {outFile}");
         return ExitCode.Done;
     }
+
+    /// <summary>A class name as a CSV field: quoted (RFC 4180) when it holds a comma, a quote or a line break.</summary>
+    private static string Quoted(string name) =>
+        name.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{name.Replace("\"", "\"\"")}\"" : name;
 
     /// <summary>Floats as the shortest text that reads back to the same float.</summary>
     private static string F(float value) => value.ToString("R", CultureInfo.InvariantCulture);

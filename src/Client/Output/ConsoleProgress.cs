@@ -38,6 +38,8 @@ public sealed class ConsoleProgress(TextWriter output, int batch = 0) : ITrainin
         Console.Error.Write($"\repoch {epoch} [{new string('=', filled)}{new string(' ', width - filled)}] {step}/{steps}  loss {_lossSum / _losses:F4}{speed}  ETA {eta:F0}s   ");
     }
 
+    public void Note(string note) => output.WriteLine($"note: {note}");
+
     public void EpochCompleted(EpochReport report, int epochs)
     {
         if (_live) Console.Error.Write("\r" + new string(' ', 100) + "\r");

@@ -27,6 +27,7 @@ public sealed record RunReport(
     int TrainRows,
     int ValidationRows,
     int TestRows,
+    string[]? ClassNames,
     string? ParameterServerSilo,
     string[] WorkerSilos,
     IReadOnlyList<RunReport.EpochEntry> Epochs,
@@ -40,6 +41,7 @@ public sealed record RunReport(
     RunReport.StepTimeEntry StepTime,
     RunReport.StalenessEntry? Staleness,
     RunReport.TargetEntry? Target,
+    EarlyStoppingPolicy? EarlyStopping,
     bool Resumed,
     long? ResumedAtStep,
     int Recoveries,
@@ -78,13 +80,14 @@ public sealed record RunReport(
         {
             options.Model, hidden = options.Model == ModelSpec.Mlp ? options.Hidden : null,
             activation = options.Model == ModelSpec.Mlp ? options.Activation : null,
-            data = spec.Data, test = spec.Test, labelColumn = spec.LabelColumn,
+            task = options.Model == ModelSpec.Mlp ? options.Task : null,
+            data = spec.Data, test = spec.Test, labelColumn = spec.LabelColumn, delimiter = spec.Delimiter,
             valFraction = spec.ValFraction, testFraction = run.TestFraction,
             options.Epochs, options.Batch, lr = options.LearningRate, options.Optimizer,
             trustCoefficient = options.Optimizer == Optimizer.Lars ? options.TrustCoefficient : (double?)null,
             options.LrScaling, baseBatch = options.LrScaling == LearningRateScaling.None ? (int?)null : options.BaseBatch,
             scaledLr = options.ScaledLearningRate, options.Momentum, options.Nesterov,
-            options.WeightDecay, options.Schedule, options.WarmupEpochs, options.Patience, options.MinDelta,
+            options.WeightDecay, options.Schedule, options.WarmupEpochs, options.Patience, options.Monitor, options.MinDelta,
             options.Target, stopAtTarget = options.Target is null ? (bool?)null : options.StopAtTarget,
             options.Seed, partitions = run.Partitions, threads = run.Threads, preprocessing = run.Preprocessor.Kind,
         };
@@ -106,9 +109,9 @@ public sealed record RunReport(
 
         return new RunReport(job, result.Network.Spec.ToString(), run.Dataset, result.Network.ParameterCount, hyper,
             run.Kernel, run.Cluster, run.Silos, run.Workers, run.Partitions, run.PsShards, run.Mode, options.Batch, run.Threads,
-            run.TrainRows, run.ValidationRows, run.TestRows, run.ParameterServerSilo, run.WorkerSilos,
+            run.TrainRows, run.ValidationRows, run.TestRows, run.ClassNames, run.ParameterServerSilo, run.WorkerSilos,
             epochs, result.BestEpoch, result.StoppedEarly, test, result.SamplesPerSecond, result.TrainSeconds, wallSeconds,
-            stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, target, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries, result.WeightsSha256);
+            stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, target, result.EarlyStopping, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries, result.WeightsSha256);
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

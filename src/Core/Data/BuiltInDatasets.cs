@@ -20,12 +20,15 @@ public static class BuiltInDatasets
 
     public static bool IsBuiltIn(string name) => Embedded.ContainsKey(name) || name == FashionMnist;
 
-    public static Dataset ReadEmbedded(string name, LabelRule rule)
+    /// <summary>The task a built-in data set is for: diabetes has a regression target; the others have classes.</summary>
+    public static string? TaskOf(string name) => name == "diabetes" ? "regression" : IsBuiltIn(name) ? "classification" : null;
+
+    public static Dataset ReadEmbedded(string name, LabelRule rule, string? labelColumn = null)
     {
         var resource = Embedded[name];
         using var stream = typeof(BuiltInDatasets).Assembly.GetManifestResourceStream($"Trainer.Core.Data.BuiltIn.{resource}")
             ?? throw new InvalidOperationException($"built-in data set {name} is missing from the assembly");
-        return CsvReader.Read(stream, name, rule, name: name);
+        return CsvReader.Read(stream, name, rule, labelColumn, name);
     }
 
     /// <summary>The folder holding the Fashion-MNIST IDX files: $TRAINER_DATA(/fashion-mnist), then Debian's place.</summary>

@@ -6,11 +6,12 @@ namespace Trainer.Core.Data;
 /// </summary>
 public sealed class Dataset
 {
-    public Dataset(string name, int count, int features, float[] x, float[] y, int classes)
+    public Dataset(string name, int count, int features, float[] x, float[] y, int classes, string[]? classNames = null)
     {
         if (x.Length != (long)count * features) throw new ArgumentException("feature array does not match count × features");
         if (y.Length != count) throw new ArgumentException("label array does not match count");
-        Name = name; Count = count; Features = features; X = x; Y = y; Classes = classes;
+        if (classNames is not null && classNames.Length != classes) throw new ArgumentException("class names do not match the classes");
+        Name = name; Count = count; Features = features; X = x; Y = y; Classes = classes; ClassNames = classNames;
     }
 
     public string Name { get; }
@@ -21,6 +22,8 @@ public sealed class Dataset
     /// <summary>Number of classes; 0 means a regression target.</summary>
     public int Classes { get; }
     public bool IsRegression => Classes == 0;
+    /// <summary>The classes' names when the file named them (class i is ClassNames[i]); null for numeric labels.</summary>
+    public string[]? ClassNames { get; }
 
     public ReadOnlySpan<float> Row(int i) => X.AsSpan(i * Features, Features);
 
@@ -34,6 +37,6 @@ public sealed class Dataset
             Row(rows[i]).CopyTo(x.AsSpan(i * Features, Features));
             y[i] = Y[rows[i]];
         }
-        return new Dataset(name ?? Name, rows.Length, Features, x, y, Classes);
+        return new Dataset(name ?? Name, rows.Length, Features, x, y, Classes, ClassNames);
     }
 }

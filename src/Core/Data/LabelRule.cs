@@ -33,7 +33,8 @@ internal sealed class LabelCollector(LabelRule rule, string file)
 
         var who = rule.ModelName is null ? "" : $" for {rule.ModelName}";
         if (value != Math.Floor(value) || value < -1 || value > int.MaxValue)
-            throw new UserInputException($"{file}, {where}: label {value} is out of range: expected {rule.Describe()}{who}");
+            throw new UserInputException($"{file}, {where}: label {value} is out of range: expected {rule.Describe()}{who}" +
+                                         (rule.ModelName == "mlp" ? " (for a regression target give --task regression)" : ""));
         var label = (int)value;
         if (label == -1 && _firstMinusOneLine == 0) _firstMinusOneLine = _labels.Count + 1;
         if (label > 1 && _firstBeyondOneLine == 0) { _firstBeyondOneLine = _labels.Count + 1; _firstBeyondOne = label; }

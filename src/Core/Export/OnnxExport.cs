@@ -10,8 +10,11 @@ namespace Trainer.Core.Export;
 /// <item>per dense layer a Gemm (weights outputs × inputs, so transB = 1) and the activation;</item>
 /// <item>outputs by head: softmax and MLP classifiers give <c>probabilities</c> [N, K] and
 /// <c>label</c> (ArgMax, int64 [N]); logistic regression the positive class's <c>probability</c> [N, 1]
-/// and <c>label</c> (z &gt; 0); perceptron and SVM their <c>score</c> and <c>label</c>; regression <c>value</c> [N, 1].</item>
+/// and <c>label</c> (z &gt; 0); perceptron and SVM their <c>score</c> and <c>label</c>; regression <c>value</c> [N, 1]
+/// (the target's mean and scale applied to the output, as the model learns the standardised target).</item>
 /// </list>
+/// The model's metadata (metadata_props) carries its weights' SHA-256 and, when the training data
+/// named its classes, <c>class_names</c>: a JSON array whose i-th name is label i.
 /// Field numbers are those of onnx.proto.
 /// </summary>
 public static class OnnxExport
@@ -62,7 +65,11 @@ public static class OnnxExport
                 outputs.Add(Value("label", Int64Type, "N"));
                 break;
             case SquaredError:
-                nodes.Add(Node("Identity", ["logits"], ["value"]));
+                // the network predicts the standardised target: value = σ·logits + μ
+                initializers.Add(Tensor("target.scale", [], [(float)spec.TargetScale]));
+                initializers.Add(Tensor("target.mean", [], [(float)spec.TargetMean]));
+                nodes.Add(Node("Mul", ["logits", "target.scale"], ["scaled"]));
+                nodes.Add(Node("Add", ["scaled", "target.mean"], ["value"]));
                 outputs.Add(Value("value", FloatType, "N", 1));
                 break;
             default: // binary heads: label 1 where z > 0, as the product predicts
@@ -91,15 +98,20 @@ public static class OnnxExport
         graph.Message(11, Value("features", FloatType, "N", spec.Features));
         foreach (var output in outputs) graph.Message(12, output);
 
-        return new ProtoWriter()
+        var file = new ProtoWriter()
             .Int(1, 8) // IR version 8
             .String(2, "trainer")
             .String(3, "1")
             .String(6, $"{spec}; weightsSha256 {WeightsHash.Sha256(model.Weights)}")
             .Message(7, graph)
             .Message(8, new ProtoWriter().String(1, "").Int(2, 17)) // default domain, opset 17
-            .ToArray();
+            .Message(14, Metadata("weights_sha256", WeightsHash.Sha256(model.Weights)));
+        if (model.ClassNames is { } names) file.Message(14, Metadata("class_names", System.Text.Json.JsonSerializer.Serialize(names)));
+        return file.ToArray();
     }
+
+    /// <summary>A StringStringEntryProto of the model's metadata_props.</summary>
+    private static ProtoWriter Metadata(string key, string value) => new ProtoWriter().String(1, key).String(2, value);
 
     private static ProtoWriter Node(string op, string[] inputs, string[] outputs, params ProtoWriter[] attributes)
     {

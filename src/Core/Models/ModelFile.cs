@@ -5,15 +5,16 @@ using Trainer.Core.Training;
 
 namespace Trainer.Core.Models;
 
-/// <summary>Where the data of a saved model came from, so that evaluation can rebuild the same test split.</summary>
-public sealed record DataOrigin(string Data, string? LabelColumn, ulong Seed, double TestFraction);
+/// <summary>Where the data of a saved model came from, so that evaluation can rebuild the same test split (or read the --test set it was given).</summary>
+public sealed record DataOrigin(string Data, string? LabelColumn, ulong Seed, double TestFraction, string? Delimiter = null, string? Test = null);
 
 /// <summary>
 /// A trained model on disk (JSON): the model's shape, the preprocessing fitted on its training data,
-/// the data origin, the parameter order, and the weights as base64 little-endian float32 with their
-/// SHA-256, which is checked on reading so that a damaged file is never used.
+/// the data origin, the class names when the data named its classes, the parameter order, and the
+/// weights as base64 little-endian float32 with their SHA-256, which is checked on reading so that a
+/// damaged file is never used.
 /// </summary>
-public sealed record ModelFile(ModelSpec Spec, Preprocessor Preprocessor, DataOrigin Origin, float[] Weights)
+public sealed record ModelFile(ModelSpec Spec, Preprocessor Preprocessor, DataOrigin Origin, float[] Weights, string[]? ClassNames = null)
 {
     public const string Format = "trainer-model";
     public const int Version = 1;
@@ -28,7 +29,7 @@ public sealed record ModelFile(ModelSpec Spec, Preprocessor Preprocessor, DataOr
     public byte[] ToBytes()
     {
         var network = new Network(Spec);
-        var document = new Document(Format, Version, Spec, Preprocessor, Origin,
+        var document = new Document(Format, Version, Spec, Preprocessor, Origin, ClassNames,
             network.Tensors.Select(t => new TensorEntry(t.Name, t.Offset, t.Rows, t.Cols)).ToArray(),
             Convert.ToBase64String(WeightsHash.ToBytes(Weights)), WeightsHash.Sha256(Weights));
         return JsonSerializer.SerializeToUtf8Bytes(document, Json);
@@ -57,12 +58,14 @@ public sealed record ModelFile(ModelSpec Spec, Preprocessor Preprocessor, DataOr
         var expected = new Network(document.Spec).ParameterCount;
         if (weights.Length != expected)
             throw new UserInputException($"{path}: {weights.Length} weights, the model {document.Spec} has {expected}");
-        return new ModelFile(document.Spec, document.Preprocessor, document.Origin, weights);
+        if (document.ClassNames is { } names && (document.Spec.IsRegression || names.Length != Math.Max(2, document.Spec.Classes)))
+            throw new UserInputException($"{path}: {names.Length} class names for the model {document.Spec}");
+        return new ModelFile(document.Spec, document.Preprocessor, document.Origin, weights, document.ClassNames);
     }
 
     private sealed record TensorEntry(string Name, int Offset, int Rows, int Cols);
 
     private sealed record Document(
-        string Format, int Version, ModelSpec? Spec, Preprocessor? Preprocessor, DataOrigin? Origin,
+        string Format, int Version, ModelSpec? Spec, Preprocessor? Preprocessor, DataOrigin? Origin, string[]? ClassNames,
         TensorEntry[]? ParameterOrder, string? Weights, string? WeightsSha256);
 }

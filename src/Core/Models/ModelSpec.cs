@@ -2,9 +2,10 @@ namespace Trainer.Core.Models;
 
 /// <summary>
 /// What to build: the model kind, input width, number of classes (0 for a regression target),
-/// and for the MLP its hidden widths and activation. Everything else follows from these.
+/// for the MLP its hidden widths and activation, and for regression the target's mean and scale
+/// (the network learns the standardised target). Everything else follows from these.
 /// </summary>
-public sealed record ModelSpec(string Kind, int Features, int Classes, int[] Hidden, string Activation = "relu")
+public sealed record ModelSpec(string Kind, int Features, int Classes, int[] Hidden, string Activation = "relu", double TargetMean = 0, double TargetScale = 1)
 {
     public const string LinearRegression = "linreg";
     public const string LogisticRegression = "logreg";
@@ -18,20 +19,35 @@ public sealed record ModelSpec(string Kind, int Features, int Classes, int[] Hid
 
     public bool IsRegression => Classes == 0;
 
-    /// <summary>What the labels of the data must be for a model of this kind.</summary>
-    public static Data.LabelRule LabelRuleFor(string kind) => kind switch
+    public const string Classification = "classification", Regression = "regression";
+    public static IReadOnlyList<string> Tasks { get; } = [Classification, Regression];
+
+    /// <summary>
+    /// What the labels of the data must be for a model of this kind: real targets for linear
+    /// regression, two classes for the binary models, classes for softmax; an MLP does either, as
+    /// <paramref name="task"/> says (classification unless told).
+    /// </summary>
+    public static Data.LabelRule LabelRuleFor(string kind, string? task = null)
     {
-        LinearRegression => Data.LabelRule.Regression,
-        LogisticRegression or Perceptron or Svm => new Data.LabelRule(true, 2, kind),
-        Softmax => new Data.LabelRule(true, null, kind),
-        Mlp => new Data.LabelRule(true, null, kind),
-        _ => throw new UserInputException($"--model '{kind}' is not one of {string.Join(", ", Kinds)}"),
-    };
+        if (task is not null && !Tasks.Contains(task)) throw new UserInputException($"--task '{task}' is not one of {string.Join(", ", Tasks)}");
+        var rule = kind switch
+        {
+            LinearRegression => Data.LabelRule.Regression with { ModelName = kind },
+            LogisticRegression or Perceptron or Svm => new Data.LabelRule(true, 2, kind),
+            Softmax => new Data.LabelRule(true, null, kind),
+            Mlp when task == Regression => Data.LabelRule.Regression with { ModelName = kind },
+            Mlp => new Data.LabelRule(true, null, kind),
+            _ => throw new UserInputException($"--model '{kind}' is not one of {string.Join(", ", Kinds)}"),
+        };
+        if (task is not null && rule.Classification != (task == Classification))
+            throw new UserInputException($"--task {task}: --model {kind} does {(rule.Classification ? Classification : Regression)} only");
+        return rule;
+    }
 
     /// <summary>Equality by value, including the hidden widths.</summary>
     public bool Equals(ModelSpec? other) =>
         other is not null && Kind == other.Kind && Features == other.Features && Classes == other.Classes &&
-        Hidden.AsSpan().SequenceEqual(other.Hidden) && Activation == other.Activation;
+        Hidden.AsSpan().SequenceEqual(other.Hidden) && Activation == other.Activation && TargetMean == other.TargetMean && TargetScale == other.TargetScale;
 
     public override int GetHashCode() => HashCode.Combine(Kind, Features, Classes, Hidden.Length, Activation);
 

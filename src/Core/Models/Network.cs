@@ -18,8 +18,9 @@ public sealed class Network
     {
         Spec = spec;
         Head = LossHead.For(spec);
-        var hidden = spec.Kind == ModelSpec.Mlp ? spec.Hidden : [];
-        _widths = [spec.Features, .. hidden, Head.Outputs];
+        _widths = Widths(spec, Head);
+        if (CountParameters(spec) is var count && count > MaxParameters)
+            throw new UserInputException($"the model {spec} would have {count:N0} parameters, more than one float32 vector holds ({MaxParameters:N0}); use smaller --hidden widths");
 
         var tensors = new List<ParameterTensor>();
         var offset = 0;
@@ -34,6 +35,30 @@ public sealed class Network
         }
         Tensors = tensors;
         ParameterCount = offset;
+    }
+
+    /// <summary>The most elements a .NET array holds: the parameter vector is one array.</summary>
+    public static readonly long MaxParameters = Array.MaxLength;
+
+    /// <summary>Layer widths: the inputs, the hidden layers, the head's outputs.</summary>
+    private static int[] Widths(ModelSpec spec, LossHead head) => [spec.Features, .. spec.Kind == ModelSpec.Mlp ? spec.Hidden : [], head.Outputs];
+
+    /// <summary>The parameter count of a model, counted without overflow and without building it.</summary>
+    public static long CountParameters(ModelSpec spec)
+    {
+        var widths = Widths(spec, LossHead.For(spec));
+        long count = 0;
+        for (var l = 0; l + 1 < widths.Length; l++) count += ((long)widths[l] + 1) * widths[l + 1];
+        return count;
+    }
+
+    /// <summary>The floats of a <see cref="Workspace"/> for a batch of <paramref name="rows"/> rows.</summary>
+    public static long WorkspaceFloats(ModelSpec spec, int rows)
+    {
+        var widths = Widths(spec, LossHead.For(spec));
+        long floats = (long)rows * (widths[0] + 1);
+        for (var l = 0; l + 1 < widths.Length; l++) floats += (long)rows * widths[l + 1] * (l + 2 < widths.Length ? 4 : 2);
+        return floats;
     }
 
     public ModelSpec Spec { get; }

@@ -1,12 +1,17 @@
+using Trainer.Core.Models;
+
 namespace Trainer.Core.Training;
 
 /// <summary>
 /// Stops a job whose training has diverged, before the step's update is applied: a non-finite loss
-/// or gradient, or a mean loss more than 1000 times the job's first one. Softmax keeps even a wrecked
-/// network's loss finite (lr 1000 on an MLP gives losses near 1e17), so finiteness alone is not enough;
-/// a sane run never comes near the factor (cross-entropy starts near ln K and falls).
+/// or gradient, or a mean loss more than <see cref="Factor"/> times the head's reference
+/// (<see cref="LossHead.DivergenceReference"/>: the first mean loss, but never below the loss of zero
+/// outputs). Softmax keeps even a wrecked network's loss finite (lr 1000 on an MLP gives losses near
+/// 1e17), so finiteness alone is not enough; a sane run never comes near the factor (cross-entropy
+/// starts near ln K and falls). Margin losses start at or near 0, which is why the reference has a
+/// floor; the perceptron's loss has no scale at all, so only non-finite values stop it.
 /// </summary>
-public sealed class DivergenceGuard
+public sealed class DivergenceGuard(LossHead head)
 {
     public const double Factor = 1000;
 
@@ -22,7 +27,8 @@ public sealed class DivergenceGuard
             FirstMeanLoss = mean;
             return;
         }
-        if (mean > Factor * Math.Max(first, 1e-3))
-            throw new TrainingDivergedException(step + 1, epoch, learningRate, $"the loss exploded to {mean:G3}, over {Factor:G}× its first value {first:G3}");
+        if (head.DivergenceReference(first) is { } reference && mean > Factor * reference)
+            throw new TrainingDivergedException(step + 1, epoch, learningRate,
+                $"the loss exploded to {mean:G3}, over {Factor:G}× its reference {reference:G3} (the first step's, or that of zero outputs)");
     }
 }

@@ -9,13 +9,49 @@ public sealed record EarlyStoppingState(int BestEpoch, double BestScore, double 
 }
 
 /// <summary>
-/// Early stopping on validation metrics: better means a higher score (accuracy; −loss for
-/// regression) by more than <c>minDelta</c>, or the same score with a lower loss, since on small
-/// validation sets accuracy ties often. Remembers the best epoch and its weights, and stops after
-/// <c>patience</c> epochs without improvement. Patience 0 never stops but still keeps the best.
+/// How a job stops early, as the loop applies it: what it watches, its patience, and whether the
+/// best epoch's weights are restored at the end. <see cref="For"/> turns the options and the size of
+/// the validation set into one, since a set too small to decide on must not decide.
 /// </summary>
-public sealed class EarlyStopping(int patience, double minDelta, EarlyStoppingState? state = null, float[]? bestWeights = null)
+public sealed record EarlyStoppingPolicy(string Monitor, int Patience, double MinDelta, bool RestoreBest, string? Note)
 {
+    public const string Loss = "loss", Accuracy = "accuracy";
+    public static IReadOnlyList<string> Monitors { get; } = [Loss, Accuracy];
+
+    /// <summary>Epochs without improvement before stopping, as scikit-learn's n_iter_no_change.</summary>
+    public const int DefaultPatience = 10;
+
+    /// <summary>Below this many validation rows one row moves accuracy by more than 2 points: too few to pick an epoch by.</summary>
+    public const int MinimumRows = 50;
+
+    /// <param name="validationRows">0 when there is no validation set: then nothing is watched and the last weights are kept.</param>
+    public static EarlyStoppingPolicy For(TrainOptions options, int validationRows)
+    {
+        if (validationRows == 0) return new(options.Monitor, 0, options.MinDelta, RestoreBest: false, Note: null);
+        if (validationRows >= MinimumRows)
+            return new(options.Monitor, options.Patience ?? DefaultPatience, options.MinDelta, RestoreBest: true, Note: null);
+
+        var tooFew = $"the validation set has {validationRows} rows, fewer than the {MinimumRows} early stopping needs to decide on " +
+                     $"(one row moves its accuracy by {100.0 / validationRows:F1} points)";
+        return options.Patience is { } patience
+            ? new(options.Monitor, patience, options.MinDelta, RestoreBest: true, $"{tooFew}: with --patience {patience} it may decide on noise")
+            : new(options.Monitor, 0, options.MinDelta, RestoreBest: false,
+                $"{tooFew}: early stopping is off, all {options.Epochs} epochs run and the last epoch's weights are kept (--patience N turns it on)");
+    }
+}
+
+/// <summary>
+/// Early stopping on validation metrics, as Keras's EarlyStopping with restore_best_weights. By
+/// default it watches the validation loss, which moves smoothly where accuracy moves in steps of one
+/// row: an epoch is better when its loss is lower by more than <c>MinDelta</c>; an equal loss keeps the
+/// earlier epoch. Watching accuracy, an epoch is better when its accuracy is higher by more than
+/// <c>MinDelta</c>, or equal with a lower loss (on small sets accuracy ties often). Regression always
+/// watches the loss. It stops after <c>Patience</c> epochs without improvement; patience 0 never
+/// stops. It remembers the best epoch and, when the policy restores it, that epoch's weights.
+/// </summary>
+public sealed class EarlyStopping(EarlyStoppingPolicy policy, EarlyStoppingState? state = null, float[]? bestWeights = null)
+{
+    public EarlyStoppingPolicy Policy { get; } = policy;
     public EarlyStoppingState State { get; private set; } = state ?? EarlyStoppingState.Initial;
     public float[]? BestWeights { get; private set; } = bestWeights;
     public int BestEpoch => State.BestEpoch;
@@ -26,15 +62,18 @@ public sealed class EarlyStopping(int patience, double minDelta, EarlyStoppingSt
     public bool Observe(int epoch, Metrics validation, ReadOnlySpan<float> weights)
     {
         var s = State;
-        var better = validation.Score > s.BestScore + minDelta || (validation.Score == s.BestScore && validation.Loss < s.BestLoss);
-        if (better || BestWeights is null)
+        var byLoss = Policy.Monitor == EarlyStoppingPolicy.Loss || validation.Accuracy is null;
+        var better = s.BestEpoch == 0 || (byLoss
+            ? validation.Loss < s.BestLoss - Policy.MinDelta
+            : validation.Score > s.BestScore + Policy.MinDelta || (validation.Score == s.BestScore && validation.Loss < s.BestLoss));
+        if (better)
         {
-            State = new EarlyStoppingState(epoch, Math.Max(s.BestScore, validation.Score), validation.Loss, 0, false);
-            BestWeights = weights.ToArray();
+            State = new EarlyStoppingState(epoch, validation.Score, validation.Loss, 0, false);
+            if (Policy.RestoreBest) BestWeights = weights.ToArray();
             return true;
         }
         var without = s.EpochsWithoutImprovement + 1;
-        State = s with { EpochsWithoutImprovement = without, ShouldStop = patience > 0 && without >= patience };
+        State = s with { EpochsWithoutImprovement = without, ShouldStop = Policy.Patience > 0 && without >= Policy.Patience };
         return false;
     }
 }

@@ -23,7 +23,8 @@ public sealed record TrainingResult(
     Metrics? Test,
     long Samples,
     double TrainSeconds,
-    int? TargetEpoch = null)
+    int? TargetEpoch = null,
+    EarlyStoppingPolicy? EarlyStopping = null)
 {
     public double SamplesPerSecond => TrainSeconds > 0 ? Samples / TrainSeconds : 0;
     public string WeightsSha256 => WeightsHash.Sha256(Weights);
@@ -35,4 +36,6 @@ public interface ITrainingObserver
     void EpochStarted(int epoch, int epochs, int steps) { }
     void StepCompleted(int epoch, int step, int steps, double loss) { }
     void EpochCompleted(EpochReport report, int epochs) { }
+    /// <summary>Something the user should know about how the run goes (one line).</summary>
+    void Note(string note) { }
 }

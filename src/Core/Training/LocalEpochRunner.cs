@@ -22,7 +22,7 @@ public sealed class LocalEpochRunner : IEpochRunner
     private readonly float[] _weights;
     private readonly float[] _meanGradient;
     private readonly float[][] _scratch;
-    private readonly DivergenceGuard _guard = new();
+    private readonly DivergenceGuard _guard;
     private readonly GradientNoiseScale _noise = new();
     private long _step;
 
@@ -30,7 +30,10 @@ public sealed class LocalEpochRunner : IEpochRunner
     {
         _kernel = kernel; _data = data; _options = options;
         Network = new Network(ReferenceTrainer.SpecFor(options, data));
+        MemoryEstimate.Local(Network.Spec, options, (options.Batch + options.Partitions - 1) / options.Partitions)
+            .EnsureFits("in this process", MachineMemory.AvailableBytes()); // before the first big allocation
         _weights = Network.Initialise(options.Seed);
+        _guard = new DivergenceGuard(Network.Head);
         _optimiser = Optimizer.For(options, Network.Tensors, Network.ParameterCount);
         _plan = new PartitionPlan(data.Train.Count, options.Partitions, options.Batch, options.Seed);
         _schedule = new LearningRateSchedule(options.Schedule, options.ScaledLearningRate, options.Epochs, _plan.StepsPerEpoch, options.WarmupEpochs);

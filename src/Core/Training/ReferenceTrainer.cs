@@ -10,16 +10,18 @@ namespace Trainer.Core.Training;
 /// </summary>
 public sealed class ReferenceTrainer(IKernel kernel, ITrainingObserver? observer = null)
 {
-    public static ModelSpec SpecFor(TrainOptions options, PreparedData data) => SpecFor(options, data.Features, data.Classes);
+    public static ModelSpec SpecFor(TrainOptions options, PreparedData data) => SpecFor(options, data.Features, data.Classes, data.Preprocessor);
 
-    public static ModelSpec SpecFor(TrainOptions options, int features, int classes) =>
-        new(options.Model, features, classes, options.Model == ModelSpec.Mlp ? options.Hidden : [], options.Activation);
+    /// <param name="preprocessor">The data's preprocessing: a regression target's mean and scale go into the model.</param>
+    public static ModelSpec SpecFor(TrainOptions options, int features, int classes, Preprocessor? preprocessor = null) =>
+        new(options.Model, features, classes, options.Model == ModelSpec.Mlp ? options.Hidden : [], options.Activation,
+            classes == 0 ? preprocessor?.TargetMean ?? 0 : 0, classes == 0 ? preprocessor?.TargetScale ?? 1 : 1);
 
     public TrainingResult Train(PreparedData data, TrainOptions options, CancellationToken cancellation = default) =>
         TrainAsync(data, options, cancellation).GetAwaiter().GetResult();
 
     public Task<TrainingResult> TrainAsync(PreparedData data, TrainOptions options, CancellationToken cancellation = default) =>
-        TrainingLoop.RunAsync(new LocalEpochRunner(kernel, data, options), options, data.Validation is not null, data.Test is not null,
+        TrainingLoop.RunAsync(new LocalEpochRunner(kernel, data, options), options, data.Validation?.Count ?? 0, data.Test is not null,
             observer ?? SilentObserver.Instance, cancellation);
 }
 

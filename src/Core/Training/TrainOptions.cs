@@ -9,6 +9,8 @@ public sealed record TrainOptions
     public string Model { get; init; } = ModelSpec.Mlp;
     public int[] Hidden { get; init; } = [256];
     public string Activation { get; init; } = "relu";
+    /// <summary>classification or regression, for the MLP (the other models have one task); null: classification.</summary>
+    public string? Task { get; init; }
     public int Epochs { get; init; } = 20;
     public int Batch { get; init; } = 64;
     public double LearningRate { get; init; } = 0.05;
@@ -17,7 +19,10 @@ public sealed record TrainOptions
     public double WeightDecay { get; init; }
     public string Schedule { get; init; } = "constant";
     public double WarmupEpochs { get; init; }
-    public int Patience { get; init; } = 5;
+    /// <summary>Epochs without improvement before stopping; null: <see cref="EarlyStoppingPolicy.DefaultPatience"/>, or off on a tiny validation set.</summary>
+    public int? Patience { get; init; }
+    /// <summary>What early stopping watches: the validation loss (default) or accuracy.</summary>
+    public string Monitor { get; init; } = EarlyStoppingPolicy.Loss;
     public double MinDelta { get; init; }
     public ulong Seed { get; init; } = 42;
     public int Partitions { get; init; } = 8;

@@ -3,17 +3,22 @@ namespace Trainer.Core.Training;
 /// <summary>
 /// Epochs, validation, early stopping and the final test, the same for the single-process trainer
 /// and the cluster: repeat { run the epoch's steps; validate; let early stopping (or a reached
-/// target) decide; let the runner keep the loop's state }; then restore the best weights and test
-/// them. A resumed job starts from the loop state its checkpoint kept.
+/// target) decide; let the runner keep the loop's state }; then restore the best weights (unless the
+/// validation set is too small to pick them by, <see cref="EarlyStoppingPolicy"/>) and test them.
+/// A resumed job starts from the loop state its checkpoint kept.
 /// </summary>
 public static class TrainingLoop
 {
-    public static async Task<TrainingResult> RunAsync(IEpochRunner runner, TrainOptions options, bool hasValidation, bool hasTest,
+    /// <param name="validationRows">The validation set's size (0: none); it decides how early stopping may act.</param>
+    public static async Task<TrainingResult> RunAsync(IEpochRunner runner, TrainOptions options, int validationRows, bool hasTest,
         ITrainingObserver observer, CancellationToken cancellation, LoopState? resumeFrom = null, float[]? bestWeights = null, string job = "local")
     {
         var regression = runner.Network.Spec.IsRegression;
+        var hasValidation = validationRows > 0;
         var state = resumeFrom ?? LoopState.Initial;
-        var stopping = new EarlyStopping(options.Patience, options.MinDelta, state.Stopping, bestWeights);
+        var policy = EarlyStoppingPolicy.For(options, validationRows);
+        if (policy.Note is { } note) observer.Note(note);
+        var stopping = new EarlyStopping(policy, state.Stopping, bestWeights);
         var epochs = state.Epochs.ToList();
         float[] weights = [];
 
@@ -38,10 +43,10 @@ public static class TrainingLoop
         }
 
         var final = stopping.BestWeights ?? (weights.Length > 0 ? weights : await runner.WeightsAsync(cancellation));
-        var bestEpoch = stopping.BestWeights is null ? epochs.Count : stopping.BestEpoch;
+        var bestEpoch = stopping.BestWeights is null ? epochs.Count : stopping.BestEpoch; // the epoch whose weights are returned
         var testMetrics = hasTest ? (await runner.EvaluateAsync(DataPart.Test, final, cancellation)).ToMetrics(regression) : null;
         return new TrainingResult(runner.Network, final, epochs, bestEpoch, stopping.ShouldStop, testMetrics,
-            epochs.Sum(e => e.Stats.Rows), epochs.Sum(e => e.TrainSeconds), TargetEpoch(epochs, options.Target));
+            epochs.Sum(e => e.Stats.Rows), epochs.Sum(e => e.TrainSeconds), TargetEpoch(epochs, options.Target), policy);
     }
 
     /// <summary>The first epoch whose validation accuracy (R² for regression) reached the target.</summary>

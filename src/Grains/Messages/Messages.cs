@@ -15,21 +15,32 @@ namespace Trainer.Grains.Messages;
 /// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-spec")]
 public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
-    int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1);
+    int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1, string? ClientProcess = null)
+{
+    /// <summary>This process, as <see cref="DataShape.Process"/> names one.</summary>
+    public static string ThisProcess => $"{Environment.MachineName}:{Environment.ProcessId}";
+}
 
-/// <summary>What a worker needs to load its data and compute its partitions.</summary>
+/// <summary>What a worker needs to load its job's data (shared by the workers of a process) and to name its kernel.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.worker-load")]
+public sealed record WorkerLoad(string Job, DataSpec Data, TrainOptions Options, string Kernel);
+
+/// <summary>A worker's part of a job, as the parameter server assigns it: partitions [FirstPartition, FirstPartition + PartitionCount).</summary>
 [GenerateSerializer, Immutable, Alias("trainer.worker-setup")]
-public sealed record WorkerSetup(string Job, int Index, int Workers, DataSpec Data, TrainOptions Options, string Kernel);
+public sealed record WorkerSetup(string Job, int Index, int Workers, int FirstPartition, int PartitionCount, DataSpec Data, TrainOptions Options, string Kernel);
 
-/// <summary>The data as a worker loaded it, and where the worker runs.</summary>
+/// <summary>
+/// The data as a worker loaded it, and where the worker runs: its silo, its process (machine and
+/// id: silos of one process share its memory) and the memory that process has available.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.data-shape")]
 public sealed record DataShape(
     string Name, int Features, int Classes, int TrainRows, int ValidationRows, int TestRows,
-    Preprocessor Preprocessor, double TestFraction, string Kernel, string Silo, int FirstPartition, int PartitionCount);
+    Preprocessor Preprocessor, double TestFraction, string Kernel, string Silo, string Process, long AvailableBytes, string[]? ClassNames = null);
 
-/// <summary>A started job: its data, model size, schedule, and where its workers run.</summary>
+/// <summary>A started job: its data, model size, schedule, where its workers run and the first of each worker's partitions.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-info")]
-public sealed record JobInfo(DataShape Data, int ParameterCount, int StepsPerEpoch, int Partitions, string ParameterServerSilo, DataShape[] Workers);
+public sealed record JobInfo(DataShape Data, int ParameterCount, int StepsPerEpoch, int Partitions, string ParameterServerSilo, DataShape[] Workers, int[] FirstPartitions);
 
 /// <summary>The gradient sum of an aligned block of partitions starting at <c>Start</c>.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.block-sum")]

@@ -95,4 +95,39 @@ public sealed class DataLoaderTests
         var error = Assert.Throws<UserInputException>(() => DataLoader.Prepare(new DataSpec(train, Test: test, ValFraction: 0), new LabelRule(true)));
         Assert.Equal($"--test {test}: has 1 features, the training data has 2", error.Message);
     }
+
+    [Fact]
+    public void A_label_column_that_names_no_column_is_an_error_for_built_in_tables_too()
+    {
+        var error = Assert.Throws<UserInputException>(() => DataLoader.Prepare(new DataSpec("breast-cancer", LabelColumn: "diagnosis"), new LabelRule(true, 2)));
+        Assert.StartsWith("breast-cancer: --label-column 'diagnosis' is not in the header (mean_radius, mean_texture,", error.Message);
+    }
+
+    [Fact]
+    public void A_label_column_names_a_column_of_a_built_in_table_when_it_exists()
+    {
+        var data = DataLoader.Prepare(new DataSpec("diabetes", LabelColumn: "bmi", ValFraction: 0, TestFraction: 0), LabelRule.Regression);
+        Assert.Equal(10, data.Features); // the old target is a feature now
+        Assert.InRange(data.Train.Y.Average(), 25, 28); // mean body-mass index of the diabetes patients
+    }
+
+    [Fact]
+    public void Formats_without_columns_refuse_a_label_column()
+    {
+        using var folder = new TestData.TempFolder();
+        var svm = folder.File("a.svm", "1 1:0.5\n0 2:1\n");
+        var error = Assert.Throws<UserInputException>(() => DataLoader.Prepare(new DataSpec(svm, LabelColumn: "y"), new LabelRule(true)));
+        Assert.Equal($"--label-column 'y': {svm} is a LibSVM file, which has no named columns (its labels are its own)", error.Message);
+    }
+
+    [Fact]
+    public void A_regression_target_is_standardised_for_the_model_with_statistics_of_the_training_part()
+    {
+        var data = DataLoader.Prepare(new DataSpec("diabetes", Seed: 1), LabelRule.Regression);
+        var y = data.Train.Y.Select(v => (double)v).ToArray();
+        var mean = y.Average();
+        Assert.Equal(mean, data.Preprocessor.TargetMean!.Value, 1e-3);
+        Assert.Equal(Math.Sqrt(y.Select(v => (v - mean) * (v - mean)).Average()), data.Preprocessor.TargetScale!.Value, 1e-3);
+        Assert.Null(DataLoader.Prepare(new DataSpec("digits"), new LabelRule(true)).Preprocessor.TargetMean);
+    }
 }

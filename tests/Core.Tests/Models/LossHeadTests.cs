@@ -45,4 +45,26 @@ public sealed class LossHeadTests
         Assert.Equal(2.0, new SquaredError().Loss([3f], [1f], gradient));
         Assert.Equal(2f, gradient[0]);
     }
+
+    [Fact]
+    public void Squared_error_on_a_standardised_target_reports_the_targets_units_and_steps_in_standardised_ones()
+    {
+        var head = new SquaredError(mean: 150, scale: 10);
+        var gradient = new float[1];
+        // output 1 means 150 + 10 = 160; the label 140 is 20 away: loss ½·20², gradient (160 − 140)/10
+        Assert.Equal(200.0, head.Loss([1f], [140f], gradient));
+        Assert.Equal(2f, gradient[0]);
+        Assert.Equal(160f, head.Predict([1f]));
+    }
+
+    [Fact]
+    public void Each_head_has_a_divergence_reference_no_lower_than_the_loss_of_zero_outputs()
+    {
+        Assert.Equal(Math.Log(10), new SoftmaxCrossEntropy(10).DivergenceReference(0.1));
+        Assert.Equal(2.5, new SoftmaxCrossEntropy(10).DivergenceReference(2.5));
+        Assert.Equal(Math.Log(2), new BinaryCrossEntropy().DivergenceReference(0));
+        Assert.Equal(1, new HingeLoss().DivergenceReference(0));
+        Assert.Equal(12.5, new SquaredError().DivergenceReference(12.5));
+        Assert.Null(new PerceptronLoss().DivergenceReference(0)); // no scale: only non-finite values stop it
+    }
 }

@@ -24,10 +24,10 @@ public sealed class ReferenceTrainerTests
     }
 
     [Fact]
-    public void Early_stopping_restores_the_best_epochs_weights()
+    public void Early_stopping_on_accuracy_restores_the_best_epochs_weights()
     {
         var data = Digits();
-        var result = Train(data, new TrainOptions { Epochs = 40, Patience = 2, Hidden = [32], LearningRate = 0.5 });
+        var result = Train(data, new TrainOptions { Epochs = 40, Patience = 2, Monitor = EarlyStoppingPolicy.Accuracy, Hidden = [32], LearningRate = 0.5 });
         Assert.True(result.StoppedEarly);
         Assert.Equal(result.BestEpoch + 2, result.Epochs.Count);
         var best = result.Epochs.MaxBy(e => e.Validation!.Accuracy)!;
@@ -35,6 +35,19 @@ public sealed class ReferenceTrainerTests
         // the returned weights are those of the best epoch: they score its validation accuracy
         var again = Evaluator.Evaluate(result.Network, KernelsUnderTest.Get("openblas"), result.Weights, data.Validation!, 1);
         Assert.Equal(best.Validation!.Accuracy, again.Accuracy);
+    }
+
+    [Fact]
+    public void Early_stopping_on_the_default_loss_restores_the_epoch_of_the_lowest_validation_loss()
+    {
+        var data = Digits();
+        var result = Train(data, new TrainOptions { Epochs = 40, Patience = 2, Hidden = [32], LearningRate = 0.5 });
+        Assert.True(result.StoppedEarly);
+        Assert.Equal(result.BestEpoch + 2, result.Epochs.Count);
+        var best = result.Epochs.MinBy(e => e.Validation!.Loss)!;
+        Assert.Equal(best.Epoch, result.BestEpoch);
+        var again = Evaluator.Evaluate(result.Network, KernelsUnderTest.Get("openblas"), result.Weights, data.Validation!, 1);
+        Assert.Equal(best.Validation!.Loss, again.Loss);
     }
 
     [Fact]
@@ -59,7 +72,9 @@ public sealed class ReferenceTrainerTests
         {
             Model = "linreg", Epochs = 200, Batch = 32, Partitions = 4, LearningRate = 0.02, Momentum = 0.9, Schedule = "cosine",
         });
-        var mse = Evaluator.Evaluate(network, kernel, result.Weights, data.Train, 1).Mse!.Value;
+        // the trained network reads its output in the target's standardised units; least squares' in the target's own
+        Assert.Equal(data.Preprocessor.TargetScale!.Value, result.Network.Spec.TargetScale);
+        var mse = Evaluator.Evaluate(result.Network, kernel, result.Weights, data.Train, 1).Mse!.Value;
         Assert.True(mse <= optimum * 1.01, $"SGD training MSE {mse:F2}, least squares {optimum:F2}");
     }
 }

@@ -11,7 +11,7 @@ namespace Trainer.Grains.Tests.Support;
 internal static class Training
 {
     public static TrainingResult Reference(DataSpec data, TrainOptions options) =>
-        new ReferenceTrainer(KernelChoice.Select("openblas")).Train(DataLoader.Prepare(data, ModelSpec.LabelRuleFor(options.Model)), options);
+        new ReferenceTrainer(KernelChoice.Select("openblas")).Train(DataLoader.Prepare(data, ModelSpec.LabelRuleFor(options.Model, options.Task)), options);
 
     public static async Task<TrainingResult> OnCluster(IGrainFactory grains, DataSpec data, TrainOptions options, int workers,
         string mode = "sync", int staleness = 0, string? job = null, ITrainingObserver? observer = null, int checkpointEvery = 0, int psShards = 1)
@@ -19,7 +19,7 @@ internal static class Training
         var spec = new JobSpec(job ?? "test-" + Guid.NewGuid().ToString("N")[..8], data, options with { Threads = 1 }, mode, workers, staleness, "openblas",
             checkpointEvery, StepTimeoutSeconds: 20, PsShards: psShards);
         var runner = await ClusterEpochRunner.StartAsync(grains, spec);
-        var result = await TrainingLoop.RunAsync(runner, spec.Options, runner.Info.Data.ValidationRows > 0, runner.Info.Data.TestRows > 0,
+        var result = await TrainingLoop.RunAsync(runner, spec.Options, runner.Info.Data.ValidationRows, runner.Info.Data.TestRows > 0,
             observer ?? SilentObserver.Instance, CancellationToken.None);
         await runner.FinishAsync();
         return result;

@@ -104,7 +104,7 @@ public static class KernelBench
         void Step(int s)
         {
             var sums = gradients.Compute(weights, orders, s % plan.StepsPerEpoch);
-            StepUpdate.Apply(partitions, [sums], scratch, mean, optimiser, weights, schedule, new DivergenceGuard(), noise, 0, 1);
+            StepUpdate.Apply(partitions, [sums], scratch, mean, optimiser, weights, schedule, new DivergenceGuard(network.Head), noise, 0, 1);
         }
 
         var warmup = Stopwatch.StartNew();

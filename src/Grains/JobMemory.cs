@@ -1,0 +1,41 @@
+using Trainer.Core.Models;
+using Trainer.Core.Training;
+using Trainer.Grains.Messages;
+
+namespace Trainer.Grains;
+
+/// <summary>
+/// A job's memory, process by process, checked after its workers have loaded the data and before
+/// anything else is allocated: silos of one process (an embedded cluster) share its memory, so their
+/// workers, the parameter server and the trainer's own copies are added up per process.
+/// </summary>
+public static class JobMemory
+{
+    public static void EnsureFits(JobSpec spec, Network network, PartitionPlan plan, (int First, int Count)[] ranges, DataShape[] workers)
+    {
+        var parameters = (long)network.ParameterCount;
+        var microBatch = plan.MicroBatch.Max();
+        var blocks = ranges.Sum(r => GradientSums.AlignedBlocks(r.First, r.Count).Count);
+        var server = JobSpec.ThisProcess;
+        var processes = workers.Select(w => w.Process).Append(server).Distinct();
+        foreach (var process in processes)
+        {
+            var estimate = new MemoryEstimate();
+            for (var w = 0; w < workers.Length; w++)
+                if (workers[w].Process == process)
+                    estimate.Add(MemoryEstimate.Worker(network.Spec, parameters, ranges[w].Count, microBatch, spec.Options.Threads));
+            if (process == server)
+            {
+                estimate.Add(MemoryEstimate.Server(spec.Options, parameters, blocks, spec.PsShards > 1));
+                if (spec.PsShards > 1) estimate.Vectors("parameter shards", 3 + spec.Options.Partitions + blocks, parameters);
+            }
+            if (process == spec.ClientProcess) estimate.Vectors("the trainer's weights and best weights", 2, parameters);
+
+            var silos = workers.Where(w => w.Process == process).Select(w => w.Silo).Distinct().ToArray();
+            var where = silos.Length == 0 ? "on the parameter server's silo"
+                : silos.Length == 1 ? $"on silo {silos[0]}" : $"in the process of silos {string.Join(", ", silos)}";
+            var available = process == server ? MachineMemory.AvailableBytes() : workers.Where(w => w.Process == process).Min(w => w.AvailableBytes);
+            estimate.EnsureFits(where, available);
+        }
+    }
+}
