@@ -29,11 +29,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bases=${TRAINER_IMAGE_BASES:-/var/tmp/trainer-image-bases}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security_mirror=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+started=$SECONDS
 suite=bookworm # the Dockerfile's default RUNTIME_BASE is debian:bookworm-slim
 runtime_base=localhost/trainer-base:$suite
 
 die() { echo "error: $*" >&2; exit 2; }
-step() { echo "==> $*"; }
+elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+step() { echo "==> [$(elapsed $((SECONDS - started)))] $*"; }
 usage() { sed -n '4p' "$0" | sed 's/^#  */usage: /'; }
 
 tag=trainer:latest
@@ -55,7 +57,6 @@ while [ $# -gt 0 ]; do
 done
 
 [ "$(id -u)" = 0 ] || die "run as root: debootstrap and buildah's chroot isolation need it"
-started=$SECONDS
 
 # --- tools -------------------------------------------------------------------------------------
 missing=()
@@ -212,5 +213,4 @@ buildah bud --isolation chroot --network host --layers "${no_cache[@]}" --pull=n
   || die "buildah bud failed (its output is above)"
 
 size=$(buildah images --format '{{.Size}}' "$tag" | head -1)
-elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 echo "built $tag: $size, in $(elapsed $((SECONDS - started))) ($(elapsed $((SECONDS - build_started))) of it the Dockerfile)"
