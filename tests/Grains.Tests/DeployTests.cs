@@ -9,8 +9,8 @@ namespace Trainer.Grains.Tests;
 
 /// <summary>
 /// deploy/: the Kubernetes manifests (rendered by kubectl kustomize), the compose file (checked by
-/// docker-compose config) and the Dockerfile, each held against what the silo and the trainer
-/// actually read and serve.
+/// docker-compose config) and the Dockerfile (with deploy/build-image.sh, which builds it without a
+/// registry), each held against what the silo and the trainer actually read and serve.
 /// </summary>
 public sealed class DeployTests
 {
@@ -175,5 +175,35 @@ public sealed class DeployTests
         Assert.NotEqual("0", user);
         Assert.Contains("ARG WITH_OPENBLAS", text);
         Assert.Contains("ARG WITH_FASHION_MNIST", text);
+    }
+
+    [Fact]
+    public void Every_base_image_is_a_build_argument_with_a_registry_default_that_the_offline_build_script_sets()
+    {
+        var dockerfile = File.ReadAllLines(Path.Combine(Root, "deploy/docker/Dockerfile"));
+        var firstFrom = Array.FindIndex(dockerfile, l => l.StartsWith("FROM "));
+        var globalArgs = dockerfile[..firstFrom].Where(l => l.StartsWith("ARG ")).Select(l => l[4..].Split('=', 2))
+            .ToDictionary(p => p[0], p => p.Length == 2 ? p[1] : "");
+        var froms = dockerfile.Where(l => l.StartsWith("FROM ")).Select(l => l.Split(' ')[1]).ToList();
+        Assert.Equal(2, froms.Count);
+        var bases = froms.Select(image =>
+        {
+            Assert.Matches(@"^\$\{[A-Z_]+\}$", image); // the whole image is one argument, so any local image can stand in
+            return image[2..^1];
+        }).ToList();
+        foreach (var name in bases)
+        {
+            Assert.True(globalArgs.TryGetValue(name, out var registryDefault), $"FROM ${{{name}}}: no ARG {name} before the first FROM");
+            Assert.NotEqual("", registryDefault); // a plain `docker build` pulls the registry image
+            Assert.DoesNotContain("localhost/", registryDefault);
+        }
+
+        var script = File.ReadAllText(Path.Combine(Root, "deploy/build-image.sh"));
+        var passed = System.Text.RegularExpressions.Regex.Matches(script, @"--build-arg ([A-Z_]+)=").Select(m => m.Groups[1].Value).ToHashSet();
+        var declared = dockerfile.Where(l => l.StartsWith("ARG ")).Select(l => l[4..].Split('=')[0]).ToHashSet();
+        Assert.Superset(bases.ToHashSet(), passed);
+        Assert.Subset(declared, passed);
+        Assert.Contains("-f \"$root/deploy/docker/Dockerfile\"", script);
+        Assert.Contains("--isolation chroot", script);
     }
 }
