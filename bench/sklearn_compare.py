@@ -35,21 +35,17 @@ published values in tests/Core.Tests/Random/RngTests.cs), and verifies the port 
   - the training part: model.json holds the standardiser the product fitted on its training
     rows; the per-feature mean and standard deviation of our training rows must equal it.
 
-A mismatch stops the script. The split depends on the label rule: `--model mlp --data diabetes`
-reads the target as class labels (see below), so that run's split is stratified by them, and
-this script reproduces that split too.
+A mismatch stops the script. The split depends on the task: classification splits are
+stratified by class, regression splits (diabetes, linreg and the regression MLP) are not.
 
 What scikit-learn trains on: the product trains on its training part and uses the validation
-part for early stopping (best epoch restored); scikit-learn has no use for a validation part by
+part for early stopping (best epoch restored; off on a validation set under 50 rows); scikit-learn has no use for a validation part by
 default, so it is given the training and validation rows together (the same rows the product
 saw, all of them), with features standardised by the statistics of those rows (as the product
 standardises by its training rows). Both are scored on the same test rows.
 
-The product's mlp on diabetes. The trainer's command line gives --model mlp the classification
-label rule, so on diabetes it builds a classifier with one class per distinct integer target
-(347 of them) and reports a test accuracy, not an R^2: there is no regression MLP on the command
-line. The table shows that row's product score as n/a (with its accuracy in the note) and
-scikit-learn's MLPRegressor R^2 on the same split.
+The product's mlp on diabetes is a regression MLP (--task regression is the built-in set's own),
+scored by R^2 like scikit-learn's MLPRegressor on the same split.
 
 Usage: bench/sklearn_compare.py [--trainer PATH] [--work DIR] [--datasets digits,breast-cancer,diabetes]
 Needs Debian's python3-sklearn (apt-get install python3-sklearn) and a built trainer
@@ -328,8 +324,8 @@ def main():
             _, task, models = DATASETS[name]
             x, y = read_built_in(name)
             for model in models:
-                # the label rule the product applies: linreg reads a regression target; every other model class labels
-                classification = model != "linreg"
+                # the product's task for the pair: a built-in set's own (diabetes: regression, for linreg and mlp alike)
+                classification = task == "classification"
                 train, val, test = product_split(y, classification)
                 out = os.path.join(work, f"{name}-{model}")
                 clock = time.time()
@@ -347,8 +343,6 @@ def main():
                 metric = "r2" if task == "regression" else "accuracy"
                 product_score = product_test.get(metric)
                 note = ""
-                if product_score is None:  # mlp on diabetes: the product trained a classifier
-                    note = f"product: {model_file['spec']['classes']}-class classifier, test accuracy {product_test['accuracy']:.4f}"
                 for label, make in counterparts(model, task):
                     clock = time.time()
                     sk_score, converged = fit_sklearn(make, x_seen, y_seen, x_test, y_test, task)
@@ -380,7 +374,7 @@ def main():
     for row in table:
         print(line(row))
     print("train rows / validation / test: " + ", ".join(
-        sorted({f"{r['dataset']}{' (mlp split)' if r['dataset'] == 'diabetes' and r['model'] == 'mlp' else ''} "
+        sorted({f"{r['dataset']} "
                 f"{r['train_rows']}/{r['validation_rows']}/{r['test_rows']}" for r in results})))
     print(json.dumps({"benchmark": "sklearn_compare", "sklearn": sklearn.__version__, "seed": SEED,
                       "seconds": round(time.time() - started, 1), "results": results}))
