@@ -1,6 +1,7 @@
 using Trainer.Client.Commands;
 using Trainer.Client.Commands.Bench;
 using Trainer.Client.Commands.Scale;
+using Trainer.Client.Commands.Train;
 using Trainer.Client.CommandLine;
 using Trainer.Core;
 using Trainer.Grains.Hosting;

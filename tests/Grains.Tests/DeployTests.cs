@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Trainer.Client.CommandLine;
+using Trainer.Client.Commands.Train;
 using Trainer.Client.Commands;
 using Trainer.Silo;
 using YamlDotNet.RepresentationModel;

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Serialization;
+using Trainer.Core.Training;
 using Trainer.Grains.Checkpoints;
+using Trainer.Grains.ParameterServer;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Transport;
 
@@ -23,13 +25,19 @@ public sealed class FileGrainStorageTests : IDisposable
 
     private async Task Write(long step)
     {
-        var state = new GrainState<Checkpoint>(new Checkpoint { Step = step, Weights = new FloatVector([step, 2f, 3f]) });
+        var loop = new LoopState { Stopping = new EarlyStoppingState(2, 0.9, 0.3, 1, false), BestWeights = [step, 5f, 6f] };
+        var state = new GrainState<JobState>(new JobState
+        {
+            Weights = new FloatVector([step, 2f, 3f]),
+            Update = new UpdateState { Step = step, Velocity = [0.5f, step, 1.5f], FirstMeanLoss = 2.25, Noise = new NoiseScaleState(1, 2, 0.5) },
+            Loop = loop,
+        });
         await _storage.WriteStateAsync("job", _grain, state);
     }
 
-    private async Task<GrainState<Checkpoint>> Read()
+    private async Task<GrainState<JobState>> Read()
     {
-        var state = new GrainState<Checkpoint>(new Checkpoint());
+        var state = new GrainState<JobState>(new JobState());
         await _storage.ReadStateAsync("job", _grain, state);
         return state;
     }
@@ -43,8 +51,13 @@ public sealed class FileGrainStorageTests : IDisposable
         await Write(20);
         var state = await Read();
         Assert.True(state.RecordExists);
-        Assert.Equal(20, state.State!.Step);
+        Assert.Equal(20, state.State!.Update!.Step);
         Assert.Equal([20f, 2f, 3f], state.State.Weights!.Values);
+        // the update's and the loop's state go through their surrogates whole
+        Assert.Equal([0.5f, 20f, 1.5f], state.State.Update.Velocity);
+        Assert.Equal((2.25, new NoiseScaleState(1, 2, 0.5)), (state.State.Update.FirstMeanLoss!.Value, state.State.Update.Noise));
+        Assert.Equal([20f, 5f, 6f], state.State.Loop!.BestWeights!);
+        Assert.Equal(new EarlyStoppingState(2, 0.9, 0.3, 1, false), state.State.Loop.Stopping);
         Assert.Null(state.State.RecoveryNote);
         Assert.Empty(Directory.GetFiles(_root, "*.partial", SearchOption.AllDirectories));
     }
@@ -63,7 +76,7 @@ public sealed class FileGrainStorageTests : IDisposable
 
         var state = await Read();
 
-        Assert.Equal(10, state.State!.Step);
+        Assert.Equal(10, state.State!.Update!.Step);
         Assert.Contains(reported, state.State.RecoveryNote);
         Assert.Contains("using the previous checkpoint", state.State.RecoveryNote);
     }
@@ -82,7 +95,7 @@ public sealed class FileGrainStorageTests : IDisposable
     {
         await Write(10);
         await Write(20);
-        await _storage.ClearStateAsync("job", _grain, new GrainState<Checkpoint>(new Checkpoint()));
+        await _storage.ClearStateAsync("job", _grain, new GrainState<JobState>(new JobState()));
         Assert.False((await Read()).RecordExists);
     }
 }

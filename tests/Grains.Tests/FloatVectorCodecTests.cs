@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
+using Trainer.Core.Training;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Transport;
@@ -22,18 +23,46 @@ public sealed class FloatVectorCodecTests
     }
 
     [Fact]
-    public void Messages_with_core_types_and_vectors_round_trip()
+    public void A_workers_step_sums_travel_as_they_are_with_their_blocks_as_raw_floats()
     {
         var serializer = Serializer();
-        var part = new PartialGradient([new BlockSum(4, new FloatVector([1f, 2f]))], [0.5, 0.25], [3.0, 4.0], 10, 0.01);
-        var copy = serializer.Deserialize<PartialGradient>(serializer.SerializeToArray(part))!;
-        Assert.Equal(4, copy.Blocks[0].Start);
-        Assert.Equal([1f, 2f], copy.Blocks[0].Sum.Values);
+        var block = Enumerable.Range(0, 50_000).Select(i => i * 0.5f).ToArray();
+        var part = new StepSums(4, [(4, block), (6, [1f, 2f])], [0.5, 0.25, 1, 2], [3.0, 4.0, 5, 6], 10, 0.01);
+        var bytes = serializer.SerializeToArray(part);
+        Assert.InRange(bytes.Length, block.Length * 4, block.Length * 4 + 300); // raw float32, not element by element
+        var copy = serializer.Deserialize<StepSums>(bytes)!;
+        Assert.Equal(4, copy.FirstPartition);
+        Assert.Equal([4, 6], copy.Blocks.Select(b => b.Start));
+        Assert.Equal(block, copy.Blocks[0].Sum);
+        Assert.Equal([1f, 2f], copy.Blocks[1].Sum);
         Assert.Equal(part.Losses, copy.Losses);
         Assert.Equal(part.SquaredNorms, copy.SquaredNorms);
+        Assert.Equal((part.Rows, part.ComputeSeconds), (copy.Rows, copy.ComputeSeconds));
 
         var sums = new ChunkSums(3, [new Core.Models.MetricSums { Count = 5, LossSum = 1.5, Correct = 4 }]);
         var sumsCopy = serializer.Deserialize<ChunkSums>(serializer.SerializeToArray(sums))!;
         Assert.Equal(sums.Sums[0], sumsCopy.Sums[0]);
+    }
+
+    [Fact]
+    public void The_loops_events_keep_their_kind_on_the_wire()
+    {
+        var serializer = Serializer();
+        var stats = new EpochStats(1, 2.5, 10, 3, 0.1, 0.05, 0.01, 0.02, 100, 0.1);
+        LoopEvent[] events =
+        [
+            new StepProgress(1, 2, 3, 0.5),
+            new LoopNote("a note"),
+            new EpochDone(new EpochReport(1, 0.25, new Core.Models.Metrics(10, 0.3, 0.9, null, null), null, 0.1, 100, 0.1, stats), 20),
+            new LoopDone(new TrainingOutcome([], 1, false, null, null, new EarlyStoppingPolicy("loss", 10, 0, true, null))),
+        ];
+        foreach (var e in events)
+        {
+            var copy = serializer.Deserialize<LoopEvent>(serializer.SerializeToArray(e))!;
+            Assert.Equal(e.GetType(), copy.GetType());
+        }
+        var done = (EpochDone)serializer.Deserialize<LoopEvent>(serializer.SerializeToArray(events[2]))!;
+        Assert.Equal(0.9, done.Report.Validation!.Accuracy);
+        Assert.Equal(stats, done.Report.Stats);
     }
 }

@@ -111,7 +111,7 @@ public sealed class SyncDeterminismTests(Clusters clusters) : IClassFixture<Clus
     {
         var cluster = await clusters.WithSilos(3);
         var spec = new Messages.JobSpec("spread-" + Guid.NewGuid().ToString("N")[..6], new DataSpec("digits"), new TrainOptions { Epochs = 1 }, "sync", 6, 0, "auto");
-        var runner = await Client.Cluster.ClusterEpochRunner.StartAsync(cluster.Grains, spec);
+        var runner = await Client.Cluster.ClusterJob.StartAsync(cluster.Grains, spec);
         try
         {
             var silos = runner.Info.Workers.Select(w => w.Silo).ToArray();

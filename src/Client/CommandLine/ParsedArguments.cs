@@ -54,6 +54,14 @@ public sealed class ParsedArguments
 
     public bool Has(string name) => _values.ContainsKey(name);
 
+    /// <summary>These arguments with only the named options (another command's share of them).</summary>
+    public ParsedArguments Only(IEnumerable<string> names) =>
+        new(_command, names.Where(_values.ContainsKey).ToDictionary(n => n, n => _values[n]));
+
+    /// <summary>These arguments with an option's value set where it was not given.</summary>
+    public ParsedArguments WithDefault(string name, string value) =>
+        Has(name) ? this : new(_command, new Dictionary<string, string?>(_values) { [name] = value });
+
     public bool Flag(string name) => _values.ContainsKey(name);
 
     public string? String(string name) => _values.GetValueOrDefault(name);

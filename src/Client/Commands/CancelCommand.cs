@@ -1,6 +1,6 @@
 using Trainer.Client.CommandLine;
 using Trainer.Core;
-using Trainer.Grains;
+using Trainer.Grains.ParameterServer;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Client.Commands;
@@ -15,14 +15,14 @@ public static class CancelCommand
     [
         new("--job", "the job to stop", "ID"),
         new("--cluster", "the cluster it runs on: localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
-        .. TrainCommand.TlsOptions,
+        .. CommonOptions.TlsOptions,
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
         var job = args.Required("--job");
-        var cluster = StatusCommand.RunningCluster(args, "cancel");
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: TrainCommand.Tls(args));
+        var cluster = CommonOptions.RunningCluster(args, "cancel");
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: CommonOptions.Tls(args));
         if (!await connection.Grains.GetGrain<IParameterServerGrain>(job).Cancel())
             throw new UserInputException($"--job {job}: no such job is running on {cluster} (see 'trainer status')");
         output.WriteLine($"job {job} cancelled: it stops before its next step; 'trainer resume --job {job}' continues it");

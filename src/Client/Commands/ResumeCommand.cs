@@ -1,5 +1,6 @@
 using Trainer.Client.Cluster;
 using Trainer.Client.CommandLine;
+using Trainer.Client.Commands.Train;
 using Trainer.Client.Output;
 using Trainer.Core;
 using Trainer.Grains.Hosting;
@@ -16,10 +17,10 @@ public static class ResumeCommand
     [
         new("--job", "the job to continue (as given to 'train --job' or printed when it started)", "ID"),
         new("--cluster", "embedded[:N] (default embedded:2) | localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
-        new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR"),
+        CommonOptions.CheckpointDir,
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
-        .. TrainCommand.Options.Where(o => o.Name is "--telemetry" or "--otlp-endpoint"),
-        .. TrainCommand.TlsOptions,
+        .. CommonOptions.TelemetryOptions,
+        .. CommonOptions.TlsOptions,
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
@@ -27,20 +28,22 @@ public static class ResumeCommand
         var job = args.Required("--job");
         var cluster = ClusterSpec.Parse(args.String("--cluster", ClusterSpec.Default.ToString()));
         if (cluster.IsLocal) throw new UserInputException("--cluster local keeps no checkpoints: resume a job on the cluster it ran on");
-        TrainCommand.CheckCheckpointDir(args, cluster);
-        var outDir = args.String("--out") ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+        if (args.Has("--checkpoint-dir") && cluster.Kind != ClusterSpec.Embedded)
+            throw new UserInputException($"--checkpoint-dir applies to embedded clusters; with --cluster {cluster} give it to the silos ('Trainer.Silo --checkpoint-dir')");
+        var outDir = args.String("--out") ?? TrainRequest.NewOut();
         RunOutput.CheckTarget(outDir);
 
-        using var telemetry = TrainCommand.StartTelemetry(args);
+        using var telemetry = CommonOptions.StartTelemetry(args);
         var started = DateTime.UtcNow;
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(10), cancellation: cancellation, tls: TrainCommand.Tls(args));
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(TrainRequest.DefaultStepTimeoutSeconds),
+            cancellation: cancellation, tls: CommonOptions.Tls(args));
         var silos = await connection.CountSilosAsync();
-        var (runner, resume) = await ClusterEpochRunner.ResumeAsync(connection.Grains, job, output);
+        var (resumed, resume) = await ClusterJob.ResumeAsync(connection.Grains, job, output);
         if (resume.Note is { } note) output.WriteLine($"warning: {note}");
-        output.WriteLine($"job {job} resumed at epoch {resume.Epoch}, step {resume.Step} ({resume.Loop.CompletedEpochs} epochs complete)");
+        output.WriteLine($"job {job} resumed at epoch {resume.Epoch}, step {resume.Step} ({resume.CompletedEpochs} epochs complete)");
 
-        var run = await TrainCommand.TrainOnClusterAsync(runner, cluster, silos, resume, new ConsoleProgress(output, runner.Spec.Options.Batch), output, cancellation);
-        TrainCommand.WriteOutputs(outDir, job, runner.Spec.Data, runner.Spec.Options, run, started, output);
+        var run = await TrainRun.FollowAsync(resumed, cluster, silos, resume, new ConsoleProgress(output, resumed.Spec.Options.Batch), output, cancellation);
+        RunResults.Write(outDir, job, resumed.Spec.Data, resumed.Spec.Options, run, started, output);
         return ExitCode.Done;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Trainer.Client.CommandLine;
 using Trainer.Core;
 using Trainer.Grains;
+using Trainer.Grains.ParameterServer;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
 
@@ -20,19 +21,19 @@ public static class StatusCommand
     [
         new("--cluster", "a running cluster: localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
         new("--json", "print the jobs as JSON"),
-        .. TrainCommand.TlsOptions,
+        .. CommonOptions.TlsOptions,
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
-        var cluster = RunningCluster(args, "status");
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: TrainCommand.Tls(args));
+        var cluster = CommonOptions.RunningCluster(args, "status");
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: CommonOptions.Tls(args));
         var jobs = await connection.Grains.GetGrain<IJobRegistryGrain>(0).List();
         var live = await Task.WhenAll(jobs.Select(async job =>
         {
             if (job.State != JobStatus.Running) return job;
             try { return await connection.Grains.GetGrain<IParameterServerGrain>(job.Job).Status().WaitAsync(AskTimeout, cancellation) ?? job; }
-            catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException) { return job; }
+            catch (Exception e) when (ClusterFaults.IsLoss(e)) { return job; }
         }));
 
         if (args.Flag("--json"))
@@ -53,14 +54,5 @@ public static class StatusCommand
                              $"{j.Workers,9}  {$"{j.Model}, {j.Mode}",-32}{where}");
         }
         return ExitCode.Done;
-    }
-
-    /// <summary>Status and cancel talk to a cluster that runs without this process: an embedded one lives inside its trainer.</summary>
-    internal static ClusterSpec RunningCluster(ParsedArguments args, string command)
-    {
-        var cluster = ClusterSpec.Parse(args.Required("--cluster"));
-        if (cluster.Kind is ClusterSpec.Local or ClusterSpec.Embedded)
-            throw new UserInputException($"--cluster {cluster}: 'trainer {command}' needs a cluster of silo processes (localhost:PORT or redis://HOST:PORT); an embedded cluster lives and ends inside its trainer process");
-        return cluster;
     }
 }

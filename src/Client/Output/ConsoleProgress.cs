@@ -15,17 +15,16 @@ public sealed class ConsoleProgress(TextWriter output, int batch = 0) : ITrainin
     private readonly Stopwatch _epochClock = new();
     private double _lossSum;
     private int _losses;
-
-    public void EpochStarted(int epoch, int epochs, int steps)
-    {
-        _epochClock.Restart();
-        _sinceDraw.Restart();
-        _lossSum = 0;
-        _losses = 0;
-    }
+    private int _epoch;
 
     public void StepCompleted(int epoch, int step, int steps, double loss)
     {
+        if (epoch != _epoch) // a new epoch: its clock and mean loss start again
+        {
+            (_epoch, _lossSum, _losses) = (epoch, 0, 0);
+            _epochClock.Restart();
+            _sinceDraw.Restart();
+        }
         _lossSum += loss;
         _losses++;
         if (!_live || (_sinceDraw.ElapsedMilliseconds < 100 && step < steps)) return;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Trainer.Client.Commands;
+using Trainer.Client.Commands.Train;
 using Trainer.Core.Data;
 using Trainer.Core.Models;
 using Trainer.Core.Optim;

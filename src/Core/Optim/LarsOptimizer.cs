@@ -19,12 +19,16 @@ public sealed class LarsOptimizer : Optimizer
     private readonly int _origin;
 
     /// <param name="origin">Where this vector starts in the whole parameter vector (a shard's range start; 0 for the whole).</param>
-    public LarsOptimizer(SgdSettings settings, double trustCoefficient, IReadOnlyList<ParameterTensor> tensors, int parameterCount, int origin = 0) : base(tensors)
+    public LarsOptimizer(SgdSettings settings, double trustCoefficient, IReadOnlyList<ParameterTensor> tensors, int parameterCount, int origin = 0)
+        : this(settings, trustCoefficient, tensors, new float[parameterCount], origin) { }
+
+    /// <param name="velocity">The velocity to update in place.</param>
+    public LarsOptimizer(SgdSettings settings, double trustCoefficient, IReadOnlyList<ParameterTensor> tensors, float[] velocity, int origin = 0) : base(tensors)
     {
         _settings = settings;
         _trust = trustCoefficient;
         _origin = origin;
-        Velocity = new float[parameterCount];
+        Velocity = velocity;
     }
 
     public override float[] Velocity { get; }

@@ -20,10 +20,21 @@ public abstract class Optimizer(IReadOnlyList<ParameterTensor> tensors)
     /// <summary>Applies one update with the mean gradient of a step.</summary>
     public abstract void Step(Span<float> weights, ReadOnlySpan<float> meanGradient, double learningRate);
 
-    public static Optimizer For(TrainOptions options, IReadOnlyList<ParameterTensor> tensors, int parameterCount) => options.Optimizer switch
+    /// <summary>Whether the rule keeps a velocity (momentum, or LARS): a vector as long as the parameters.</summary>
+    public static bool HasVelocity(TrainOptions options) => options.Momentum > 0 || options.Optimizer == Lars;
+
+    /// <param name="velocity">The rule's state, owned by the caller (a checkpoint's); null: a fresh one.</param>
+    /// <param name="origin">Where the tensors' vector starts in the whole parameter vector (a shard's range start).</param>
+    public static Optimizer For(TrainOptions options, IReadOnlyList<ParameterTensor> tensors, int parameterCount, float[]? velocity = null, int origin = 0)
     {
-        Sgd => new SgdOptimizer(options.Sgd, tensors, parameterCount),
-        Lars => new LarsOptimizer(options.Sgd, options.TrustCoefficient, tensors, parameterCount),
-        var other => throw new ArgumentException($"unknown optimizer {other}"),
-    };
+        velocity ??= HasVelocity(options) ? new float[parameterCount] : [];
+        if (velocity.Length != (HasVelocity(options) ? parameterCount : 0))
+            throw new ArgumentException($"a velocity of {velocity.Length} values for {parameterCount} parameters", nameof(velocity));
+        return options.Optimizer switch
+        {
+            Sgd => new SgdOptimizer(options.Sgd, tensors, velocity),
+            Lars => new LarsOptimizer(options.Sgd, options.TrustCoefficient, tensors, velocity, origin),
+            var other => throw new ArgumentException($"unknown optimizer {other}"),
+        };
+    }
 }

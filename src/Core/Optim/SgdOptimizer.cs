@@ -13,10 +13,14 @@ public sealed record SgdSettings(double Momentum = 0, bool Nesterov = false, dou
 /// </summary>
 public sealed class SgdOptimizer : Optimizer
 {
-    public SgdOptimizer(SgdSettings settings, IReadOnlyList<ParameterTensor> tensors, int parameterCount) : base(tensors)
+    public SgdOptimizer(SgdSettings settings, IReadOnlyList<ParameterTensor> tensors, int parameterCount)
+        : this(settings, tensors, settings.Momentum > 0 ? new float[parameterCount] : []) { }
+
+    /// <param name="velocity">The velocity to update in place (empty without momentum).</param>
+    public SgdOptimizer(SgdSettings settings, IReadOnlyList<ParameterTensor> tensors, float[] velocity) : base(tensors)
     {
         Settings = settings;
-        Velocity = settings.Momentum > 0 ? new float[parameterCount] : [];
+        Velocity = velocity;
     }
 
     public SgdSettings Settings { get; }

@@ -47,13 +47,16 @@ public sealed record EarlyStoppingPolicy(string Monitor, int Patience, double Mi
 /// earlier epoch. Watching accuracy, an epoch is better when its accuracy is higher by more than
 /// <c>MinDelta</c>, or equal with a lower loss (on small sets accuracy ties often). Regression always
 /// watches the loss. It stops after <c>Patience</c> epochs without improvement; patience 0 never
-/// stops. It remembers the best epoch and, when the policy restores it, that epoch's weights.
+/// stops. Its memory is the loop's (<see cref="LoopState"/>): the best epoch and, when the policy
+/// restores it, that epoch's weights.
 /// </summary>
-public sealed class EarlyStopping(EarlyStoppingPolicy policy, EarlyStoppingState? state = null, float[]? bestWeights = null)
+public sealed class EarlyStopping(EarlyStoppingPolicy policy, LoopState? state = null)
 {
+    private readonly LoopState _state = state ?? new LoopState();
+
     public EarlyStoppingPolicy Policy { get; } = policy;
-    public EarlyStoppingState State { get; private set; } = state ?? EarlyStoppingState.Initial;
-    public float[]? BestWeights { get; private set; } = bestWeights;
+    public EarlyStoppingState State => _state.Stopping;
+    public float[]? BestWeights => _state.BestWeights;
     public int BestEpoch => State.BestEpoch;
     public double BestScore => State.BestScore;
     public bool ShouldStop => State.ShouldStop;
@@ -68,12 +71,12 @@ public sealed class EarlyStopping(EarlyStoppingPolicy policy, EarlyStoppingState
             : validation.Score > s.BestScore + Policy.MinDelta || (validation.Score == s.BestScore && validation.Loss < s.BestLoss));
         if (better)
         {
-            State = new EarlyStoppingState(epoch, validation.Score, validation.Loss, 0, false);
-            if (Policy.RestoreBest) BestWeights = weights.ToArray();
+            _state.Stopping = new EarlyStoppingState(epoch, validation.Score, validation.Loss, 0, false);
+            if (Policy.RestoreBest) _state.BestWeights = weights.ToArray();
             return true;
         }
         var without = s.EpochsWithoutImprovement + 1;
-        State = s with { EpochsWithoutImprovement = without, ShouldStop = Policy.Patience > 0 && without >= Policy.Patience };
+        _state.Stopping = s with { EpochsWithoutImprovement = without, ShouldStop = Policy.Patience > 0 && without >= Policy.Patience };
         return false;
     }
 }

@@ -13,29 +13,18 @@ public sealed record EpochReport(
     double LearningRate,
     EpochStats Stats);
 
-/// <summary>The outcome of a training job: final (best) weights, the epochs, and the test metrics.</summary>
-public sealed record TrainingResult(
-    Network Network,
-    float[] Weights,
-    IReadOnlyList<EpochReport> Epochs,
-    int BestEpoch,
-    bool StoppedEarly,
-    Metrics? Test,
-    long Samples,
-    double TrainSeconds,
-    int? TargetEpoch = null,
-    EarlyStoppingPolicy? EarlyStopping = null)
+/// <summary>A finished training job: its outcome with the network and the final (best) weights.</summary>
+public sealed record TrainingResult(Network Network, float[] Weights, TrainingOutcome Outcome, long Samples, double TrainSeconds)
 {
+    public TrainingResult(Network network, float[] weights, TrainingOutcome outcome)
+        : this(network, weights, outcome, outcome.Epochs.Sum(e => e.Stats.Rows), outcome.Epochs.Sum(e => e.TrainSeconds)) { }
+
+    public IReadOnlyList<EpochReport> Epochs => Outcome.Epochs;
+    public int BestEpoch => Outcome.BestEpoch;
+    public bool StoppedEarly => Outcome.StoppedEarly;
+    public Metrics? Test => Outcome.Test;
+    public int? TargetEpoch => Outcome.TargetEpoch;
+    public EarlyStoppingPolicy EarlyStopping => Outcome.EarlyStopping;
     public double SamplesPerSecond => TrainSeconds > 0 ? Samples / TrainSeconds : 0;
     public string WeightsSha256 => WeightsHash.Sha256(Weights);
-}
-
-/// <summary>Hears about progress as training goes; the CLI draws it, tests ignore it.</summary>
-public interface ITrainingObserver
-{
-    void EpochStarted(int epoch, int epochs, int steps) { }
-    void StepCompleted(int epoch, int step, int steps, double loss) { }
-    void EpochCompleted(EpochReport report, int epochs) { }
-    /// <summary>Something the user should know about how the run goes (one line).</summary>
-    void Note(string note) { }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Trainer.Core.Models;
 
 namespace Trainer.Core.Training;
@@ -28,23 +29,25 @@ public sealed record EpochStats(
 
 /// <summary>
 /// The part of training that differs between one process and a cluster: running an epoch's steps
-/// (gradient, update) and scoring held-out data with given weights. <see cref="TrainingLoop"/>
-/// does the rest, identically for both.
+/// (gradient, update) on the runner's own weights, and scoring held-out data. <see cref="TrainingLoop"/>
+/// does the rest, identically for both (in the trainer's process for the local trainer, on the
+/// parameter server for a cluster).
 /// </summary>
 public interface IEpochRunner
 {
     Network Network { get; }
     int StepsPerEpoch { get; }
 
-    /// <summary>Runs every step of the epoch; reports progress per step through the observer.</summary>
-    Task<EpochStats> RunEpochAsync(int epoch, ITrainingObserver observer, CancellationToken cancellation);
+    /// <summary>The current weights: the runner's own, read by the loop (early stopping copies the best), never written by it.</summary>
+    float[] Weights { get; }
 
-    /// <summary>The current weights (after the last update).</summary>
-    Task<float[]> WeightsAsync(CancellationToken cancellation);
+    /// <summary>Runs the epoch's remaining steps, yielding progress; the last item carries the epoch's statistics.</summary>
+    /// <param name="parent">The epoch's span: every step's span goes under it.</param>
+    IAsyncEnumerable<EpochProgress> RunEpochAsync(int epoch, ActivityContext parent, CancellationToken cancellation);
 
-    /// <summary>Metric sums of a held-out part scored with these weights (combined in chunk order).</summary>
+    /// <summary>Metric sums of a held-out part scored with these weights (the runner's own, or the best copy), combined in chunk order.</summary>
     Task<MetricSums> EvaluateAsync(DataPart part, float[] weights, CancellationToken cancellation);
 
-    /// <summary>An epoch is finished and judged: a runner that checkpoints keeps the loop's state (and new best weights).</summary>
-    Task EpochCompletedAsync(LoopState state, float[]? newBestWeights, CancellationToken cancellation) => Task.CompletedTask;
+    /// <summary>An epoch is done and judged: a runner that checkpoints keeps the loop's state now.</summary>
+    Task EpochJudgedAsync(CancellationToken cancellation) => Task.CompletedTask;
 }

@@ -1,12 +1,17 @@
 namespace Trainer.Core.Training;
 
 /// <summary>
-/// Where the training loop stands after a finished epoch: the epochs so far and early stopping's
-/// memory (the best weights travel beside it). A checkpoint keeps it, so a resumed job reports and
-/// stops exactly as an uninterrupted one.
+/// Where the training loop stands: the epochs so far, early stopping's memory and, when it restores
+/// them, the best epoch's weights. The loop is its only writer; whoever runs the loop keeps it (the
+/// parameter server keeps it in its checkpoint), so a resumed job reports and stops exactly as an
+/// uninterrupted one.
 /// </summary>
-public sealed record LoopState(IReadOnlyList<EpochReport> Epochs, EarlyStoppingState Stopping)
+public sealed class LoopState
 {
-    public static LoopState Initial { get; } = new([], EarlyStoppingState.Initial);
+    public List<EpochReport> Epochs { get; init; } = [];
+    public EarlyStoppingState Stopping { get; set; } = EarlyStoppingState.Initial;
+    /// <summary>The best epoch's weights, when early stopping restores them.</summary>
+    public float[]? BestWeights { get; set; }
+
     public int CompletedEpochs => Epochs.Count;
 }

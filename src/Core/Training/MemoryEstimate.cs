@@ -48,7 +48,7 @@ public sealed class MemoryEstimate
         var parameters = Network.CountParameters(spec);
         return new MemoryEstimate()
             .Vectors("weights, mean gradient and copies", 4, parameters)
-            .Vectors("optimiser state", HasVelocity(options) ? 1 : 0, parameters)
+            .Vectors("optimiser state", Optim.Optimizer.HasVelocity(options) ? 1 : 0, parameters)
             .Add(Partitions(spec, parameters, options.Partitions, microBatch, options.Threads))
             .Vectors("reduction scratch", options.Partitions, parameters);
     }
@@ -60,7 +60,7 @@ public sealed class MemoryEstimate
     public static MemoryEstimate Server(TrainOptions options, long parameters, int blocks, bool sharded) =>
         new MemoryEstimate()
             .Vectors("server weights, mean gradient and best weights", 3, parameters)
-            .Vectors("optimiser state", HasVelocity(options) ? 1 : 0, parameters)
+            .Vectors("optimiser state", Optim.Optimizer.HasVelocity(options) ? 1 : 0, parameters)
             .Vectors("reduction scratch", sharded ? 0 : options.Partitions, parameters)
             .Vectors("incoming gradient sums", blocks, parameters)
             .Vectors("checkpoint", 3, parameters);
@@ -68,8 +68,6 @@ public sealed class MemoryEstimate
     /// <summary>A worker: its partitions' work and the weights it is sent.</summary>
     public static MemoryEstimate Worker(ModelSpec spec, long parameters, int partitions, int microBatch, int threads) =>
         new MemoryEstimate().Vectors("worker weights", 1, parameters).Add(Partitions(spec, parameters, partitions, microBatch, threads));
-
-    private static bool HasVelocity(TrainOptions options) => options.Momentum > 0 || options.Optimizer == Optim.Optimizer.Lars;
 
     /// <summary>Throws a one-line user error when the estimate exceeds what this machine has available.</summary>
     /// <param name="where">Where the job would run, for the message ("in this process", "on silo …").</param>

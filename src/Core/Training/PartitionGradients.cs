@@ -7,10 +7,16 @@ using Trainer.Core.Models;
 namespace Trainer.Core.Training;
 
 /// <summary>
-/// One step's gradient over a range of partitions: a sum per aligned block, a loss per partition, and
-/// per partition the squared norm of its micro-batch mean gradient (for the gradient noise scale).
+/// One step's gradient over a range of partitions from <c>FirstPartition</c>: a sum per aligned
+/// block, a loss per partition, and per partition the squared norm of its micro-batch mean gradient
+/// (for the gradient noise scale). A worker sends it to the parameter server as it is (its sums as
+/// raw float32 blocks); with a sharded server the blocks go to the shards and travel empty here.
 /// </summary>
-public sealed record StepSums(IReadOnlyList<(int Start, float[] Sum)> Blocks, double[] Losses, double[] SquaredNorms, int Rows, double ComputeSeconds);
+public sealed record StepSums(int FirstPartition, IReadOnlyList<(int Start, float[] Sum)> Blocks, double[] Losses, double[] SquaredNorms, int Rows, double ComputeSeconds)
+{
+    /// <summary>The same without its vectors.</summary>
+    public StepSums WithoutBlocks() => this with { Blocks = [] };
+}
 
 /// <summary>
 /// Computes one step's gradient over a contiguous range of partitions: each partition's micro-batch
@@ -70,7 +76,7 @@ public sealed class PartitionGradients
             GradientSums.TreeReduce(members, size);
             blocks[b] = (start, members[0]);
         }
-        return new StepSums(blocks, losses, norms, rows.Sum(), clock.Elapsed.TotalSeconds);
+        return new StepSums(_first, blocks, losses, norms, rows.Sum(), clock.Elapsed.TotalSeconds);
     }
 
     private void ComputeOne(float[] weights, int[][] epochOrders, int step, int i, double[] losses, double[] squaredNorms, int[] rowCounts)

@@ -21,12 +21,6 @@ public sealed class ReferenceTrainer(IKernel kernel, ITrainingObserver? observer
         TrainAsync(data, options, cancellation).GetAwaiter().GetResult();
 
     public Task<TrainingResult> TrainAsync(PreparedData data, TrainOptions options, CancellationToken cancellation = default) =>
-        TrainingLoop.RunAsync(new LocalEpochRunner(kernel, data, options), options, data.Validation?.Count ?? 0, data.Test is not null,
+        TrainingLoop.RunToEndAsync(new LocalEpochRunner(kernel, data, options), options, data.Validation?.Count ?? 0, data.Test is not null,
             observer ?? SilentObserver.Instance, cancellation);
-}
-
-/// <summary>An observer that ignores everything.</summary>
-public sealed class SilentObserver : ITrainingObserver
-{
-    public static SilentObserver Instance { get; } = new();
 }

@@ -28,6 +28,10 @@ public static class TrainerTelemetry
 
     public static KeyValuePair<string, object?> Job(string job) => new("job", job);
 
+    /// <summary>A step's span, under its epoch's (the epoch may run in another call, as a cluster's epochs stream).</summary>
+    public static Activity? StartStep(string job, int epoch, long step, ActivityContext epochSpan) =>
+        Source.StartActivity("step", ActivityKind.Internal, epochSpan)?.SetTag("job", job).SetTag("epoch", epoch).SetTag("step", step);
+
     /// <summary>Records one step's figures.</summary>
     public static void StepDone(string job, int rows, double loss, double computeMs, double communicationMs, double updateMs, long bytes, double? gradientNorm, double? noiseScale)
     {

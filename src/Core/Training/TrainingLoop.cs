@@ -1,55 +1,75 @@
+using System.Runtime.CompilerServices;
+using Trainer.Core.Models;
+
 namespace Trainer.Core.Training;
 
 /// <summary>
 /// Epochs, validation, early stopping and the final test, the same for the single-process trainer
-/// and the cluster: repeat { run the epoch's steps; validate; let early stopping (or a reached
-/// target) decide; let the runner keep the loop's state }; then restore the best weights (unless the
-/// validation set is too small to pick them by, <see cref="EarlyStoppingPolicy"/>) and test them.
-/// A resumed job starts from the loop state its checkpoint kept.
+/// and the cluster (where the parameter server runs it): repeat { run the epoch's steps; validate;
+/// let early stopping (or a reached target) decide; let the runner keep the loop's state }; then
+/// test the best weights (the last ones when the validation set is too small to pick them by,
+/// <see cref="EarlyStoppingPolicy"/>). The loop's state is <see cref="LoopState"/>, so a resumed job
+/// continues where its checkpoint left it. It reports as it goes, as a stream of <see cref="LoopEvent"/>s.
 /// </summary>
 public static class TrainingLoop
 {
     /// <param name="validationRows">The validation set's size (0: none); it decides how early stopping may act.</param>
-    public static async Task<TrainingResult> RunAsync(IEpochRunner runner, TrainOptions options, int validationRows, bool hasTest,
-        ITrainingObserver observer, CancellationToken cancellation, LoopState? resumeFrom = null, float[]? bestWeights = null, string job = "local")
+    public static async IAsyncEnumerable<LoopEvent> RunAsync(IEpochRunner runner, TrainOptions options, int validationRows, bool hasTest,
+        LoopState state, string job, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         var regression = runner.Network.Spec.IsRegression;
-        var hasValidation = validationRows > 0;
-        var state = resumeFrom ?? LoopState.Initial;
         var policy = EarlyStoppingPolicy.For(options, validationRows);
-        if (policy.Note is { } note) observer.Note(note);
-        var stopping = new EarlyStopping(policy, state.Stopping, bestWeights);
-        var epochs = state.Epochs.ToList();
-        float[] weights = [];
+        if (policy.Note is { } note) yield return new LoopNote(note);
+        var stopping = new EarlyStopping(policy, state);
 
-        bool AtTarget() => options.StopAtTarget && TargetEpoch(epochs, options.Target) is not null;
-        for (var epoch = epochs.Count + 1; epoch <= options.Epochs && !stopping.ShouldStop && !AtTarget(); epoch++)
+        bool AtTarget() => options.StopAtTarget && TargetEpoch(state.Epochs, options.Target) is not null;
+        for (var epoch = state.Epochs.Count + 1; epoch <= options.Epochs && !stopping.ShouldStop && !AtTarget(); epoch++)
         {
-            observer.EpochStarted(epoch, options.Epochs, runner.StepsPerEpoch);
-            using var span = TrainerTelemetry.Source.StartActivity("epoch");
-            span?.SetTag("job", job).SetTag("epoch", epoch);
-            var stats = await runner.RunEpochAsync(epoch, observer, cancellation);
-            weights = await runner.WeightsAsync(cancellation);
-            var validation = hasValidation ? (await runner.EvaluateAsync(DataPart.Validation, weights, cancellation)).ToMetrics(regression) : null;
-            var test = hasTest ? (await runner.EvaluateAsync(DataPart.Test, weights, cancellation)).ToMetrics(regression) : null;
+            using var span = TrainerTelemetry.Source.StartActivity("epoch")?.SetTag("job", job).SetTag("epoch", epoch);
+            EpochStats? stats = null;
+            await foreach (var progress in runner.RunEpochAsync(epoch, span?.Context ?? default, cancellation))
+            {
+                if (progress.Stats is { } done) stats = done;
+                else yield return new StepProgress(epoch, progress.Step, progress.Steps, progress.Loss);
+            }
+            var validation = validationRows > 0 ? await Score(runner, DataPart.Validation, runner.Weights, regression, cancellation) : null;
+            var test = hasTest ? await Score(runner, DataPart.Test, runner.Weights, regression, cancellation) : null;
             if (validation is not null) TrainerTelemetry.Validation.Record(validation.Accuracy ?? validation.R2 ?? 0, TrainerTelemetry.Job(job));
 
-            var report = new EpochReport(epoch, stats.LossSum / Math.Max(1, stats.Rows), validation, test,
+            var report = new EpochReport(epoch, stats!.LossSum / Math.Max(1, stats.Rows), validation, test,
                 stats.TrainSeconds, stats.Rows / Math.Max(stats.TrainSeconds, 1e-9), stats.LearningRate, stats);
-            epochs.Add(report);
-            observer.EpochCompleted(report, options.Epochs);
-            var best = validation is not null && stopping.Observe(epoch, validation, weights);
-            await runner.EpochCompletedAsync(new LoopState(epochs.ToArray(), stopping.State), best ? stopping.BestWeights : null, cancellation);
+            state.Epochs.Add(report);
+            if (validation is not null) stopping.Observe(epoch, validation, runner.Weights);
+            await runner.EpochJudgedAsync(cancellation);
+            yield return new EpochDone(report, options.Epochs);
         }
 
-        var final = stopping.BestWeights ?? (weights.Length > 0 ? weights : await runner.WeightsAsync(cancellation));
-        var bestEpoch = stopping.BestWeights is null ? epochs.Count : stopping.BestEpoch; // the epoch whose weights are returned
-        var testMetrics = hasTest ? (await runner.EvaluateAsync(DataPart.Test, final, cancellation)).ToMetrics(regression) : null;
-        return new TrainingResult(runner.Network, final, epochs, bestEpoch, stopping.ShouldStop, testMetrics,
-            epochs.Sum(e => e.Stats.Rows), epochs.Sum(e => e.TrainSeconds), TargetEpoch(epochs, options.Target), policy);
+        var final = FinalWeights(runner, state);
+        var bestEpoch = state.BestWeights is null ? state.Epochs.Count : stopping.BestEpoch; // the epoch whose weights are the result
+        var testMetrics = hasTest ? await Score(runner, DataPart.Test, final, regression, cancellation) : null;
+        yield return new LoopDone(new TrainingOutcome(state.Epochs.ToArray(), bestEpoch, stopping.ShouldStop, testMetrics, TargetEpoch(state.Epochs, options.Target), policy));
+    }
+
+    /// <summary>The job's result: the best epoch's weights when early stopping kept them, else the last.</summary>
+    public static float[] FinalWeights(IEpochRunner runner, LoopState state) => state.BestWeights ?? runner.Weights;
+
+    /// <summary>Runs the loop to its end in this process, telling the observer as it goes.</summary>
+    public static async Task<TrainingResult> RunToEndAsync(IEpochRunner runner, TrainOptions options, int validationRows, bool hasTest,
+        ITrainingObserver observer, CancellationToken cancellation = default)
+    {
+        var state = new LoopState();
+        await foreach (var e in RunAsync(runner, options, validationRows, hasTest, state, "local", cancellation))
+        {
+            observer.Observe(e);
+            if (e is LoopDone done) return new TrainingResult(runner.Network, (float[])FinalWeights(runner, state).Clone(), done.Outcome);
+        }
+        throw new InvalidOperationException("the training loop ended without its outcome");
     }
 
     /// <summary>The first epoch whose validation accuracy (R² for regression) reached the target.</summary>
     public static int? TargetEpoch(IEnumerable<EpochReport> epochs, double? target) =>
         target is { } t ? epochs.FirstOrDefault(e => e.Validation is { } v && (v.Accuracy ?? v.R2) >= t)?.Epoch : null;
+
+    private static async Task<Metrics> Score(IEpochRunner runner, DataPart part, float[] weights, bool regression, CancellationToken cancellation) =>
+        (await runner.EvaluateAsync(part, weights, cancellation)).ToMetrics(regression);
 }

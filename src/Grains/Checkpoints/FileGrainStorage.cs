@@ -34,7 +34,7 @@ public sealed class FileGrainStorage(string root, Serializer serializer, ILogger
                 if (damage is not null)
                 {
                     logger.LogWarning("{Damage}; using the previous checkpoint {Path}", damage, candidate);
-                    if (state is Checkpoint checkpoint) checkpoint.RecoveryNote = $"{damage}; using the previous checkpoint";
+                    if (state is ParameterServer.JobState job) job.RecoveryNote = $"{damage}; using the previous checkpoint";
                 }
                 return Task.CompletedTask;
             }

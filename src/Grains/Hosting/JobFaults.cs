@@ -18,7 +18,7 @@ public sealed class JobFaultException(string kind, string message) : Exception(m
 /// <summary>
 /// Turns Core's user and divergence errors into <see cref="JobFaultException"/> as they leave a grain.
 /// Streamed results (IAsyncEnumerable) carry their exception inside a response, past the filter:
-/// their code translates with <see cref="Translate{T}"/>.
+/// their code translates with <see cref="ToFault"/>.
 /// </summary>
 public sealed class JobFaultFilter : IIncomingGrainCallFilter
 {
@@ -34,22 +34,23 @@ public sealed class JobFaultFilter : IIncomingGrainCallFilter
         }
     }
 
-    public static T Translate<T>(Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (Exception e) when (ToFault(e) is { } fault)
-        {
-            throw fault;
-        }
-    }
-
-    private static JobFaultException? ToFault(Exception e) => e switch
+    /// <summary>Core's user error or divergence as the fault the trainer maps to exit 2 or 3; null for anything else.</summary>
+    public static JobFaultException? ToFault(Exception e) => e switch
     {
         UserInputException => new JobFaultException(JobFaultException.UserError, e.Message),
         TrainingDivergedException => new JobFaultException(JobFaultException.Diverged, e.Message),
         _ => null,
     };
 }
+
+/// <summary>
+/// The parameter server cannot go on with what it holds and must be resumed from its checkpoint:
+/// its activation has no job (it was lost with its silo and activated again elsewhere), or a shard
+/// of its parameters was lost. The trainer resumes it; nothing else asks for a resume.
+/// </summary>
+[GenerateSerializer, Alias("trainer.resume-required")]
+public sealed class ResumeRequiredException(string message) : Exception(message);
+
+/// <summary>A worker activation without its job (a fresh one after its silo was lost, or one that does not hold the weights it is asked to use): replaced like a lost worker.</summary>
+[GenerateSerializer, Alias("trainer.worker-state-lost")]
+public sealed class WorkerStateLostException(string message) : Exception(message);

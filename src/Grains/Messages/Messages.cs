@@ -5,21 +5,8 @@ using Trainer.Grains.Transport;
 
 namespace Trainer.Grains.Messages;
 
-// Core types inside these messages (DataSpec, TrainOptions, Preprocessor, MetricSums, EpochStats)
-// travel as JSON (TrainerSerialization); the vectors as raw float32 blocks.
-
-/// <summary>
-/// A training job as the client submits it to the parameter server: data, hyper-parameters, mode,
-/// workers, and its fault tolerance (a checkpoint every so many steps besides every epoch end; how
-/// long a step may take before its work is retried on fresh worker activations).
-/// </summary>
-[GenerateSerializer, Immutable, Alias("trainer.job-spec")]
-public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
-    int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1, string? ClientProcess = null)
-{
-    /// <summary>This process, as <see cref="DataShape.Process"/> names one.</summary>
-    public static string ThisProcess => $"{Environment.MachineName}:{Environment.ProcessId}";
-}
+// Core types inside these messages (DataSpec, TrainOptions, Preprocessor, MetricSums) travel as
+// JSON, and those holding vectors through surrogates with raw float32 blocks (TrainerSerialization).
 
 /// <summary>What a worker needs to load its job's data (shared by the workers of a process) and to name its kernel.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.worker-load")]
@@ -42,28 +29,13 @@ public sealed record DataShape(
 [GenerateSerializer, Immutable, Alias("trainer.job-info")]
 public sealed record JobInfo(DataShape Data, int ParameterCount, int StepsPerEpoch, int Partitions, string ParameterServerSilo, DataShape[] Workers, int[] FirstPartitions);
 
-/// <summary>The gradient sum of an aligned block of partitions starting at <c>Start</c>.</summary>
-[GenerateSerializer, Immutable, Alias("trainer.block-sum")]
-public sealed record BlockSum(int Start, FloatVector Sum);
-
-/// <summary>
-/// A worker's part of one step: block sums, per partition it owns a loss and its micro-batch gradient's
-/// squared norm (for the noise scale), its rows and compute time.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("trainer.partial-gradient")]
-public sealed record PartialGradient(BlockSum[] Blocks, double[] Losses, double[] SquaredNorms, int Rows, double ComputeSeconds);
-
-/// <summary>Progress of an epoch on the parameter server; the last one carries the epoch's statistics.</summary>
-[GenerateSerializer, Immutable, Alias("trainer.epoch-progress")]
-public sealed record EpochProgress(int Step, int Steps, double Loss, EpochStats? Stats);
-
 /// <summary>A worker's evaluation shard: metric sums of consecutive chunks from <c>FirstChunk</c>.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.chunk-sums")]
 public sealed record ChunkSums(int FirstChunk, MetricSums[] Sums);
 
-/// <summary>A job continued from its checkpoint: the job, where its workers run, and the loop's state to carry on from.</summary>
+/// <summary>A job continued from its checkpoint: the job, where its workers run, and where it stands.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.resume-info")]
-public sealed record ResumeInfo(JobSpec Spec, JobInfo Info, LoopState Loop, FloatVector? BestWeights, int Epoch, int StepInEpoch, long Step, string? Note);
+public sealed record ResumeInfo(JobSpec Spec, JobInfo Info, int CompletedEpochs, int Epoch, int StepInEpoch, long Step, string? Note);
 
 /// <summary>What a parameter-server shard holds: its range of the job's parameters and the update rule's settings for it.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.shard-setup")]

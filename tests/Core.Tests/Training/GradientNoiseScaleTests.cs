@@ -23,7 +23,7 @@ public sealed class GradientNoiseScaleTests
         var expected = sigma.Sum(s => (double)s * s) / (dimensions * meanComponent * meanComponent);
 
         var rng = new Rng(7);
-        var noise = new GradientNoiseScale();
+        var noise = NoiseScaleState.Empty;
         var micro = new float[partitions][];
         var norms = new double[partitions];
         var total = new float[dimensions];
@@ -40,7 +40,7 @@ public sealed class GradientNoiseScaleTests
                 norms[p] = TensorPrimitives.SumOfSquares(micro[p]);
             }
             TensorPrimitives.Divide(total, microBatch * partitions, total);
-            StepUpdate.ObserveNoise(noise, norms, microBatch * partitions, total);
+            noise = GradientNoiseScale.ObservePartitions(noise, norms, microBatch * partitions, TensorPrimitives.SumOfSquares(total));
         }
 
         Assert.NotNull(noise.Value);
@@ -50,20 +50,19 @@ public sealed class GradientNoiseScaleTests
     [Fact]
     public void One_partition_has_no_second_batch_size_and_gives_no_estimate()
     {
-        var noise = new GradientNoiseScale();
-        StepUpdate.ObserveNoise(noise, [2.0], 64, [1f, 1f]);
+        var noise = GradientNoiseScale.ObservePartitions(NoiseScaleState.Empty, [2.0], 64, 2.0);
         Assert.Null(noise.Value);
-        Assert.Equal(NoiseScaleState.Empty, noise.State);
+        Assert.Equal(NoiseScaleState.Empty, noise);
     }
 
     [Fact]
     public void A_resumed_estimator_continues_from_its_saved_averages()
     {
-        var first = new GradientNoiseScale();
-        first.Observe(2.0, 8, 0.5, 64);
-        var resumed = new GradientNoiseScale(first.State);
-        first.Observe(1.5, 8, 0.4, 64);
-        resumed.Observe(1.5, 8, 0.4, 64);
+        var first = GradientNoiseScale.Observe(NoiseScaleState.Empty, 2.0, 8, 0.5, 64);
+        var saved = first with { }; // as a checkpoint keeps it
+        first = GradientNoiseScale.Observe(first, 1.5, 8, 0.4, 64);
+        var resumed = GradientNoiseScale.Observe(saved, 1.5, 8, 0.4, 64);
         Assert.Equal(first.Value, resumed.Value);
+        Assert.NotNull(resumed.Value);
     }
 }

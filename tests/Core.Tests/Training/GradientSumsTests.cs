@@ -43,7 +43,7 @@ public sealed class GradientSumsTests
             }
         }
         var inputs = slots.Select(s => s?.ToArray()).ToArray();
-        var total = GradientSums.CompleteTree(slots, StepUpdate.Scratch(partitions, 1000));
+        var total = GradientSums.CompleteTree(slots, Enumerable.Range(0, partitions).Select(_ => new float[1000]).ToArray());
 
         Assert.Equal(expected[0], total);
         Assert.Equal(inputs.Select(s => s?.Sum()), slots.Select(s => s?.Sum())); // the inputs are left untouched

@@ -18,10 +18,9 @@ internal static class Training
     {
         var spec = new JobSpec(job ?? "test-" + Guid.NewGuid().ToString("N")[..8], data, options with { Threads = 1 }, mode, workers, staleness, "openblas",
             checkpointEvery, StepTimeoutSeconds: 20, PsShards: psShards);
-        var runner = await ClusterEpochRunner.StartAsync(grains, spec);
-        var result = await TrainingLoop.RunAsync(runner, spec.Options, runner.Info.Data.ValidationRows, runner.Info.Data.TestRows > 0,
-            observer ?? SilentObserver.Instance, CancellationToken.None);
-        await runner.FinishAsync();
+        var cluster = await ClusterJob.StartAsync(grains, spec);
+        var result = await cluster.RunAsync(observer ?? SilentObserver.Instance, CancellationToken.None);
+        await cluster.FinishAsync();
         return result;
     }
 }

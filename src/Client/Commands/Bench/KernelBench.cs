@@ -94,17 +94,14 @@ public static class KernelBench
         var plan = new PartitionPlan(rows, partitions, batch, 1);
         var gradients = new PartitionGradients(network, kernel, data, plan, 0, partitions, threads);
         var weights = network.Initialise(1);
-        var optimiser = new SgdOptimizer(new SgdSettings(0.9), network.Tensors, network.ParameterCount);
-        var mean = new float[network.ParameterCount];
-        var scratch = StepUpdate.Scratch(partitions, network.ParameterCount);
-        var schedule = new LearningRateSchedule("constant", 1e-3, 1, plan.StepsPerEpoch);
+        var update = new Update(network, new TrainOptions { Momentum = 0.9, LearningRate = 1e-3, Epochs = 1 }, partitions, plan.StepsPerEpoch);
         var orders = Enumerable.Range(0, partitions).Select(p => plan.EpochOrder(p, 1)).ToArray();
-        var noise = new GradientNoiseScale();
 
         void Step(int s)
         {
             var sums = gradients.Compute(weights, orders, s % plan.StepsPerEpoch);
-            StepUpdate.Apply(partitions, [sums], scratch, mean, optimiser, weights, schedule, new DivergenceGuard(network.Head), noise, 0, 1);
+            update.Apply([sums], weights, 1);
+            update.State.Step = 0; // the rate stays the constant 1e-3 (and the guard's reference the first step's)
         }
 
         var warmup = Stopwatch.StartNew();

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Trainer.Client.CommandLine;
+using Trainer.Client.Commands.Train;
 using Trainer.Client.Output;
+using Trainer.Core.Training;
 using Trainer.Core;
 using Trainer.Core.Optim;
 using Trainer.Grains.Hosting;
@@ -20,7 +22,7 @@ public static class ScaleCommand
     /// <summary>Options passed to every run as they are; their help is train's.</summary>
     private static readonly string[] Shared =
     [
-        "--data", "--test", "--label-column", "--delimiter", "--features", "--val-fraction", "--model", "--hidden", "--activation",
+        "--data", "--test", "--label-column", "--delimiter", "--features", "--val-fraction", "--model", "--hidden", "--activation", "--task",
         "--lr", "--momentum", "--nesterov", "--weight-decay", "--trust-coefficient", "--base-batch", "--schedule",
         "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness", "--telemetry", "--otlp-endpoint", "--tls-certificate", "--tls-store-subject", "--tls-ca",
     ];
@@ -44,8 +46,7 @@ public static class ScaleCommand
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
         var grid = ReadGrid(args);
-        // passed to every run but never kept in sweep.json
-        string[] secrets = args.String("--tls-password") is { } password ? ["--tls-password", password] : [];
+        var shared = SharedRequest(args); // the options every run shares, read once
         var folder = args.String("--out") ?? Path.Combine("scale", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         var sweep = ScaleFolder.Open(folder, grid);
         var points = grid.Points;
@@ -54,6 +55,7 @@ public static class ScaleCommand
                          $"workers {string.Join(',', grid.Workers)}; lr scaling {string.Join(',', grid.LrScalings)}; optimizer {string.Join(',', grid.Optimizers)}; " +
                          $"warm-up {string.Join(',', grid.WarmupEpochs)}" + (grid.PsShards is { } shards ? $"; parameter-server shards {string.Join(',', shards)}" : "") + (done > 0 ? $"; {done} already done in {folder}, continuing" : ""));
 
+        using var telemetry = CommonOptions.StartTelemetry(args);
         var index = 0;
         foreach (var point in points)
         {
@@ -61,7 +63,7 @@ public static class ScaleCommand
             if (sweep.Results.ContainsKey(point.Key)) continue;
             cancellation.ThrowIfCancellationRequested();
             output.WriteLine($"[{index}/{points.Count}] {point}");
-            var result = await RunOneAsync(grid, point, sweep, secrets, output, cancellation);
+            var result = await RunOneAsync(grid, RequestFor(shared, grid, point, sweep, args.Has("--partitions")), point, output, cancellation);
             sweep.Add(result);
             output.WriteLine($"[{index}/{points.Count}] {Describe(result, grid.Target)}");
         }
@@ -73,34 +75,53 @@ public static class ScaleCommand
         return ExitCode.Done;
     }
 
-    private static async Task<ScaleResult> RunOneAsync(ScaleGrid grid, ScalePoint point, ScaleFolder sweep, string[] secrets, TextWriter output, CancellationToken cancellation)
-    {
-        var runFolder = sweep.RunFolder(point);
-        string[] train =
-        [
-            "train", .. grid.TrainArguments, "--batch", $"{point.Batch}", "--epochs", $"{grid.MaxEpochs}",
-            "--target", grid.Target.ToString(CultureInfo.InvariantCulture), "--patience", "0",
-            "--lr-scaling", point.LrScaling, "--optimizer", point.Optimizer, "--warmup-epochs", point.WarmupEpochs.ToString(CultureInfo.InvariantCulture),
-            "--job", $"scale-{sweep.Id}-{point.Key}", "--out", runFolder, .. secrets,
-        ];
-        if (grid.PastTarget) train = [.. train, "--past-target"];
-        if (point.PsShards > 1) train = [.. train, "--ps-shards", $"{point.PsShards}"];
-        if (!IsLocal(grid) && point.Workers > 0) train = [.. train, "--workers", $"{point.Workers}"]; // 0: train's default, one per silo
-        if (Cluster(grid).Kind == ClusterSpec.Embedded) train = [.. train, "--checkpoint-dir", sweep.CheckpointFolder];
-        train = Without(train, point.LrScaling == LearningRateScaling.None ? "--base-batch" : null, point.Optimizer != Optimizer.Lars ? "--trust-coefficient" : null);
+    /// <summary>The shared options as train reads them (a sweep's default data is Fashion-MNIST); each run sets its point's own.</summary>
+    private static TrainRequest SharedRequest(ParsedArguments args) =>
+        TrainArguments.ReadRequest(args.Only([.. Shared, "--tls-password"]).WithDefault("--data", "fashion-mnist"));
 
-        var errors = new StringWriter();
-        var code = await Cli.RunAsync(train, output, errors, cancellation);
-        var message = errors.ToString().Trim().Replace("error: ", "");
-        if (code == ExitCode.Diverged)
-            return ScaleResult.Divergence(point, ScaledLearningRate(grid, point), message);
-        if (code == 130) throw new OperationCanceledException();
-        if (code != ExitCode.Done)
+    /// <summary>One point's run: train's request to its target, with the point's batch, rule, optimiser, warm-up, shards and workers.</summary>
+    private static TrainRequest RequestFor(TrainRequest shared, ScaleGrid grid, ScalePoint point, ScaleFolder sweep, bool partitionsGiven) =>
+        (shared with
         {
-            var error = $"run {point.Key} ({point}): {message}";
-            throw code == ExitCode.ClusterUnreachable ? new ClusterUnreachableException(error) : new UserInputException(error);
+            Options = shared.Options with
+            {
+                Batch = point.Batch,
+                Epochs = grid.MaxEpochs,
+                Target = grid.Target,
+                StopAtTarget = !grid.PastTarget,
+                Patience = 0,
+                LrScaling = point.LrScaling,
+                Optimizer = point.Optimizer,
+                WarmupEpochs = point.WarmupEpochs,
+                Partitions = partitionsGiven ? shared.Options.Partitions : Math.Min(new TrainOptions().Partitions, point.Batch),
+            },
+            PsShards = point.PsShards,
+            Workers = shared.Cluster.IsLocal || point.Workers == 0 ? null : point.Workers, // 0: train's default, one per silo
+            Job = $"scale-{sweep.Id}-{point.Key}",
+            Out = sweep.RunFolder(point),
+            CheckpointDir = shared.Cluster.Kind == ClusterSpec.Embedded ? sweep.CheckpointFolder : null,
+        }).Validated();
+
+    /// <summary>A run to its target: its report as the point's result; a divergence is a result too, the sweep goes on.</summary>
+    private static async Task<ScaleResult> RunOneAsync(ScaleGrid grid, TrainRequest request, ScalePoint point, TextWriter output, CancellationToken cancellation)
+    {
+        try
+        {
+            await TrainRun.RunAsync(request, output, cancellation);
+            return ScaleResult.FromReport(point, Path.Combine(request.Out, "report.json"));
         }
-        return ScaleResult.FromReport(point, Path.Combine(runFolder, "report.json"));
+        catch (Exception e) when (e is TrainingDivergedException || e is JobFaultException { Kind: JobFaultException.Diverged })
+        {
+            return ScaleResult.Divergence(point, request.Options.ScaledLearningRate, e.Message);
+        }
+        catch (UserInputException e)
+        {
+            throw new UserInputException($"run {point.Key} ({point}): {e.Message}");
+        }
+        catch (JobFaultException e) when (e.Kind == JobFaultException.UserError)
+        {
+            throw new UserInputException($"run {point.Key} ({point}): {e.Message}");
+        }
     }
 
     private static string Describe(ScaleResult r, double target) => r.Status switch
@@ -163,24 +184,5 @@ public static class ScaleCommand
     {
         var i = Array.IndexOf(grid.TrainArguments, name);
         return i >= 0 && i + 1 < grid.TrainArguments.Length ? grid.TrainArguments[i + 1] : null;
-    }
-
-    private static double ScaledLearningRate(ScaleGrid grid, ScalePoint point)
-    {
-        var defaults = new Core.Training.TrainOptions();
-        var lr = Value(grid, "--lr") is { } given ? double.Parse(given, CultureInfo.InvariantCulture) : defaults.LearningRate;
-        var baseBatch = Value(grid, "--base-batch") is { } b ? int.Parse(b, CultureInfo.InvariantCulture) : defaults.BaseBatch;
-        return LearningRateScaling.Scale(point.LrScaling, lr, point.Batch, baseBatch);
-    }
-
-    private static string[] Without(string[] args, params string?[] names)
-    {
-        var result = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (names.Contains(args[i])) { i++; continue; }
-            result.Add(args[i]);
-        }
-        return [.. result];
     }
 }

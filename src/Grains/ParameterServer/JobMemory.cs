@@ -2,7 +2,7 @@ using Trainer.Core.Models;
 using Trainer.Core.Training;
 using Trainer.Grains.Messages;
 
-namespace Trainer.Grains;
+namespace Trainer.Grains.ParameterServer;
 
 /// <summary>
 /// A job's memory, process by process, checked after its workers have loaded the data and before

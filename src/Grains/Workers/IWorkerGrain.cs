@@ -1,13 +1,15 @@
 using Trainer.Core.Training;
 using Trainer.Grains.Messages;
+using Trainer.Grains.ParameterServer;
 using Trainer.Grains.Transport;
 
-namespace Trainer.Grains;
+namespace Trainer.Grains.Workers;
 
 /// <summary>
 /// Owns a contiguous range of a job's partitions: loads the data where its silo runs (training data
-/// never travels), computes its partitions' gradient sums and scores its shard of held-out data.
-/// Keyed "job/index".
+/// never travels), computes its partitions' gradient sums and scores its shard of held-out data,
+/// with the weights it is sent (it keeps the last version it was sent, so they need not be sent
+/// again). Keyed "job/index".
 /// </summary>
 [Alias("trainer.worker")]
 public interface IWorkerGrain : IGrainWithStringKey
@@ -20,20 +22,23 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("setup"), ResponseTimeout("00:02:00")]
     Task Setup(WorkerSetup setup);
 
-    /// <summary>The gradient sums of this worker's partitions for one step of an epoch, with these weights.</summary>
+    /// <summary>
+    /// The gradient sums of this worker's partitions for one step of an epoch, with the weights of
+    /// <paramref name="version"/>: those sent, or (null) those it holds.
+    /// </summary>
     [Alias("gradient"), ResponseTimeout("00:05:00")]
-    Task<PartialGradient> ComputeGradient(int epoch, int step, FloatVector weights);
+    Task<StepSums> ComputeGradient(int epoch, int step, long version, FloatVector? weights);
 
     /// <summary>
     /// The same with a sharded parameter server: pulls the weights from the shards, computes, pushes
     /// each shard its slice of the block sums, and returns the rest (losses, norms, rows) without vectors.
     /// </summary>
     [Alias("gradient-sharded"), ResponseTimeout("00:05:00")]
-    Task<PartialGradient> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts);
+    Task<StepSums> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts);
 
-    /// <summary>Metric sums of this worker's chunks of the validation or test set, scored with these weights.</summary>
+    /// <summary>Metric sums of this worker's chunks of the validation or test set, scored with the weights of <paramref name="version"/> (sent, or held).</summary>
     [Alias("evaluate"), ResponseTimeout("00:05:00")]
-    Task<ChunkSums> Evaluate(DataPart part, FloatVector weights);
+    Task<ChunkSums> Evaluate(DataPart part, long version, FloatVector? weights);
 
     /// <summary>Drops the job's state; the activation goes away when idle.</summary>
     [Alias("release")]

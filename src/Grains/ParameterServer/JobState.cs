@@ -2,35 +2,33 @@ using Trainer.Core.Training;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Transport;
 
-namespace Trainer.Grains.Checkpoints;
+namespace Trainer.Grains.ParameterServer;
 
 /// <summary>
-/// Everything a parameter server needs to continue a job exactly: the job, the weights and the
-/// optimiser's velocity, the step and weight version, where in which epoch it stands with that
-/// epoch's running totals, and the training loop's state with the best weights so far. The data
-/// order needs no state: it is a function of (seed, partition, epoch).
+/// The parameter server's state, which its checkpoint is: the grain trains these weights in place,
+/// its update works on <see cref="Update"/> and its training loop on <see cref="Loop"/>; writing the
+/// grain's persistent state is taking a checkpoint. Everything else the server holds (the network,
+/// the workers' references, scratch buffers) is made again from this. The data order needs no state:
+/// it is a function of (seed, partition, epoch).
 /// </summary>
-[GenerateSerializer, Alias("trainer.checkpoint")]
-public sealed class Checkpoint
+[GenerateSerializer, Alias("trainer.job-state")]
+public sealed class JobState
 {
     [Id(0)] public JobSpec? Spec { get; set; }
     [Id(1)] public FloatVector? Weights { get; set; }
-    [Id(2)] public FloatVector? Velocity { get; set; }
-    [Id(3)] public long Step { get; set; }
-    [Id(4)] public long Version { get; set; }
+    /// <summary>The update's step, velocity, divergence reference and noise-scale averages.</summary>
+    [Id(2)] public UpdateState? Update { get; set; }
+    /// <summary>Updates applied so far: the version of the weights (staleness is counted in versions).</summary>
+    [Id(3)] public long Version { get; set; }
     /// <summary>The epoch being run, or the last one run.</summary>
-    [Id(5)] public int Epoch { get; set; }
+    [Id(4)] public int Epoch { get; set; }
     /// <summary>Steps of <see cref="Epoch"/> already applied.</summary>
-    [Id(6)] public int StepInEpoch { get; set; }
-    [Id(7)] public EpochTotals Totals { get; set; } = new();
-    [Id(8)] public LoopState? Loop { get; set; }
-    [Id(9)] public FloatVector? BestWeights { get; set; }
+    [Id(5)] public int StepInEpoch { get; set; }
+    [Id(6)] public EpochTotals Totals { get; set; } = new();
+    /// <summary>The training loop's epochs, early stopping's memory and best weights.</summary>
+    [Id(7)] public LoopState? Loop { get; set; }
     /// <summary>How often each worker was replaced: part of the workers' grain keys.</summary>
-    [Id(10)] public int[]? Generations { get; set; }
-    /// <summary>The divergence guard's reference: the mean loss of the job's first step.</summary>
-    [Id(11)] public double? FirstMeanLoss { get; set; }
-    /// <summary>The gradient noise scale's running averages.</summary>
-    [Id(12)] public NoiseScaleState? NoiseScale { get; set; }
+    [Id(8)] public int[]? Generations { get; set; }
 
     /// <summary>Set by a storage that had to fall back to an older checkpoint; never stored.</summary>
     [NonSerialized] public string? RecoveryNote;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Trainer.Core.Data;
 
-namespace Trainer.Grains;
+namespace Trainer.Grains.Workers;
 
 /// <summary>
 /// Prepared data sets shared by every worker in the process (all silos of an embedded cluster, or

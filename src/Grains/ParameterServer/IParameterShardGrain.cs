@@ -1,7 +1,8 @@
+using Trainer.Core.Training;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Transport;
 
-namespace Trainer.Grains;
+namespace Trainer.Grains.ParameterServer;
 
 /// <summary>
 /// One key range of a job's parameters and its optimiser state (<c>--ps-shards</c>). Workers pull
@@ -26,7 +27,7 @@ public interface IParameterShardGrain : IGrainWithStringKey
 
     /// <summary>A worker's block sums of step <paramref name="step"/>, cut to this range. Pushing the same blocks again replaces them.</summary>
     [Alias("push")]
-    Task Push(long step, BlockSum[] blocks);
+    Task Push(long step, StepSums slice);
 
     /// <summary>Completes this range's part of the tree for the step and divides by its rows; keeps the mean for <see cref="Update"/>.</summary>
     [Alias("reduce")]

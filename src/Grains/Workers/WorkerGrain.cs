@@ -2,11 +2,13 @@ using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 using Trainer.Core.Training;
+using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
+using Trainer.Grains.ParameterServer;
 using Trainer.Grains.Placement;
 using Trainer.Grains.Transport;
 
-namespace Trainer.Grains;
+namespace Trainer.Grains.Workers;
 
 /// <summary>A worker: its partitions' gradients with the weights it is sent, and its shard of evaluation.</summary>
 [SpreadPlacement]
@@ -33,17 +35,15 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
         _job = new Job(setup, data, kernel, network, plan, gradients);
     }
 
-    public Task<PartialGradient> ComputeGradient(int epoch, int step, FloatVector weights)
+    public Task<StepSums> ComputeGradient(int epoch, int step, long version, FloatVector? weights)
     {
         var job = Current();
         using var span = TrainerTelemetry.Source.StartActivity("gradient");
         span?.SetTag("job", job.Setup.Job).SetTag("worker", job.Setup.Index).SetTag("epoch", epoch).SetTag("step", step);
-        var sums = job.Gradients.Compute(weights.Values, job.OrdersFor(epoch), step);
-        var blocks = sums.Blocks.Select(b => new BlockSum(b.Start, new FloatVector(b.Sum))).ToArray();
-        return Task.FromResult(new PartialGradient(blocks, sums.Losses, sums.SquaredNorms, sums.Rows, sums.ComputeSeconds));
+        return Task.FromResult(job.Gradients.Compute(job.WeightsOf(version, weights), job.OrdersFor(epoch), step));
     }
 
-    public async Task<PartialGradient> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts)
+    public async Task<StepSums> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts)
     {
         var job = Current();
         using var span = TrainerTelemetry.Source.StartActivity("gradient");
@@ -53,18 +53,18 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
         for (var s = 0; s < shards.Length; s++) slices[s].Values.CopyTo(weights, shardStarts[s]);
 
         var sums = job.Gradients.Compute(weights, job.OrdersFor(epoch), step);
-        await Task.WhenAll(shards.Select((shard, s) => shard.Push(globalStep, sums.Blocks
-            .Select(b => new BlockSum(b.Start, new FloatVector(b.Sum[shardStarts[s]..shardStarts[s + 1]]))).ToArray())));
-        return new PartialGradient([], sums.Losses, sums.SquaredNorms, sums.Rows, sums.ComputeSeconds);
+        await Task.WhenAll(shards.Select((shard, s) => shard.Push(globalStep,
+            sums with { Blocks = sums.Blocks.Select(b => (b.Start, b.Sum[shardStarts[s]..shardStarts[s + 1]])).ToArray() })));
+        return sums.WithoutBlocks();
     }
 
-    public Task<ChunkSums> Evaluate(DataPart part, FloatVector weights)
+    public Task<ChunkSums> Evaluate(DataPart part, long version, FloatVector? weights)
     {
         var job = Current();
         var data = part == DataPart.Validation ? job.Data.Validation : job.Data.Test;
         if (data is null) return Task.FromResult(new ChunkSums(0, []));
         var (first, count) = Evaluator.ChunkRange(data.Count, job.Setup.Index, job.Setup.Workers);
-        var sums = Evaluator.ChunkSums(job.Network, job.Kernel, weights.Values, data, first, count, job.Setup.Options.Threads);
+        var sums = Evaluator.ChunkSums(job.Network, job.Kernel, job.WeightsOf(version, weights), data, first, count, job.Setup.Options.Threads);
         return Task.FromResult(new ChunkSums(first, sums));
     }
 
@@ -75,14 +75,25 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
         return Task.CompletedTask;
     }
 
-    private Job Current() => _job ?? throw new InvalidOperationException($"worker {this.GetPrimaryKeyString()} has no job: Setup was not called, or it was released");
+    private Job Current() => _job ?? throw new WorkerStateLostException($"worker {this.GetPrimaryKeyString()} has no job: it was not set up, or its activation is new");
 
     private sealed record Job(WorkerSetup Setup, PreparedData Data, IKernel Kernel, Network Network, PartitionPlan Plan, PartitionGradients Gradients)
     {
         private int _ordersEpoch = -1;
+        private int[][] _orders = [];
+        private (long Version, FloatVector? Weights) _held = (-1, null);
+
         /// <summary>The weights as pulled from a sharded parameter server.</summary>
         public float[]? ShardedWeights { get; set; }
-        private int[][] _orders = [];
+
+        /// <summary>The weights sent for a version, kept; or, when none are sent, those kept for that version.</summary>
+        public float[] WeightsOf(long version, FloatVector? sent)
+        {
+            if (sent is not null) _held = (version, sent);
+            else if (_held.Version != version || _held.Weights is null)
+                throw new WorkerStateLostException($"worker {Setup.Index} of job {Setup.Job} holds weights version {_held.Version}, was asked to use version {version}");
+            return _held.Weights!.Values;
+        }
 
         /// <summary>This worker's partitions' orders for the epoch (indexed by absolute partition; others empty).</summary>
         public int[][] OrdersFor(int epoch)

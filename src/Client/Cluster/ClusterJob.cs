@@ -1,0 +1,116 @@
+using Trainer.Core.Models;
+using Trainer.Core.Training;
+using Trainer.Grains.Hosting;
+using Trainer.Grains.Messages;
+using Trainer.Grains.ParameterServer;
+
+namespace Trainer.Client.Cluster;
+
+/// <summary>
+/// A job on an Orleans cluster, as the trainer follows it: it starts (or resumes) the job on its
+/// parameter server, follows the server's training loop as a stream of events, and asks for the
+/// weights once, at the end. When the parameter server is lost (its silo died, or it asks to be
+/// resumed), the server resumes from its checkpoint and the trainer follows it again: an
+/// interrupted epoch continues from the checkpoint's step. Anything else fails at once.
+/// </summary>
+public sealed class ClusterJob
+{
+    private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromMinutes(3);
+    private const int MaxRecoveries = 5;
+    private readonly IParameterServerGrain _server;
+    private readonly TextWriter? _log;
+
+    private ClusterJob(IGrainFactory grains, JobSpec spec, JobInfo info, TextWriter? log)
+    {
+        (Spec, Info, _log) = (spec, info, log);
+        _server = grains.GetGrain<IParameterServerGrain>(spec.Job);
+        Network = new Network(ReferenceTrainer.SpecFor(spec.Options, info.Data.Features, info.Data.Classes, info.Data.Preprocessor));
+    }
+
+    public JobSpec Spec { get; }
+    public JobInfo Info { get; private set; }
+    public Network Network { get; }
+    /// <summary>How often the parameter server was resumed from its checkpoint during this run.</summary>
+    public int Recoveries { get; private set; }
+
+    public static async Task<ClusterJob> StartAsync(IGrainFactory grains, JobSpec spec, TextWriter? log = null) =>
+        new(grains, spec, await grains.GetGrain<IParameterServerGrain>(spec.Job).Start(spec), log);
+
+    /// <summary>Continues a job from its last checkpoint (after the trainer was lost, or the whole cluster restarted).</summary>
+    public static async Task<(ClusterJob Job, ResumeInfo Resume)> ResumeAsync(IGrainFactory grains, string job, TextWriter? log = null)
+    {
+        var resume = await grains.GetGrain<IParameterServerGrain>(job).Resume();
+        return (new ClusterJob(grains, resume.Spec, resume.Info, log), resume);
+    }
+
+    /// <summary>Follows the job's training loop to its end, telling the observer as it goes, then fetches the result's weights.</summary>
+    public async Task<TrainingResult> RunAsync(ITrainingObserver observer, CancellationToken cancellation)
+    {
+        using var span = TrainerTelemetry.Source.StartActivity("train")?.SetTag("job", Spec.Job);
+        TrainingOutcome? outcome = null;
+        await WithRecovery(async () =>
+        {
+            await foreach (var e in _server.Run(cancellation).WithCancellation(cancellation))
+            {
+                observer.Observe(e);
+                if (e is LoopDone done) outcome = done.Outcome;
+            }
+            return true;
+        }, cancellation);
+        if (outcome is null) throw new InvalidOperationException($"job {Spec.Job}: the parameter server's loop ended without its outcome");
+        var weights = await WithRecovery(_server.Result, cancellation);
+        return new TrainingResult(Network, weights.Values, outcome);
+    }
+
+    public Task FinishAsync() => _server.Finish();
+
+    /// <summary>Runs a call on the parameter server; if the server is lost, resumes it from its checkpoint and runs the call again.</summary>
+    private async Task<T> WithRecovery<T>(Func<Task<T>> call, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (IsLoss(e, cancellation) && Recoveries < MaxRecoveries)
+            {
+                _log?.WriteLine($"parameter server lost ({e.GetBaseException().Message}); resuming from its last checkpoint");
+                await ResumeServer(cancellation);
+            }
+            catch (Exception e) when (IsLoss(e, cancellation))
+            {
+                throw new ClusterUnreachableException($"job {Spec.Job}: still failing after {MaxRecoveries} recoveries ({e.GetBaseException().Message})", e);
+            }
+        }
+    }
+
+    private async Task ResumeServer(CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + RecoveryDeadline;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // bounded: a call that went through a frozen gateway must not wait out Resume's long response timeout
+                var resume = await _server.Resume().WaitAsync(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (deadline - DateTime.UtcNow).Ticks)), cancellation);
+                Info = resume.Info;
+                Recoveries++;
+                if (resume.Note is { } note) _log?.WriteLine($"warning: {note}");
+                _log?.WriteLine($"resumed at epoch {resume.Epoch}, step {resume.Step}");
+                return;
+            }
+            catch (Exception e) when (IsLoss(e, cancellation) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 250 * attempt)), cancellation);
+            }
+            catch (Exception e) when (IsLoss(e, cancellation))
+            {
+                throw new ClusterUnreachableException($"job {Spec.Job}: the parameter server could not be resumed within {RecoveryDeadline.TotalSeconds:F0} s ({e.GetBaseException().Message})", e);
+            }
+        }
+    }
+
+    /// <summary>A loss of the cluster (a silo, a connection, a call timed out, a server that asks to be resumed); never the job's own faults, nor cancellation.</summary>
+    private static bool IsLoss(Exception e, CancellationToken cancellation) => !cancellation.IsCancellationRequested && ClusterFaults.IsLoss(e);
+}

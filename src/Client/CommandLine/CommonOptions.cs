@@ -1,0 +1,49 @@
+using Trainer.Core;
+using Trainer.Grains.Hosting;
+
+namespace Trainer.Client.CommandLine;
+
+/// <summary>The options every command that connects to a cluster or records telemetry takes, and what they mean.</summary>
+public static class CommonOptions
+{
+    /// <summary>Mutual TLS to silo processes.</summary>
+    public static IReadOnlyList<OptionInfo> TlsOptions { get; } =
+    [
+        new("--tls-certificate", "mutual TLS: this process's certificate, a .pfx/.p12 (with --tls-password) or PEM with its key", "FILE"),
+        new("--tls-password", "the PKCS#12 file's password (or $TRAINER_TLS_PASSWORD)", "TEXT"),
+        new("--tls-store-subject", "mutual TLS: a certificate from the CurrentUser\\My store by subject name, instead of a file", "NAME"),
+        new("--tls-ca", "the cluster's CA certificate (PEM or DER): peers must chain to it (default: the system's trusted roots)", "FILE"),
+    ];
+
+    public static IReadOnlyList<OptionInfo> TelemetryOptions { get; } =
+    [
+        new("--telemetry", "none (default) | console | otlp: OpenTelemetry spans (epoch, step, gradient, Orleans calls) and the Trainer meter", "KIND"),
+        new("--otlp-endpoint", "with --telemetry otlp: the collector (default $OTEL_EXPORTER_OTLP_ENDPOINT or http://localhost:4317)", "URI"),
+    ];
+
+    public static OptionInfo CheckpointDir { get; } =
+        new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR");
+
+    /// <summary>The TLS options as given, or null without them.</summary>
+    public static TlsSettings? Tls(ParsedArguments args) =>
+        TlsSettings.From(name => args.String(name) ?? (name == "--tls-password" ? Environment.GetEnvironmentVariable("TRAINER_TLS_PASSWORD") : null));
+
+    /// <summary>--telemetry and --otlp-endpoint; started before any cluster so that Orleans's spans are heard too.</summary>
+    public static TelemetrySetup StartTelemetry(ParsedArguments args)
+    {
+        var kind = args.Choice("--telemetry", TelemetrySetup.None, TelemetrySetup.Kinds);
+        if (args.Has("--otlp-endpoint") && kind != TelemetrySetup.Otlp)
+            throw new UserInputException($"--otlp-endpoint is where --telemetry otlp sends; this run's telemetry is {kind}");
+        var endpoint = args.String("--otlp-endpoint") ?? (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } env ? env : null);
+        return TelemetrySetup.Start(kind, endpoint, "trainer");
+    }
+
+    /// <summary>Status and cancel talk to a cluster that runs without this process: an embedded one lives inside its trainer.</summary>
+    public static ClusterSpec RunningCluster(ParsedArguments args, string command)
+    {
+        var cluster = ClusterSpec.Parse(args.Required("--cluster"));
+        if (cluster.Kind is ClusterSpec.Local or ClusterSpec.Embedded)
+            throw new UserInputException($"--cluster {cluster}: 'trainer {command}' needs a cluster of silo processes (localhost:PORT or redis://HOST:PORT); an embedded cluster lives and ends inside its trainer process");
+        return cluster;
+    }
+}

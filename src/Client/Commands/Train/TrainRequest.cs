@@ -1,0 +1,64 @@
+using Trainer.Core;
+using Trainer.Core.Data;
+using Trainer.Core.Training;
+using Trainer.Grains.Hosting;
+using Trainer.Grains.Messages;
+
+namespace Trainer.Client.Commands.Train;
+
+/// <summary>
+/// A training run as asked for, by train's options or by a point of a sweep: what <see cref="TrainRun"/>
+/// runs. Options a cluster run may leave to its cluster are null until the cluster is known.
+/// </summary>
+public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSpec Cluster, string Job, string Out)
+{
+    public string Kernel { get; init; } = "auto";
+    public string Mode { get; init; } = JobMode.Sync;
+    /// <summary>Worker grains; null: one per silo, at most one per partition.</summary>
+    public int? Workers { get; init; }
+    /// <summary>Compute threads per worker (local: for the trainer); null: the cores shared by the workers.</summary>
+    public int? Threads { get; init; }
+    public int? Staleness { get; init; }
+    public int? CheckpointEvery { get; init; }
+    public double? StepTimeoutSeconds { get; init; }
+    public int PsShards { get; init; } = 1;
+    public string? CheckpointDir { get; init; }
+    public TlsSettings? Tls { get; init; }
+
+    public const int DefaultStaleness = 2;
+    public const double DefaultStepTimeoutSeconds = 10;
+
+    /// <summary>A generated job name: the time and four random hex digits.</summary>
+    public static string NewJob() => $"job-{DateTime.Now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..4]}";
+
+    public static string NewOut() => Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+
+    /// <summary>What only the request as a whole can say is wrong: options the cluster or the mode does not have.</summary>
+    public TrainRequest Validated()
+    {
+        if (Options.Target is not null && Data.ValFraction == 0)
+            throw new UserInputException("--target is a validation accuracy: it needs --val-fraction above 0");
+        if (Cluster.IsLocal && (Workers is not null || Mode != JobMode.Sync || CheckpointEvery is not null || StepTimeoutSeconds is not null))
+            throw new UserInputException("--workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer");
+        if (Cluster.IsLocal && PsShards != 1)
+            throw new UserInputException("--ps-shards splits a cluster's parameter server: --cluster local has none");
+        if (PsShards > 1 && Mode != JobMode.Sync)
+            throw new UserInputException($"--ps-shards {PsShards} works with --mode sync; this job's mode is {Mode}");
+        if (Staleness is not null && Mode != JobMode.Ssp)
+            throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {Mode}");
+        if (CheckpointDir is not null && Cluster.Kind != ClusterSpec.Embedded)
+            throw new UserInputException($"--checkpoint-dir applies to embedded clusters; with --cluster {Cluster} give it to the silos ('Trainer.Silo --checkpoint-dir')");
+        ClusterConnection.CheckTls(Cluster, Tls);
+        Output.RunOutput.CheckTarget(Out);
+        return this;
+    }
+
+    /// <summary>The job a cluster runs, with the workers and threads the cluster's silos give.</summary>
+    public JobSpec ToJob(int silos)
+    {
+        var workers = Workers ?? Math.Min(silos, Options.Partitions); // no worker without a partition
+        var threads = Threads ?? Math.Max(1, Environment.ProcessorCount / workers);
+        return new JobSpec(Job, Data, Options with { Threads = threads }, Mode, workers, Staleness ?? DefaultStaleness, Kernel,
+            CheckpointEvery ?? 0, StepTimeoutSeconds ?? DefaultStepTimeoutSeconds, PsShards, JobSpec.ThisProcess);
+    }
+}

@@ -1,0 +1,99 @@
+using Trainer.Client.Cluster;
+using Trainer.Client.Output;
+using Trainer.Core.Data;
+using Trainer.Core.Kernels;
+using Trainer.Core.Models;
+using Trainer.Core.Training;
+using Trainer.Grains.Hosting;
+using Trainer.Grains.Messages;
+
+namespace Trainer.Client.Commands.Train;
+
+/// <summary>
+/// Runs a <see cref="TrainRequest"/>: on the reference trainer (<c>--cluster local</c>) or on an
+/// Orleans cluster, through the same training loop; then writes report.json, model.json and
+/// curves.png, and prints the results. <c>train</c> and every run of <c>scale</c> come here.
+/// </summary>
+public static class TrainRun
+{
+    public static async Task<JobRun> RunAsync(TrainRequest request, TextWriter output, CancellationToken cancellation)
+    {
+        output.WriteLine($"job {request.Job}");
+        var started = DateTime.UtcNow;
+        var progress = new ConsoleProgress(output, request.Options.Batch);
+        var run = request.Cluster.IsLocal
+            ? await RunLocalAsync(request, progress, output, cancellation)
+            : await RunOnClusterAsync(request, progress, output, cancellation);
+        RunResults.Write(request.Out, request.Job, request.Data, run.Options, run, started, output);
+        return run;
+    }
+
+    private static async Task<JobRun> RunLocalAsync(TrainRequest request, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+    {
+        var options = request.Threads is { } threads ? request.Options with { Threads = threads } : request.Options;
+        var kernel = KernelChoice.Select(request.Kernel);
+        var data = DataLoader.Prepare(request.Data, ModelSpec.LabelRuleFor(options.Model, options.Task));
+        var run = new JobRun(null!, options, data.Train.Name, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0, data.Preprocessor, data.TestFraction,
+            kernel.Name, "local", Silos: 0, Workers: 1, JobMode.Sync, options.Partitions, options.Threads, null, []) { ClassNames = data.ClassNames };
+        output.WriteLine(run.Describe(new Network(ReferenceTrainer.SpecFor(options, data))));
+        return run with { Result = await new ReferenceTrainer(kernel, progress).TrainAsync(data, options, cancellation) };
+    }
+
+    private static async Task<JobRun> RunOnClusterAsync(TrainRequest request, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+    {
+        await using var connection = await ClusterConnection.ConnectAsync(request.Cluster, request.CheckpointDir,
+            TimeSpan.FromSeconds(request.StepTimeoutSeconds ?? TrainRequest.DefaultStepTimeoutSeconds), cancellation: cancellation, tls: request.Tls);
+        var silos = await connection.CountSilosAsync();
+        var job = await ClusterJob.StartAsync(connection.Grains, request.ToJob(silos), output);
+        return await FollowAsync(job, request.Cluster, silos, null, progress, output, cancellation);
+    }
+
+    /// <summary>
+    /// Follows a started or resumed job to its end. The job's checkpoint is deleted only when the job
+    /// has finished: after a failure or Ctrl-C it stays for 'trainer resume'.
+    /// </summary>
+    public static async Task<JobRun> FollowAsync(ClusterJob job, ClusterSpec cluster, int silos, ResumeInfo? resume,
+        ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+    {
+        var (info, spec) = (job.Info, job.Spec);
+        var run = new JobRun(null!, spec.Options, info.Data.Name, info.Data.TrainRows, info.Data.ValidationRows, info.Data.TestRows, info.Data.Preprocessor,
+            info.Data.TestFraction, info.Data.Kernel, cluster.ToString(), silos, spec.Workers, spec.Mode, info.Partitions, spec.Options.Threads,
+            info.ParameterServerSilo, info.Workers.Select(w => w.Silo).ToArray())
+        {
+            ResumedAtStep = resume?.Step,
+            PsShards = spec.PsShards,
+            ClassNames = info.Data.ClassNames,
+        };
+        output.WriteLine(run.Describe(job.Network));
+        var result = await job.RunAsync(progress, cancellation);
+        await job.FinishAsync();
+        return run with { Result = result, Recoveries = job.Recoveries };
+    }
+}
+
+/// <summary>A finished training run and where it ran: what the report and the model file are made of.</summary>
+public sealed record JobRun(
+    TrainingResult Result, TrainOptions Options, string Dataset, int TrainRows, int ValidationRows, int TestRows, Preprocessor Preprocessor, double TestFraction,
+    string Kernel, string Cluster, int Silos, int Workers, string Mode, int Partitions, int Threads, string? ParameterServerSilo, string[] WorkerSilos)
+{
+    /// <summary>Set when the job was continued by 'trainer resume': the step its checkpoint held.</summary>
+    public long? ResumedAtStep { get; init; }
+    /// <summary>How often the parameter server was lost and resumed from its checkpoint during the run.</summary>
+    public int Recoveries { get; init; }
+    /// <summary>The grains the parameter vector is split over (1: the parameter server holds it all).</summary>
+    public int PsShards { get; init; } = 1;
+    /// <summary>The classes' names when the data named them.</summary>
+    public string[]? ClassNames { get; init; }
+
+    /// <summary>The line that opens a run: the model, the data, and where it trains.</summary>
+    public string Describe(Network network)
+    {
+        var sets = $"{TrainRows} train, {ValidationRows} validation, {TestRows} test rows";
+        var where = Cluster == "local"
+            ? "cluster local"
+            : $"cluster {Cluster} ({Silos} silo{(Silos == 1 ? "" : "s")}), {Workers} worker{(Workers == 1 ? "" : "s")}, mode {Mode}" +
+              (PsShards > 1 ? $", {PsShards} parameter-server shards" : "");
+        return $"{network.Spec} ({network.ParameterCount:N0} parameters) on {Dataset}: {sets}; " +
+               $"batch {Options.Batch} in {Partitions} partitions, kernel {Kernel}, {Threads} thread{(Threads == 1 ? "" : "s")}{(Cluster == "local" ? "" : " per worker")}, {where}";
+    }
+}

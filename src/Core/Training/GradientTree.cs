@@ -1,0 +1,28 @@
+namespace Trainer.Core.Training;
+
+/// <summary>
+/// One step's reduction: the block sums of all P partitions (each worker's aligned subtrees) added
+/// along the rest of the fixed tree (<see cref="GradientSums.CompleteTree"/>) and divided by the
+/// step's rows. It owns the tree's scratch, so the blocks it is given are never written.
+/// </summary>
+public sealed class GradientTree(int partitions, int length)
+{
+    private readonly float[][] _scratch = Enumerable.Range(0, partitions).Select(_ => new float[length]).ToArray();
+    private readonly float[]?[] _slots = new float[partitions][];
+
+    public int Partitions => partitions;
+
+    /// <summary>Forgets the last step's blocks.</summary>
+    public void Clear() => Array.Clear(_slots);
+
+    /// <summary>The sum of the aligned block of partitions that starts at <paramref name="start"/>.</summary>
+    public void Add(int start, float[] sum) => _slots[start] = sum;
+
+    public void Add(StepSums part)
+    {
+        foreach (var (start, sum) in part.Blocks) Add(start, sum);
+    }
+
+    /// <summary>mean = (the tree's total) / rows; false when the mean is not finite.</summary>
+    public bool Mean(int rows, float[] mean) => GradientSums.ToMean(GradientSums.CompleteTree(_slots, _scratch), rows, mean);
+}

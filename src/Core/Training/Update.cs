@@ -1,0 +1,125 @@
+using System.Numerics.Tensors;
+using Trainer.Core.Models;
+using Trainer.Core.Optim;
+
+namespace Trainer.Core.Training;
+
+/// <summary>What an update keeps from step to step, and what a checkpoint keeps of it.</summary>
+public sealed class UpdateState
+{
+    /// <summary>The global step (0-based): the learning-rate schedule's clock.</summary>
+    public long Step { get; set; }
+    /// <summary>The optimiser's velocity (empty without momentum), updated in place.</summary>
+    public float[] Velocity { get; set; } = [];
+    /// <summary>The divergence guard's reference: the mean loss of the job's first step.</summary>
+    public double? FirstMeanLoss { get; set; }
+    /// <summary>The gradient noise scale's running averages.</summary>
+    public NoiseScaleState Noise { get; set; } = NoiseScaleState.Empty;
+}
+
+/// <summary>
+/// The update half of a step, the same object in the reference trainer and the parameter server so
+/// both do exactly the same arithmetic: complete the reduction tree over the partitions' block sums,
+/// divide by the step's rows, guard against divergence, apply the optimiser at the schedule's rate,
+/// and tell the noise-scale estimator the step's two gradient sizes. It owns its scratch, optimiser,
+/// schedule, guard and estimator; its <see cref="State"/> is all a checkpoint needs of it.
+/// </summary>
+public sealed class Update
+{
+    private readonly Optimizer _optimiser;
+    private readonly LearningRateSchedule _schedule;
+    private readonly DivergenceGuard _guard;
+    private readonly GradientTree _tree;
+    private readonly float[] _mean;
+    private readonly double[] _losses, _norms;
+
+    /// <param name="state">A checkpoint's state to continue from; null: a new job.</param>
+    public Update(Network network, TrainOptions options, int partitions, int stepsPerEpoch, UpdateState? state = null)
+    {
+        State = state ?? new UpdateState { Velocity = Optimizer.HasVelocity(options) ? new float[network.ParameterCount] : [] };
+        _optimiser = Optimizer.For(options, network.Tensors, network.ParameterCount, State.Velocity);
+        _schedule = new LearningRateSchedule(options.Schedule, options.ScaledLearningRate, options.Epochs, stepsPerEpoch, options.WarmupEpochs);
+        _guard = new DivergenceGuard(network.Head, State);
+        _tree = new GradientTree(partitions, network.ParameterCount);
+        _mean = new float[network.ParameterCount];
+        _losses = new double[partitions];
+        _norms = new double[partitions];
+    }
+
+    public UpdateState State { get; }
+    public Optimizer Optimiser => _optimiser;
+    public double LearningRate => _schedule.At(State.Step);
+    /// <summary>The rate of the last step taken (what an epoch's report gives).</summary>
+    public double LastLearningRate => _schedule.At(State.Step - 1);
+    public double RateAt(long step) => _schedule.At(step);
+    public double? NoiseScale => State.Noise.Value;
+    /// <summary>The norm of the last step's mean gradient.</summary>
+    public double GradientNorm => Math.Sqrt(TensorPrimitives.SumOfSquares(_mean));
+
+    /// <summary>
+    /// One synchronous step from the block sums of all partitions (each worker's part); the step
+    /// advances. Returns the step's loss sum, added in partition order.
+    /// </summary>
+    public double Apply(IReadOnlyList<StepSums> parts, float[] weights, int epoch)
+    {
+        var (loss, rows) = Collect(parts);
+        _tree.Clear();
+        foreach (var part in parts) _tree.Add(part);
+        Apply(loss, rows, weights, epoch, State.Step, () => _tree.Mean(rows, _mean));
+        State.Noise = GradientNoiseScale.ObservePartitions(State.Noise, _norms, rows, TensorPrimitives.SumOfSquares(_mean));
+        State.Step++;
+        return loss;
+    }
+
+    /// <summary>
+    /// One worker's gradient applied on arrival (async and SSP modes), at a step of the schedule the
+    /// caller counts: its blocks added in partition order, divided by its rows. Returns its loss sum.
+    /// </summary>
+    public double ApplyArrival(StepSums part, float[] weights, long step, int epoch)
+    {
+        var loss = part.Losses.Sum();
+        if (part.Rows == 0) return 0;
+        Apply(loss, part.Rows, weights, epoch, step, () =>
+        {
+            part.Blocks[0].Sum.CopyTo(_mean, 0);
+            foreach (var (_, sum) in part.Blocks.Skip(1)) TensorPrimitives.Add(_mean, sum, _mean);
+            return GradientSums.ToMean(_mean, part.Rows, _mean);
+        });
+        // b: a micro-batch, B: this worker's rows
+        State.Noise = GradientNoiseScale.ObservePartitions(State.Noise, part.SquaredNorms, part.Rows, TensorPrimitives.SumOfSquares(_mean));
+        return loss;
+    }
+
+    /// <summary>The guard on a step's loss alone (a sharded server: its shards hold the gradient).</summary>
+    public void CheckLoss(double loss, int rows, int epoch) => _guard.CheckLoss(loss, rows, State.Step, epoch, LearningRate);
+
+    /// <summary>A sharded step is done: the noise scale from the shards' |G_B|², and the step advances.</summary>
+    public void Advance(IReadOnlyList<double> partitionSquaredNorms, int rows, double meanSquaredNorm)
+    {
+        State.Noise = GradientNoiseScale.ObservePartitions(State.Noise, partitionSquaredNorms, rows, meanSquaredNorm);
+        State.Step++;
+    }
+
+    /// <summary>The losses and squared norms of every partition in partition order, and the rows.</summary>
+    private (double Loss, int Rows) Collect(IReadOnlyList<StepSums> parts)
+    {
+        var rows = 0;
+        foreach (var part in parts)
+        {
+            part.Losses.CopyTo(_losses, part.FirstPartition);
+            part.SquaredNorms.CopyTo(_norms, part.FirstPartition);
+            rows += part.Rows;
+        }
+        double loss = 0;
+        foreach (var l in _losses) loss += l;
+        return (loss, rows);
+    }
+
+    private void Apply(double loss, int rows, float[] weights, int epoch, long step, Func<bool> mean)
+    {
+        var rate = _schedule.At(step);
+        _guard.CheckLoss(loss, rows, step, epoch, rate);
+        if (!mean()) throw DivergenceGuard.NonFiniteGradient(step, epoch, rate);
+        _optimiser.Step(weights, _mean, rate);
+    }
+}

@@ -1,0 +1,24 @@
+using Trainer.Core.Data;
+using Trainer.Core.Training;
+
+namespace Trainer.Grains.Messages;
+
+/// <summary>
+/// A training job as the client submits it to the parameter server: data, hyper-parameters, mode,
+/// workers, and its fault tolerance (a checkpoint every so many steps besides every epoch end; how
+/// long a step may take before its work is retried on fresh worker activations).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("trainer.job-spec")]
+public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
+    int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1, string? ClientProcess = null)
+{
+    /// <summary>This process, as <see cref="DataShape.Process"/> names one.</summary>
+    public static string ThisProcess => $"{Environment.MachineName}:{Environment.ProcessId}";
+}
+
+/// <summary>How a job's steps are synchronised: sync (bit-identical to the reference trainer), async (each gradient applied on arrival), ssp (async within a staleness bound).</summary>
+public static class JobMode
+{
+    public const string Sync = "sync", Async = "async", Ssp = "ssp";
+    public static IReadOnlyList<string> Kinds { get; } = [Sync, Async, Ssp];
+}

@@ -1,0 +1,44 @@
+using Orleans.Concurrency;
+using Trainer.Core.Training;
+using Trainer.Grains.Messages;
+using Trainer.Grains.Transport;
+
+namespace Trainer.Grains.ParameterServer;
+
+/// <summary>
+/// Holds one job's parameters and optimiser state and runs its training loop: each step it sends
+/// the workers the weights, combines their partial gradient sums in a fixed order and applies the
+/// update; each epoch it has the workers score the held-out data with its weights and lets early
+/// stopping decide. It keeps its whole state in a checkpoint and can continue from there. Keyed by the job id.
+/// </summary>
+[Alias("trainer.parameter-server")]
+public interface IParameterServerGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the job: its workers load their data and partitions; the weights are initialised and checkpointed.</summary>
+    [Alias("start"), ResponseTimeout("00:10:00")]
+    Task<JobInfo> Start(JobSpec spec);
+
+    /// <summary>Continues the job from its last checkpoint (after this grain, its silo or the client was lost).</summary>
+    [Alias("resume"), ResponseTimeout("00:10:00")]
+    Task<ResumeInfo> Resume();
+
+    /// <summary>Runs the training loop from where the job stands, streaming its events; the last one is the outcome.</summary>
+    [Alias("run")]
+    IAsyncEnumerable<LoopEvent> Run(CancellationToken cancellation = default);
+
+    /// <summary>The job's result once its loop is done: the best epoch's weights (or the last, when early stopping keeps none).</summary>
+    [Alias("result")]
+    Task<FloatVector> Result();
+
+    /// <summary>Where the job stands now (null when this activation runs no job); answered between steps, even during an epoch.</summary>
+    [Alias("status"), AlwaysInterleave]
+    Task<JobStatus?> Status();
+
+    /// <summary>Stops the job at its next step ('trainer cancel'): the running loop fails with a cancellation; the checkpoint stays. False when no job runs here.</summary>
+    [Alias("cancel"), AlwaysInterleave]
+    Task<bool> Cancel();
+
+    /// <summary>Releases the workers and deletes the job's checkpoint: the job is done.</summary>
+    [Alias("finish")]
+    Task Finish();
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Trainer.Grains.ParameterServer;
+
+public sealed partial class ParameterServerGrain
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} resumed at epoch {Epoch}, step {Step}")]
+    private partial void JobResumed(string job, int epoch, long step);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} cancelled at epoch {Epoch}, step {Step}")]
+    private partial void JobCancelled(string job, int epoch, long step);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed")]
+    private partial void JobFailed(string job, Exception error);
+}

@@ -1,0 +1,22 @@
+using Trainer.Grains.Messages;
+using Trainer.Grains.Workers;
+
+namespace Trainer.Grains.ParameterServer;
+
+/// <summary>What 'trainer status' sees of the job, and 'trainer cancel'.</summary>
+public sealed partial class ParameterServerGrain
+{
+    public Task<JobStatus?> Status() => Task.FromResult(_job?.ToStatus(silo.SiloAddress.ToString()));
+
+    public Task<bool> Cancel()
+    {
+        if (_job is not { Status: JobStatus.Running } job) return Task.FromResult(false);
+        job.Status = JobStatus.Cancelled;
+        ReportStatus(job);
+        JobCancelled(job.Spec.Job, job.State.Epoch, job.State.Update!.Step);
+        return Task.FromResult(true);
+    }
+
+    /// <summary>Tells the cluster's job registry where this job stands; a lost registry only costs 'trainer status' a line until the next report.</summary>
+    private void ReportStatus(ServerJob job) => _ = WorkerPool.Quietly(grains.GetGrain<IJobRegistryGrain>(0).Report(job.ToStatus(silo.SiloAddress.ToString())));
+}

@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Trainer.Core;
+using Trainer.Core.Training;
+using Trainer.Grains.Checkpoints;
+using Trainer.Grains.Hosting;
+using Trainer.Grains.Messages;
+using Trainer.Grains.Placement;
+using Trainer.Grains.Transport;
+using Trainer.Grains.Workers;
+
+namespace Trainer.Grains.ParameterServer;
+
+/// <summary>
+/// The parameter server of one job, its conductor: it starts or resumes the job (a
+/// <see cref="ServerJob"/> over the grain's persistent state, which is the checkpoint) and runs the
+/// same <see cref="TrainingLoop"/> as the reference trainer over it, streaming the loop's events to
+/// the trainer. It drives the workers (it calls them, they never call it, so no grain waits on one
+/// that waits on it). What 'trainer status' and 'trainer cancel' see is in ParameterServerGrain.Status.cs.
+/// </summary>
+[SpreadPlacement]
+public sealed partial class ParameterServerGrain(
+    IGrainFactory grains,
+    ILocalSiloDetails silo,
+    ILogger<ParameterServerGrain> logger,
+    [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
+{
+    private ServerJob? _job;
+
+    public async Task<JobInfo> Start(JobSpec spec)
+    {
+        if (checkpoint.RecordExists && checkpoint.State.Spec is not null)
+            throw new UserInputException($"--job {spec.Job}: this job already has a checkpoint (epoch {checkpoint.State.Epoch}, step {checkpoint.State.Update?.Step}); " +
+                                         $"continue it with 'trainer resume --job {spec.Job}', or choose another --job");
+        if (spec.PsShards > 1 && spec.Mode != JobMode.Sync)
+            throw new UserInputException($"--ps-shards {spec.PsShards} works with --mode sync; this job's mode is {spec.Mode}");
+        checkpoint.State = new JobState { Spec = spec };
+        var job = await Build();
+        await SaveCheckpoint();
+        return job.Info;
+    }
+
+    public async Task<ResumeInfo> Resume()
+    {
+        await checkpoint.ReadStateAsync(); // the newest checkpoint, also when this activation is not new
+        var state = checkpoint.State;
+        if (!checkpoint.RecordExists || state.Spec is null)
+            throw new UserInputException($"--job {this.GetPrimaryKeyString()}: no checkpoint of this job (never started, or already finished)");
+        var job = await Build();
+        ReportStatus(job);
+        JobResumed(state.Spec.Job, state.Epoch, state.Update!.Step);
+        return new ResumeInfo(state.Spec, job.Info, state.Loop!.CompletedEpochs, state.Epoch, state.StepInEpoch, state.Update.Step, state.RecoveryNote);
+    }
+
+    public async IAsyncEnumerable<LoopEvent> Run([EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        var job = Current();
+        var data = job.Info.Data;
+        await using var loop = TrainingLoop.RunAsync(job, job.Spec.Options, data.ValidationRows, data.TestRows > 0, job.State.Loop!, job.Spec.Job, cancellation)
+            .GetAsyncEnumerator(cancellation);
+        while (true)
+        {
+            LoopEvent next;
+            try
+            {
+                if (!await loop.MoveNextAsync()) yield break;
+                next = loop.Current;
+            }
+            catch (Exception e) when (Fault(job, e) is { } fault)
+            {
+                throw fault; // exceptions of a stream travel inside a response, past the incoming call filter
+            }
+            if (next is LoopDone) await job.GatherShardsAsync();
+            yield return next;
+        }
+    }
+
+    public Task<FloatVector> Result() => Task.FromResult(new FloatVector(Current().FinalWeights));
+
+    public async Task Finish()
+    {
+        if (_job is { } job)
+        {
+            job.Status = JobStatus.Finished;
+            ReportStatus(job);
+            await job.ReleaseAsync();
+        }
+        await checkpoint.ClearStateAsync();
+        _job = null;
+        DeactivateOnIdle();
+    }
+
+    /// <summary>The job of the grain's state; a job that was running here before (a resume) stops at its next step.</summary>
+    private async Task<ServerJob> Build()
+    {
+        if (_job is { } old) old.Superseded = true;
+        _job = null;
+        var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), logger, SaveCheckpoint);
+        _job = job;
+        return job;
+    }
+
+    /// <summary>A checkpoint is the grain's state written (with shards, their weights and velocity gathered first); the registry hears where the job stands.</summary>
+    private async Task SaveCheckpoint()
+    {
+        if (_job is { } job) await job.GatherShardsAsync();
+        await checkpoint.WriteStateAsync();
+        if (_job is { } current) ReportStatus(current);
+    }
+
+    /// <summary>
+    /// A failure of the job's loop as it leaves the grain: bad input and divergence as the faults the
+    /// trainer maps to exit codes, workers lost beyond recovery as a lost cluster (or, with shards,
+    /// whose loss fails every worker, as a resume from the checkpoint, which loads them again).
+    /// Anything else is a bug and leaves as it is. The job is marked failed for 'trainer status'.
+    /// </summary>
+    private Exception? Fault(ServerJob job, Exception e)
+    {
+        Exception? fault = e switch
+        {
+            JobFaultException or ResumeRequiredException => e,
+            WorkersLostException when job.Spec.PsShards > 1 => new ResumeRequiredException($"{e.Message}; continuing from the last checkpoint"),
+            WorkersLostException => new JobFaultException(JobFaultException.ClusterLost, e.Message),
+            _ => JobFaultFilter.ToFault(e),
+        };
+        if (fault is ResumeRequiredException || e is OperationCanceledException) return fault;
+        if (fault is not JobFaultException { Kind: JobFaultException.Cancelled })
+        {
+            job.Status = JobStatus.Failed;
+            ReportStatus(job);
+            JobFailed(job.Spec.Job, e);
+        }
+        return fault;
+    }
+
+    /// <summary>The running job; none means this activation lost it (its silo was lost and it was activated again): the trainer must resume it.</summary>
+    private ServerJob Current() =>
+        _job ?? throw new ResumeRequiredException($"job {this.GetPrimaryKeyString()} is not running on this parameter server activation; resume it from its checkpoint");
+}
