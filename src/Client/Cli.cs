@@ -40,45 +40,43 @@ public static class Cli
         {
             return ExitCode.Done;
         }
-        catch (UserInputException e)
-        {
-            errors.WriteLine($"error: {e.Message}");
-            return ExitCode.UserError;
-        }
-        catch (TrainingDivergedException e)
-        {
-            errors.WriteLine($"error: {e.Message}");
-            return ExitCode.Diverged;
-        }
-        catch (JobFaultException e) when (e.Kind == JobFaultException.Cancelled)
-        {
-            errors.WriteLine($"cancelled: {e.Message}");
-            return ExitCode.Cancelled;
-        }
-        catch (JobFaultException e)
-        {
-            errors.WriteLine($"error: {e.Message}");
-            return e.Kind switch
-            {
-                JobFaultException.Diverged => ExitCode.Diverged,
-                JobFaultException.ClusterLost => ExitCode.ClusterUnreachable,
-                _ => ExitCode.UserError,
-            };
-        }
-        catch (ClusterUnreachableException e)
-        {
-            errors.WriteLine($"error: {e.Message}");
-            return ExitCode.ClusterUnreachable;
-        }
-        catch (OperationCanceledException)
-        {
-            errors.WriteLine("cancelled");
-            return ExitCode.Cancelled;
-        }
         catch (Exception e)
         {
-            errors.WriteLine($"internal error (please report it): {e}");
-            return ExitCode.InternalFault;
+            return Report(e, errors);
+        }
+    }
+
+    /// <summary>A failure as the one line the user reads and its exit code; a bug (anything unforeseen) with its whole exception.</summary>
+    public static int Report(Exception e, TextWriter errors)
+    {
+        switch (e)
+        {
+            case UserInputException:
+                errors.WriteLine($"error: {e.Message}");
+                return ExitCode.UserError;
+            case TrainingDivergedException:
+                errors.WriteLine($"error: {e.Message}");
+                return ExitCode.Diverged;
+            case JobFaultException { Kind: JobFaultException.Cancelled }:
+                errors.WriteLine($"cancelled: {e.Message}");
+                return ExitCode.Cancelled;
+            case JobFaultException fault:
+                errors.WriteLine($"error: {e.Message}");
+                return fault.Kind switch
+                {
+                    JobFaultException.Diverged => ExitCode.Diverged,
+                    JobFaultException.ClusterLost => ExitCode.ClusterUnreachable,
+                    _ => ExitCode.UserError,
+                };
+            case ClusterUnreachableException:
+                errors.WriteLine($"error: {e.Message}");
+                return ExitCode.ClusterUnreachable;
+            case OperationCanceledException:
+                errors.WriteLine("cancelled");
+                return ExitCode.Cancelled;
+            default:
+                errors.WriteLine($"internal error (please report it): {e}");
+                return ExitCode.InternalFault;
         }
     }
 

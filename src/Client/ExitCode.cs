@@ -1,6 +1,6 @@
 namespace Trainer.Client;
 
-/// <summary>The exit codes of the command-line contract (DESIGN.md).</summary>
+/// <summary>The exit codes of the command-line contract (docs/cli.md).</summary>
 public static class ExitCode
 {
     public const int Done = 0;

@@ -11,7 +11,7 @@ namespace Trainer.Silo;
 /// is asked to stop (SIGTERM), so Kubernetes stops routing to it while it drains. Registered
 /// before the silo, it is stopped after it: the probes keep answering through the drain.
 /// </summary>
-public sealed class HealthEndpoint(int port, IHostApplicationLifetime lifetime, ILogger<HealthEndpoint> logger) : IHostedService
+public sealed partial class HealthEndpoint(int port, IHostApplicationLifetime lifetime, ILogger<HealthEndpoint> logger) : IHostedService
 {
     public const string LivePath = "/live", ReadyPath = "/ready";
 
@@ -51,7 +51,7 @@ public sealed class HealthEndpoint(int port, IHostApplicationLifetime lifetime, 
             try { context = await _listener.GetContextAsync(); }
             catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
             try { Answer(context); }
-            catch (Exception e) when (e is HttpListenerException or IOException) { logger.LogDebug(e, "health probe connection lost"); }
+            catch (Exception e) when (e is HttpListenerException or IOException) { ProbeConnectionLost(e); }
         }
     }
 

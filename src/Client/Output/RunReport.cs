@@ -8,7 +8,7 @@ using Trainer.Core.Training;
 
 namespace Trainer.Client.Output;
 
-/// <summary>report.json: the fields of the command-line contract (DESIGN.md), camelCase.</summary>
+/// <summary>report.json: the fields of the command-line contract (docs/cli.md), camelCase.</summary>
 public sealed record RunReport(
     string Job,
     string Model,

@@ -5,10 +5,10 @@ namespace Trainer.Core.Training;
 
 /// <summary>
 /// Epochs, validation, early stopping and the final test, the same for the single-process trainer
-/// and the cluster (where the parameter server runs it): repeat { run the epoch's steps; validate;
-/// let early stopping (or a reached target) decide; let the runner keep the loop's state }; then
-/// test the best weights (the last ones when the validation set is too small to pick them by,
-/// <see cref="EarlyStoppingPolicy"/>). The loop's state is <see cref="LoopState"/>, so a resumed job
+/// and the cluster (where the parameter server runs it): repeat { run the epoch's steps; validate
+/// and test; let early stopping (or a reached target) decide; let the runner keep the loop's state };
+/// the result is the best epoch's weights and test (the last epoch's when the validation set is too
+/// small to pick one by, <see cref="EarlyStoppingPolicy"/>). The loop's state is <see cref="LoopState"/>, so a resumed job
 /// continues where its checkpoint left it. It reports as it goes, as a stream of <see cref="LoopEvent"/>s.
 /// </summary>
 public static class TrainingLoop
@@ -44,9 +44,9 @@ public static class TrainingLoop
             yield return new EpochDone(report, options.Epochs);
         }
 
-        var final = FinalWeights(runner, state);
         var bestEpoch = state.BestWeights is null ? state.Epochs.Count : stopping.BestEpoch; // the epoch whose weights are the result
-        var testMetrics = hasTest ? await Score(runner, DataPart.Test, final, regression, cancellation) : null;
+        // that epoch was tested with these very weights: the same sums in the same order, so no second pass is needed
+        var testMetrics = hasTest ? state.Epochs[bestEpoch - 1].Test : null;
         yield return new LoopDone(new TrainingOutcome(state.Epochs.ToArray(), bestEpoch, stopping.ShouldStop, testMetrics, TargetEpoch(state.Epochs, options.Target), policy));
     }
 

@@ -19,7 +19,15 @@ public interface ITransportProbeGrain : IGrainWithStringKey
     Task Push(FloatVector vector);
 
     Task<string> Silo();
+
+    /// <summary>What this probe's silo process has put on the wire so far, by kind of connection.</summary>
+    Task<TransportTraffic> Traffic();
 }
+
+/// <summary>Bytes a silo process sent and received between silos and on its gateway (its clients' connections).</summary>
+[GenerateSerializer, Immutable, Alias("trainer.transport-traffic")]
+public sealed record TransportTraffic([property: Id(0)] string Silo, [property: Id(1)] long SiloSent, [property: Id(2)] long SiloReceived,
+    [property: Id(3)] long GatewaySent, [property: Id(4)] long GatewayReceived);
 
 [GenerateSerializer, Immutable, Alias("trainer.transport-times")]
 public sealed record TransportTimes([property: Id(0)] double[] PullMs, [property: Id(1)] double[] PushMs, [property: Id(2)] string From, [property: Id(3)] string To);

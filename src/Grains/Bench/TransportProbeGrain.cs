@@ -34,6 +34,10 @@ public sealed class TransportProbeGrain(ILocalSiloDetails silo) : Grain, ITransp
 
     public Task<string> Silo() => Task.FromResult(silo.SiloAddress.ToString());
 
+    public Task<TransportTraffic> Traffic() => Task.FromResult(new TransportTraffic(silo.SiloAddress.ToString(),
+        Transport.Sockets.Traffic.SiloToSilo.Sent, Transport.Sockets.Traffic.SiloToSilo.Received,
+        Transport.Sockets.Traffic.Gateway.Sent, Transport.Sockets.Traffic.Gateway.Received));
+
     private FloatVector Vector(int floats)
     {
         if (_vector?.Values.Length != floats)

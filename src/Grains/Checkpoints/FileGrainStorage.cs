@@ -12,7 +12,7 @@ namespace Trainer.Grains.Checkpoints;
 /// a damaged or truncated file is detected, reported, and the previous one used. Silos on one
 /// machine share the folder.
 /// </summary>
-public sealed class FileGrainStorage(string root, Serializer serializer, ILogger<FileGrainStorage> logger) : IGrainStorage
+public sealed partial class FileGrainStorage(string root, Serializer serializer, ILogger<FileGrainStorage> logger) : IGrainStorage
 {
     private static ReadOnlySpan<byte> Magic => "TRCK"u8;
     private const int HeaderLength = 4 + 8 + 32;
@@ -33,7 +33,7 @@ public sealed class FileGrainStorage(string root, Serializer serializer, ILogger
                 grainState.ETag = candidate == path ? "current" : "previous";
                 if (damage is not null)
                 {
-                    logger.LogWarning("{Damage}; using the previous checkpoint {Path}", damage, candidate);
+                    DamagedCheckpoint(damage, candidate);
                     if (state is ParameterServer.JobState job) job.RecoveryNote = $"{damage}; using the previous checkpoint";
                 }
                 return Task.CompletedTask;

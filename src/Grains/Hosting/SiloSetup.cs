@@ -61,7 +61,7 @@ public static class SiloSetup
         return client;
     }
 
-    /// <summary>Logging for hosts inside the CLI: errors only, and never the start-up Watchdog noise (DESIGN.md).</summary>
+    /// <summary>Logging for hosts inside the CLI: errors only, and never the start-up Watchdog noise (docs/architecture.md, Orleans facts).</summary>
     public static void ConfigureQuietLogging(ILoggingBuilder logging, LogLevel level) =>
         logging.AddConsole().SetMinimumLevel(level).AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
 }

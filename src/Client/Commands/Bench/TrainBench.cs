@@ -1,6 +1,10 @@
 using System.Text.Json;
 using Trainer.Client.CommandLine;
+using Trainer.Client.Commands.Train;
 using Trainer.Core;
+using Trainer.Core.Training;
+using Trainer.Grains.Hosting;
+using Trainer.Grains.Messages;
 
 namespace Trainer.Client.Commands.Bench;
 
@@ -32,14 +36,15 @@ public static class TrainBench
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
-        var clusters = args.String("--clusters", "local,embedded:2").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var clusters = args.String("--clusters", "local,embedded:2").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ClusterSpec.Parse).ToArray();
         var batches = args.IntList("--batches", [256, 1024]);
         var target = args.Has("--target") ? args.Double("--target", 0, 0, 1, positive: true) : (double?)null;
-        string[] common = ["--data", args.String("--data", "fashion-mnist"), "--model", args.String("--model", "mlp"),
-            "--epochs", args.String("--epochs", "2"), "--lr", args.String("--lr", "0.1"), "--momentum", args.String("--momentum", "0.9"),
-            "--kernel", args.String("--kernel", "auto"), "--val-fraction", "0", "--patience", "0"];
-        if (args.String("--hidden") is { } hidden) common = [.. common, "--hidden", hidden];
-        if (args.String("--partitions") is { } partitions) common = [.. common, "--partitions", partitions];
+        // the options train shares with this benchmark, with its own defaults: the Fashion-MNIST MLP, lr 0.1, momentum 0.9, two epochs
+        var shared = TrainArguments.ReadRequest(args.Only(["--data", "--model", "--hidden", "--epochs", "--lr", "--momentum", "--partitions", "--kernel"])
+            .WithDefault("--data", "fashion-mnist").WithDefault("--lr", "0.1").WithDefault("--epochs", "2"));
+        shared = shared with { Data = shared.Data with { ValFraction = 0 }, Options = shared.Options with { Patience = 0 } };
+        string[] common = [$"--data {shared.Data.Data}", $"--model {shared.Options.Model}", $"--epochs {shared.Options.Epochs}", $"--lr {shared.Options.LearningRate}",
+            $"--momentum {shared.Options.Momentum}", $"--kernel {shared.Kernel}", .. shared.Options.Model == "mlp" ? [$"--hidden {string.Join(',', shared.Options.Hidden)}"] : Array.Empty<string>()];
 
         output.WriteLine($"bench train: {string.Join(' ', common)}, {Environment.ProcessorCount} cores");
         output.WriteLine($"{"cluster",-14}{"batch",7}{"samples/s",12}{"vs local",10}{"compute",10}{"comm",8}{"update",8}{"MB/step",9}{"test acc",10}{(target is null ? "" : $"{"s to " + target,12}")}");
@@ -52,14 +57,14 @@ public static class TrainBench
             foreach (var cluster in clusters)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var run = await TrainAsync(cluster, batch, common, args, Path.Combine(scratch, $"{rows.Count}"), cancellation);
-                if (cluster == "local") reference[batch] = run.SamplesPerSecond;
-                double? share = cluster != "local" && reference.TryGetValue(batch, out var local) ? run.SamplesPerSecond / local : null;
+                var run = await TrainAsync(cluster, batch, shared, args, Path.Combine(scratch, $"{rows.Count}"), cancellation);
+                if (cluster.IsLocal) reference[batch] = run.SamplesPerSecond;
+                double? share = !cluster.IsLocal && reference.TryGetValue(batch, out var local) ? run.SamplesPerSecond / local : null;
                 var toTarget = target is null ? null : SecondsToAccuracy(run.Epochs, target.Value);
                 output.WriteLine($"{cluster,-14}{batch,7}{run.SamplesPerSecond,12:N0}{(share is null ? "" : $"{share:P0}"),10}" +
                                  $"{run.ComputeMs,10:F2}{run.CommunicationMs,8:F2}{run.UpdateMs,8:F2}{run.BytesPerStep / 1e6,9:F2}{run.TestAccuracy,10:F4}" +
                                  (target is null ? "" : $"{(toTarget is { } s ? $"{s:F1}" : "not reached"),12}"));
-                rows.Add(new { cluster, batch, samplesPerSecond = Math.Round(run.SamplesPerSecond), shareOfLocal = share is null ? (double?)null : Math.Round(share.Value, 4),
+                rows.Add(new { cluster = cluster.ToString(), batch, samplesPerSecond = Math.Round(run.SamplesPerSecond), shareOfLocal = share is null ? (double?)null : Math.Round(share.Value, 4),
                     stepTimeMs = new { compute = Math.Round(run.ComputeMs, 3), communication = Math.Round(run.CommunicationMs, 3), update = Math.Round(run.UpdateMs, 3) },
                     bytesPerStep = run.BytesPerStep, testAccuracy = run.TestAccuracy, secondsToTarget = toTarget });
             }
@@ -75,18 +80,25 @@ public static class TrainBench
     private sealed record RunFigures(double SamplesPerSecond, double ComputeMs, double CommunicationMs, double UpdateMs, long BytesPerStep,
         double? TestAccuracy, JsonElement Epochs);
 
-    private static async Task<RunFigures> TrainAsync(string cluster, int batch, string[] common, ParsedArguments args, string outDir, CancellationToken cancellation)
+    private static async Task<RunFigures> TrainAsync(ClusterSpec cluster, int batch, TrainRequest shared, ParsedArguments args, string outDir, CancellationToken cancellation)
     {
-        string[] train = ["train", .. common, "--cluster", cluster, "--batch", $"{batch}", "--out", outDir];
-        if (cluster != "local")
+        var request = (shared with
         {
-            if (args.String("--workers") is { } workers) train = [.. train, "--workers", workers];
-            if (args.String("--mode") is { } mode) train = [.. train, "--mode", mode];
+            Cluster = cluster,
+            Options = shared.Options with { Batch = batch, Partitions = args.Has("--partitions") ? shared.Options.Partitions : Math.Min(new TrainOptions().Partitions, batch) },
+            Job = TrainRequest.NewJob(),
+            Out = outDir,
+            Workers = !cluster.IsLocal && args.Has("--workers") ? args.Int("--workers", 1, min: 1) : null,
+            Mode = !cluster.IsLocal && args.String("--mode") is { } mode ? mode : JobMode.Sync,
+        }).Validated();
+        try
+        {
+            await TrainRun.RunAsync(request, TextWriter.Null, cancellation);
         }
-        var errors = new StringWriter();
-        var code = await Cli.RunAsync(train, TextWriter.Null, errors, cancellation);
-        if (code != ExitCode.Done)
-            throw new UserInputException($"bench train: --cluster {cluster} --batch {batch} failed: {errors.ToString().Trim().Replace("error: ", "")}");
+        catch (UserInputException e)
+        {
+            throw new UserInputException($"bench train: --cluster {cluster} --batch {batch} failed: {e.Message}");
+        }
         using var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "report.json")));
         var root = report.RootElement;
         var step = root.GetProperty("stepTime");

@@ -40,6 +40,8 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
             throw new UserInputException("--target is a validation accuracy: it needs --val-fraction above 0");
         if (Cluster.IsLocal && (Workers is not null || Mode != JobMode.Sync || CheckpointEvery is not null || StepTimeoutSeconds is not null))
             throw new UserInputException("--workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer");
+        if (Workers > Options.Partitions)
+            throw new UserInputException($"--workers {Workers}: must be at most {Options.Partitions}");
         if (Cluster.IsLocal && PsShards != 1)
             throw new UserInputException("--ps-shards splits a cluster's parameter server: --cluster local has none");
         if (PsShards > 1 && Mode != JobMode.Sync)

@@ -13,7 +13,7 @@ namespace Trainer.Grains.Transport.Sockets;
 /// One TCP connection between silos (or a client and a gateway) for Orleans's messaging, reading
 /// the socket in large blocks. Orleans's own socket transport receives into 4 KB pool blocks: a
 /// 0.8 MB weight or gradient message took about 400 receive calls and as many wake-ups of the
-/// message reader (strace, DESIGN.md), which made up most of its time on the wire.
+/// message reader (strace; docs/architecture.md), which made up most of its time on the wire.
 /// </summary>
 internal sealed class BulkSocketConnection : ConnectionContext, IConnectionIdFeature, IConnectionItemsFeature, IConnectionTransportFeature, IConnectionLifetimeFeature
 {
@@ -29,9 +29,12 @@ internal sealed class BulkSocketConnection : ConnectionContext, IConnectionIdFea
     private readonly Task _receiving, _sending;
     private int _shutDown;
 
-    public BulkSocketConnection(Socket socket)
+    private readonly TrafficCounter _traffic;
+
+    public BulkSocketConnection(Socket socket, TrafficCounter traffic)
     {
         _socket = socket;
+        _traffic = traffic;
         _socket.NoDelay = true;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
@@ -83,6 +86,7 @@ internal sealed class BulkSocketConnection : ConnectionContext, IConnectionIdFea
                 var memory = writer.GetMemory(ReceiveBlock);
                 var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0) break; // the peer closed the connection
+                _traffic.AddReceived(received);
                 writer.Advance(received);
                 var flushed = await writer.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled) break;
@@ -110,7 +114,11 @@ internal sealed class BulkSocketConnection : ConnectionContext, IConnectionIdFea
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled) break;
                 var buffer = result.Buffer;
-                if (!buffer.IsEmpty) await Send(buffer, segments).ConfigureAwait(false);
+                if (!buffer.IsEmpty)
+                {
+                    await Send(buffer, segments).ConfigureAwait(false);
+                    _traffic.AddSent(buffer.Length);
+                }
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted) break;
             }

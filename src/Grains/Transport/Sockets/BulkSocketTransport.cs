@@ -21,19 +21,19 @@ public static class BulkSocketTransport
 
     public static void AddToSilo(IServiceCollection services)
     {
-        services.AddKeyedSingleton<IConnectionFactory>(KeyOf("Orleans.Runtime.Messaging.SiloConnectionFactory, Orleans.Runtime"), (_, _) => new Connector());
-        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf("Orleans.Runtime.Messaging.SiloConnectionListener, Orleans.Runtime"), (_, _) => new ListenerFactory());
-        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf("Orleans.Runtime.Messaging.GatewayConnectionListener, Orleans.Runtime"), (_, _) => new ListenerFactory());
+        services.AddKeyedSingleton<IConnectionFactory>(KeyOf("Orleans.Runtime.Messaging.SiloConnectionFactory, Orleans.Runtime"), (_, _) => new Connector(Traffic.SiloToSilo));
+        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf("Orleans.Runtime.Messaging.SiloConnectionListener, Orleans.Runtime"), (_, _) => new ListenerFactory(Traffic.SiloToSilo));
+        services.AddKeyedSingleton<IConnectionListenerFactory>(KeyOf("Orleans.Runtime.Messaging.GatewayConnectionListener, Orleans.Runtime"), (_, _) => new ListenerFactory(Traffic.Gateway));
     }
 
     public static void AddToClient(IServiceCollection services) =>
-        services.AddKeyedSingleton<IConnectionFactory>(KeyOf("Orleans.Runtime.Messaging.ClientOutboundConnectionFactory, Orleans.Core"), (_, _) => new Connector());
+        services.AddKeyedSingleton<IConnectionFactory>(KeyOf("Orleans.Runtime.Messaging.ClientOutboundConnectionFactory, Orleans.Core"), (_, _) => new Connector(Traffic.Client));
 
     private static object KeyOf(string type) =>
         Type.GetType(type)?.GetField("ServicesKey", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(null)
         ?? throw new InvalidOperationException($"this Orleans version has no {type}.ServicesKey: the bulk socket transport cannot be installed");
 
-    private sealed class Connector : IConnectionFactory
+    private sealed class Connector(TrafficCounter traffic) : IConnectionFactory
     {
         public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellation = default)
         {
@@ -47,11 +47,11 @@ public static class BulkSocketTransport
                 socket.Dispose();
                 throw;
             }
-            return new BulkSocketConnection(socket);
+            return new BulkSocketConnection(socket, traffic);
         }
     }
 
-    private sealed class ListenerFactory : IConnectionListenerFactory
+    private sealed class ListenerFactory(TrafficCounter traffic) : IConnectionListenerFactory
     {
         public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellation = default)
         {
@@ -67,11 +67,11 @@ public static class BulkSocketTransport
                 throw new AddressInUseException(e.Message, e);
             }
             socket.Listen(512);
-            return ValueTask.FromResult<IConnectionListener>(new Listener(socket));
+            return ValueTask.FromResult<IConnectionListener>(new Listener(socket, traffic));
         }
     }
 
-    private sealed class Listener(Socket socket) : IConnectionListener
+    private sealed class Listener(Socket socket, TrafficCounter traffic) : IConnectionListener
     {
         public EndPoint EndPoint { get; } = socket.LocalEndPoint!;
 
@@ -81,7 +81,7 @@ public static class BulkSocketTransport
             {
                 try
                 {
-                    return new BulkSocketConnection(await socket.AcceptAsync(cancellation).ConfigureAwait(false));
+                    return new BulkSocketConnection(await socket.AcceptAsync(cancellation).ConfigureAwait(false), traffic);
                 }
                 catch (ObjectDisposedException) { return null; } // unbound
                 catch (SocketException e) when (e.SocketErrorCode == SocketError.OperationAborted) { return null; }

@@ -1,0 +1,9 @@
+using Microsoft.Extensions.Logging;
+
+namespace Trainer.Grains.Checkpoints;
+
+public sealed partial class FileGrainStorage
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Damage}; using the previous checkpoint {Path}")]
+    private partial void DamagedCheckpoint(string damage, string path);
+}
