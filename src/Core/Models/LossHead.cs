@@ -91,10 +91,16 @@ public sealed class BinaryCrossEntropy : LossHead
     private static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
 }
 
-/// <summary>The perceptron criterion max(0, −t·z) with t = ±1; its subgradient −t wherever t·z ≤ 0 (so a zero model still learns).</summary>
-public sealed class PerceptronLoss : LossHead
+/// <summary>
+/// A margin loss max(0, m − t·z) on one output with t = ±1 from the 0/1 classes, its subgradient −t
+/// where the row is <see cref="Active"/>, and the prediction 1 where z &gt; 0.
+/// </summary>
+public abstract class MarginLoss(float margin) : LossHead
 {
     public override int Outputs => 1;
+
+    /// <summary>Whether a row whose t·z is <paramref name="rowMargin"/> gets the subgradient −t.</summary>
+    protected abstract bool Active(float rowMargin);
 
     public override double Loss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> labels, Span<float> dOutputs)
     {
@@ -102,14 +108,20 @@ public sealed class PerceptronLoss : LossHead
         for (var i = 0; i < labels.Length; i++)
         {
             var t = labels[i] > 0 ? 1f : -1f;
-            var margin = t * outputs[i];
-            sum += Math.Max(0, -margin);
-            if (!dOutputs.IsEmpty) dOutputs[i] = margin <= 0 ? -t : 0f;
+            var rowMargin = t * outputs[i];
+            sum += Math.Max(0f, margin - rowMargin);
+            if (!dOutputs.IsEmpty) dOutputs[i] = Active(rowMargin) ? -t : 0f;
         }
         return sum;
     }
 
     public override float Predict(ReadOnlySpan<float> output) => output[0] > 0 ? 1 : 0;
+}
+
+/// <summary>The perceptron criterion max(0, −t·z); its subgradient −t wherever t·z ≤ 0 (so a zero model still learns).</summary>
+public sealed class PerceptronLoss() : MarginLoss(0f)
+{
+    protected override bool Active(float rowMargin) => rowMargin <= 0;
 
     /// <summary>
     /// None: max(0, −t·z) is positively homogeneous in (w, b) and its gradient is bounded by the
@@ -120,24 +132,9 @@ public sealed class PerceptronLoss : LossHead
 }
 
 /// <summary>The hinge loss max(0, 1 − t·z) of the linear SVM (its L2 term is the optimiser's weight decay).</summary>
-public sealed class HingeLoss : LossHead
+public sealed class HingeLoss() : MarginLoss(1f)
 {
-    public override int Outputs => 1;
-
-    public override double Loss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> labels, Span<float> dOutputs)
-    {
-        double sum = 0;
-        for (var i = 0; i < labels.Length; i++)
-        {
-            var t = labels[i] > 0 ? 1f : -1f;
-            var margin = t * outputs[i];
-            sum += Math.Max(0, 1 - margin);
-            if (!dOutputs.IsEmpty) dOutputs[i] = margin < 1 ? -t : 0f;
-        }
-        return sum;
-    }
-
-    public override float Predict(ReadOnlySpan<float> output) => output[0] > 0 ? 1 : 0;
+    protected override bool Active(float rowMargin) => rowMargin < 1;
 
     /// <summary>Zero outputs cost 1 per row; the weight decay can still blow the weights up (lr·λ above 2).</summary>
     public override double? DivergenceReference(double firstMeanLoss) => Math.Max(firstMeanLoss, 1);
