@@ -38,6 +38,28 @@ public sealed class SyncDeterminismTests(Clusters clusters) : IClassFixture<Clus
         }
     }
 
+    /// <summary>
+    /// Both kernels --kernel auto can end with keep the contract: OpenBLAS with the core type chosen for
+    /// this machine (and checked), and the managed kernel it falls back to. Each against the reference
+    /// trainer on the same kernel; the two kernels' bits differ from each other.
+    /// </summary>
+    [Theory]
+    [InlineData("openblas")]
+    [InlineData("managed")]
+    public async Task The_chosen_openblas_core_and_the_managed_fallback_each_give_the_reference_weights_on_1_2_and_4_workers(string kernel)
+    {
+        var (data, options) = (new DataSpec("digits"), new TrainOptions { Hidden = [32], Epochs = 2 });
+        var reference = Training.Reference(data, options, kernel);
+        var cluster = await clusters.WithSilos(2);
+        foreach (var workers in new[] { 1, 2, 4 })
+        {
+            var result = await Training.OnCluster(cluster.Grains, data, options, workers, kernel: kernel);
+            Assert.True(reference.WeightsSha256 == result.WeightsSha256, $"{kernel}, {workers} workers: the weights differ from the reference");
+        }
+        var other = Training.Reference(data, options, kernel == "openblas" ? "managed" : "openblas");
+        Assert.NotEqual(reference.WeightsSha256, other.WeightsSha256);
+    }
+
     [Fact]
     public async Task Lars_with_a_scaled_and_warmed_up_learning_rate_keeps_the_contract()
     {

@@ -16,6 +16,7 @@ public sealed record RunReport(
     int ParameterCount,
     object Options,
     string Kernel,
+    string KernelIdentity,
     string Cluster,
     int Silos,
     int Workers,
@@ -108,7 +109,7 @@ public sealed record RunReport(
             : new TargetEntry(value, true, reached, stats.Take(reached).Sum(s => (long)s.Steps), result.Epochs.Take(reached).Sum(e => e.TrainSeconds));
 
         return new RunReport(job, result.Network.Spec.ToString(), run.Dataset, result.Network.ParameterCount, hyper,
-            run.Kernel, run.Cluster, run.Silos, run.Workers, run.Partitions, run.PsShards, run.Mode, options.Batch, run.Threads,
+            run.Kernel, run.KernelIdentity, run.Cluster, run.Silos, run.Workers, run.Partitions, run.PsShards, run.Mode, options.Batch, run.Threads,
             run.TrainRows, run.ValidationRows, run.TestRows, run.ClassNames, run.ParameterServerSilo, run.WorkerSilos,
             epochs, result.BestEpoch, result.StoppedEarly, test, result.SamplesPerSecond, result.TrainSeconds, wallSeconds,
             stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, target, result.EarlyStopping, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries, result.WeightsSha256);

@@ -18,6 +18,9 @@ public sealed class ManagedKernel : IKernel
 
     public string Name => "managed";
 
+    /// <summary>Its GEMM sums in one fixed order on 256-bit vectors (emulated where absent); the element-wise code (tanh, sigmoid) follows the vector width.</summary>
+    public string Identity => $"managed, {CpuFeatures.VectorWidth}";
+
     public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
                      ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
                      float beta, Span<float> c, int ldc)

@@ -23,7 +23,7 @@ public sealed record WorkerSetup(string Job, int Index, int Workers, int FirstPa
 [GenerateSerializer, Immutable, Alias("trainer.data-shape")]
 public sealed record DataShape(
     string Name, int Features, int Classes, int TrainRows, int ValidationRows, int TestRows,
-    Preprocessor Preprocessor, double TestFraction, string Kernel, string Silo, string Process, long AvailableBytes, string[]? ClassNames = null);
+    Preprocessor Preprocessor, double TestFraction, string Kernel, string KernelIdentity, string Silo, string Process, long AvailableBytes, string[]? ClassNames = null);
 
 /// <summary>A started job: its data, model size, schedule, where its workers run and the first of each worker's partitions.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-info")]

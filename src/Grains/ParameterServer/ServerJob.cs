@@ -62,6 +62,10 @@ public sealed partial class ServerJob : IEpochRunner
         if (shapes.Any(s => s.TrainRows != shape.TrainRows || s.Features != shape.Features || s.Classes != shape.Classes))
             throw new UserInputException($"--data {spec.Data.Data}: the silos read different data ({string.Join("; ", shapes.Select(s => $"{s.Silo}: {s.TrainRows} rows"))}); give a path every silo reads identically");
 
+        if (spec.Mode == JobMode.Sync && shapes.Select(s => s.KernelIdentity).Distinct().Count() > 1)
+            throw new UserInputException($"--kernel {spec.Kernel}: the workers compute with different kernels ({string.Join("; ", shapes.Select(s => $"{s.Silo}: {s.KernelIdentity}").Distinct())}); " +
+                                         "a sync job's bits depend on the kernel, so every worker must use the same: give the silos the same library and instruction sets, or --kernel managed");
+
         var options = spec.Options;
         var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes, shape.Preprocessor));
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);

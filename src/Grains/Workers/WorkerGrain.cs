@@ -21,7 +21,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
         var data = await DatasetCache.GetAsync(load.Data, ModelSpec.LabelRuleFor(load.Options.Model, load.Options.Task));
         var kernel = KernelChoice.Select(load.Kernel);
         return new DataShape(data.Train.Name, data.Features, data.Classes, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0,
-            data.Preprocessor, data.TestFraction, kernel.Name, silo.SiloAddress.ToString(), JobSpec.ThisProcess, MachineMemory.AvailableBytes(), data.ClassNames);
+            data.Preprocessor, data.TestFraction, kernel.Name, kernel.Identity, silo.SiloAddress.ToString(), JobSpec.ThisProcess, MachineMemory.AvailableBytes(), data.ClassNames);
     }
 
     public async Task Setup(WorkerSetup setup)

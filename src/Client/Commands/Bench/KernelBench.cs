@@ -28,6 +28,7 @@ public static class KernelBench
         new("--batch", "global batch (default 256)", "B"),
         new("--seconds", "measuring time per row of the table (default 2)", "S"),
         new("--kernels", "kernels to measure (default: openblas,managed, those available)", "LIST"),
+        new("--core-types", "also measure OpenBLAS on one thread under each of these core types (a process each, OPENBLAS_CORETYPE set), against this process's auto kernel", "LIST"),
         new("--threads", "thread counts to measure (default 1 and all cores)", "LIST"),
         new("--json", "also write the JSON to this file", "FILE"),
     ];
@@ -46,7 +47,10 @@ public static class KernelBench
         var network = new Network(spec);
         var flopsPerSample = FlopsPerSample(spec, network);
         output.WriteLine($"bench kernel: {spec}, {network.ParameterCount:N0} parameters, batch {batch}, {seconds:G3} s per row, {Environment.ProcessorCount} cores");
-        if (OpenBlasKernel.TryLoad() is { } blas) output.WriteLine($"openblas: {blas.Config}");
+        if (OpenBlasKernel.TryLoad() is { } blas)
+            output.WriteLine($"openblas: {blas.Config}; core {blas.CoreType} ({(blas.ChosenCoreType is null ? "OPENBLAS_CORETYPE or OpenBLAS's choice" : "chosen for this machine's instruction sets")})");
+        else output.WriteLine($"openblas: not used: {OpenBlasKernel.Problem}");
+        output.WriteLine($"auto: {KernelChoice.Select("auto").Identity}");
         output.WriteLine($"{"kernel",-10}{"threads",8}{"samples/s",14}{"GFLOP/s",10}{"ms/step",10}");
 
         var rows = new List<object>();
@@ -59,10 +63,12 @@ public static class KernelBench
                 var (samplesPerSecond, msPerStep) = Measure(network, kernel, batch, threads, seconds);
                 var gflops = samplesPerSecond * flopsPerSample / 1e9;
                 output.WriteLine($"{kernel.Name,-10}{threads,8}{samplesPerSecond,14:N0}{gflops,10:F1}{msPerStep,10:F3}");
-                rows.Add(new { kernel = kernel.Name, threads, samplesPerSecond = Math.Round(samplesPerSecond), gflops = Math.Round(gflops, 2), msPerStep = Math.Round(msPerStep, 4) });
+                rows.Add(new { kernel = kernel.Name, identity = kernel.Identity, threads, samplesPerSecond = Math.Round(samplesPerSecond), gflops = Math.Round(gflops, 2), msPerStep = Math.Round(msPerStep, 4) });
             }
         }
-        var json = JsonSerializer.Serialize(new { benchmark = "kernel", model = spec.ToString(), parameters = network.ParameterCount, batch, cores = Environment.ProcessorCount, results = rows });
+        var coreTypes = args.Has("--core-types") ? CoreTypeBench.Run(args, output) : null;
+        var json = JsonSerializer.Serialize(new { benchmark = "kernel", model = spec.ToString(), parameters = network.ParameterCount, batch, cores = Environment.ProcessorCount,
+            auto = KernelChoice.Select("auto").Identity, results = rows, coreTypes });
         return BenchCommand.Finish(json, args, output);
     }
 

@@ -34,7 +34,7 @@ public static class TrainRun
         var kernel = KernelChoice.Select(request.Kernel);
         var data = DataLoader.Prepare(request.Data, ModelSpec.LabelRuleFor(options.Model, options.Task));
         var run = new JobRun(null!, options, data.Train.Name, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0, data.Preprocessor, data.TestFraction,
-            kernel.Name, "local", Silos: 0, Workers: 1, JobMode.Sync, options.Partitions, options.Threads, null, []) { ClassNames = data.ClassNames };
+            kernel.Name, "local", Silos: 0, Workers: 1, JobMode.Sync, options.Partitions, options.Threads, null, []) { ClassNames = data.ClassNames, KernelIdentity = kernel.Identity };
         output.WriteLine(run.Describe(new Network(ReferenceTrainer.SpecFor(options, data))));
         return run with { Result = await new ReferenceTrainer(kernel, progress).TrainAsync(data, options, cancellation) };
     }
@@ -63,6 +63,7 @@ public static class TrainRun
             ResumedAtStep = resume?.Step,
             PsShards = spec.PsShards,
             ClassNames = info.Data.ClassNames,
+            KernelIdentity = info.Data.KernelIdentity,
         };
         output.WriteLine(run.Describe(job.Network));
         var result = await job.RunAsync(progress, cancellation);
@@ -84,6 +85,8 @@ public sealed record JobRun(
     public int PsShards { get; init; } = 1;
     /// <summary>The classes' names when the data named them.</summary>
     public string[]? ClassNames { get; init; }
+    /// <summary>What the bits depend on: the kernel's library, version, core type and vector width.</summary>
+    public string KernelIdentity { get; init; } = "";
 
     /// <summary>The line that opens a run: the model, the data, and where it trains.</summary>
     public string Describe(Network network)
@@ -94,6 +97,6 @@ public sealed record JobRun(
             : $"cluster {Cluster} ({Silos} silo{(Silos == 1 ? "" : "s")}), {Workers} worker{(Workers == 1 ? "" : "s")}, mode {Mode}" +
               (PsShards > 1 ? $", {PsShards} parameter-server shards" : "");
         return $"{network.Spec} ({network.ParameterCount:N0} parameters) on {Dataset}: {sets}; " +
-               $"batch {Options.Batch} in {Partitions} partitions, kernel {Kernel}, {Threads} thread{(Threads == 1 ? "" : "s")}{(Cluster == "local" ? "" : " per worker")}, {where}";
+               $"batch {Options.Batch} in {Partitions} partitions, kernel {KernelIdentity}, {Threads} thread{(Threads == 1 ? "" : "s")}{(Cluster == "local" ? "" : " per worker")}, {where}";
     }
 }
