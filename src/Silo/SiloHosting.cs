@@ -39,6 +39,7 @@ public static class SiloHosting
             if (configureTls is not null) silo.UseTls(configureTls);
             if (settings.SiloName is { } name) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         });
+        builder.Services.AddSingleton<IFatalErrorHandler, FatalExit>(); // after Orleans's own: the last registration is the one used
         builder.Services.AddHostedService(_ => new DrainDelay(settings.DrainDelay));
         if (settings.Telemetry != TelemetrySetup.None)
         {

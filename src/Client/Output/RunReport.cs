@@ -46,6 +46,7 @@ public sealed record RunReport(
     bool Resumed,
     long? ResumedAtStep,
     int Recoveries,
+    double PeakMemoryMB,
     string WeightsSha256)
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -112,7 +113,8 @@ public sealed record RunReport(
             run.Kernel, run.KernelIdentity, run.Cluster, run.Silos, run.Workers, run.Partitions, run.PsShards, run.Mode, options.Batch, run.Threads,
             run.TrainRows, run.ValidationRows, run.TestRows, run.ClassNames, run.ParameterServerSilo, run.WorkerSilos,
             epochs, result.BestEpoch, result.StoppedEarly, test, result.SamplesPerSecond, result.TrainSeconds, wallSeconds,
-            stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, target, result.EarlyStopping, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries, result.WeightsSha256);
+            stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, target, result.EarlyStopping, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries,
+            Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0), 1), result.WeightsSha256);
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

@@ -3,10 +3,10 @@ using Trainer.Core;
 
 namespace Trainer.Client.Commands.Bench;
 
-/// <summary><c>trainer bench kernel | transport | train</c>: each prints a table, then its figures as one line of JSON.</summary>
+/// <summary><c>trainer bench kernel | transport | train | peers</c>: each prints a table, then its figures as one line of JSON.</summary>
 public static class BenchCommand
 {
-    public const string Usage = "usage: trainer bench kernel|transport|train [options]  ('trainer bench <name> --help' lists the options)";
+    public const string Usage = "usage: trainer bench kernel|transport|train|peers [options]  ('trainer bench <name> --help' lists the options)";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellation)
     {
@@ -20,7 +20,8 @@ public static class BenchCommand
             "kernel" => KernelBench.Run(Cli.Parse(KernelBench.Options, "bench kernel", args[1..], output), output, cancellation),
             "transport" => await TransportBench.RunAsync(Cli.Parse(TransportBench.Options, "bench transport", args[1..], output), output, cancellation),
             "train" => await TrainBench.RunAsync(Cli.Parse(TrainBench.Options, "bench train", args[1..], output), output, cancellation),
-            _ => throw new UserInputException($"unknown benchmark '{args[0]}'; benchmarks: kernel, transport, train"),
+            "peers" => PeersBench.Run(Cli.Parse(PeersBench.Options, "bench peers", args[1..], output), output, cancellation),
+            _ => throw new UserInputException($"unknown benchmark '{args[0]}'; benchmarks: kernel, transport, train, peers"),
         };
     }
 

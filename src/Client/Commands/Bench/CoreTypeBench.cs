@@ -33,7 +33,7 @@ internal static class CoreTypeBench
     {
         var json = Path.Combine(Path.GetTempPath(), $"trainer-coretype-{Guid.NewGuid():N}.json");
         var kernels = coreType is null ? "auto" : "openblas";
-        var start = SelfStart(["bench", "kernel", "--kernels", kernels, "--threads", "1", "--json", json, .. passOn]);
+        var start = SelfProcess.Start(["bench", "kernel", "--kernels", kernels, "--threads", "1", "--json", json, .. passOn]);
         if (coreType is not null) start.Environment["OPENBLAS_CORETYPE"] = coreType;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the trainer again");
         process.StandardOutput.ReadToEnd();
@@ -47,13 +47,4 @@ internal static class CoreTypeBench
         return new CoreTypeResult(coreType ?? "auto", row.GetProperty("identity").GetString()!, row.GetProperty("samplesPerSecond").GetDouble());
     }
 
-    /// <summary>This trainer as a child process: its apphost, or dotnet with its assembly.</summary>
-    private static ProcessStartInfo SelfStart(string[] args)
-    {
-        var host = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(CoreTypeBench).Assembly.Location);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        return start;
-    }
 }
