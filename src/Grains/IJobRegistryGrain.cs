@@ -17,4 +17,8 @@ public interface IJobRegistryGrain : IGrainWithIntegerKey
     /// <summary>Every job reported, newest first.</summary>
     [Alias("list")]
     Task<JobStatus[]> List();
+
+    /// <summary>A silo is about to stop: every running job moves its workers off it; returns when they have (or when a job did not answer in time).</summary>
+    [Alias("silo-leaving"), ResponseTimeout("00:01:00"), Orleans.Concurrency.AlwaysInterleave]
+    Task SiloLeaving(SiloAddress silo, TimeSpan patience);
 }

@@ -18,4 +18,14 @@ public sealed class JobRegistryGrain : Grain, IJobRegistryGrain
     }
 
     public Task<JobStatus[]> List() => Task.FromResult(_jobs.Values.OrderByDescending(j => j.StartedUtc).ToArray());
+
+    public async Task SiloLeaving(SiloAddress silo, TimeSpan patience)
+    {
+        var running = _jobs.Values.Where(j => j.State == JobStatus.Running).Select(j => GrainFactory.GetGrain<ParameterServer.IParameterServerGrain>(j.Job)).ToArray();
+        await Task.WhenAll(running.Select(async server =>
+        {
+            try { await server.SiloLeaving(silo).WaitAsync(patience); }
+            catch (Exception e) when (Hosting.ClusterFaults.IsLoss(e) || e is OrleansException) { /* a job that cannot answer loses the silo's workers as to a crash */ }
+        }));
+    }
 }

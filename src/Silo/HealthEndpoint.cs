@@ -74,13 +74,27 @@ public sealed partial class HealthEndpoint(int port, IHostApplicationLifetime li
 }
 
 /// <summary>
-/// On SIGTERM, waits --drain-delay (5 s in a pod) before the silo shuts down: the pod already
-/// reports not ready, and the delay lets Kubernetes take it out of rotation first. Registered
-/// after the silo, it is the first to stop.
+/// On SIGTERM, before the silo shuts down: every running job moves its workers off this silo (a
+/// handover at a step boundary, with nothing to redo), and --drain-delay (5 s in a pod) passes, in
+/// which the pod already reports not ready so that Kubernetes takes it out of rotation. Registered
+/// after the silo, it is the first to stop, while the silo still works.
 /// </summary>
-public sealed class DrainDelay(TimeSpan delay) : IHostedService
+public sealed class DrainDelay(TimeSpan delay, IGrainFactory grains, ILocalSiloDetails silo) : IHostedService
 {
+    /// <summary>How long the jobs get to move their workers away.</summary>
+    public static readonly TimeSpan HandoverPatience = TimeSpan.FromSeconds(30);
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken) => delay > TimeSpan.Zero ? Task.Delay(delay, cancellationToken) : Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var handover = Handover();
+        await Task.WhenAll(handover, delay > TimeSpan.Zero ? Task.Delay(delay, cancellationToken) : Task.CompletedTask);
+    }
+
+    private async Task Handover()
+    {
+        try { await grains.GetGrain<Trainer.Grains.IJobRegistryGrain>(0).SiloLeaving(silo.SiloAddress, HandoverPatience).WaitAsync(HandoverPatience + TimeSpan.FromSeconds(5)); }
+        catch (Exception e) when (Trainer.Grains.Hosting.ClusterFaults.IsLoss(e) || e is OrleansException) { /* the jobs lose this silo's workers as to a crash */ }
+    }
 }

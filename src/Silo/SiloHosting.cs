@@ -40,7 +40,7 @@ public static class SiloHosting
             if (settings.SiloName is { } name) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         });
         builder.Services.AddSingleton<IFatalErrorHandler, FatalExit>(); // after Orleans's own: the last registration is the one used
-        builder.Services.AddHostedService(_ => new DrainDelay(settings.DrainDelay));
+        builder.Services.AddHostedService(services => new DrainDelay(settings.DrainDelay, services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<ILocalSiloDetails>()));
         if (settings.Telemetry != TelemetrySetup.None)
         {
             try { builder.Services.AddSingleton(TelemetrySetup.Start(settings.Telemetry, settings.OtlpEndpoint, $"trainer-silo {settings.SiloName ?? $"{settings.Advertise}:{settings.SiloPort}"}")); }

@@ -7,8 +7,9 @@ namespace Trainer.Core.Training;
 public enum DataPart { Validation, Test }
 
 /// <summary>
-/// What one epoch of training did, with the step time split into its parts, and the gradient noise
-/// scale B_simple as estimated at the epoch's end (null when it cannot be measured: one partition).
+/// What one epoch of training did, with the step time split into its parts, the gradient noise
+/// scale B_simple as estimated at the epoch's end (null when it cannot be measured: one partition),
+/// the workers and silos it ended on (a cluster's), and the checkpoints it had to put off.
 /// </summary>
 public sealed record EpochStats(
     int Epoch,
@@ -25,7 +26,10 @@ public sealed record EpochStats(
     long Updates = 0,
     int MaxStaleness = 0,
     double CheckpointSeconds = 0,
-    double? NoiseScale = null);
+    double? NoiseScale = null,
+    int Workers = 1,
+    string[]? Silos = null,
+    int DeferredCheckpoints = 0);
 
 /// <summary>
 /// The part of training that differs between one process and a cluster: running an epoch's steps

@@ -19,8 +19,8 @@ public sealed record LoopDone(TrainingOutcome Outcome) : LoopEvent;
 public sealed record TrainingOutcome(IReadOnlyList<EpochReport> Epochs, int BestEpoch, bool StoppedEarly, Models.Metrics? Test, int? TargetEpoch,
     EarlyStoppingPolicy EarlyStopping);
 
-/// <summary>A step of an epoch run by an <see cref="IEpochRunner"/>; the last one carries the epoch's statistics.</summary>
-public sealed record EpochProgress(int Step, int Steps, double Loss, EpochStats? Stats = null);
+/// <summary>A step of an epoch run by an <see cref="IEpochRunner"/>, or a line the user should read (the workers moved); the last one carries the epoch's statistics.</summary>
+public sealed record EpochProgress(int Step, int Steps, double Loss, EpochStats? Stats = null, string? Note = null);
 
 /// <summary>Hears about progress as training goes; the CLI draws it, tests ignore it.</summary>
 public interface ITrainingObserver

@@ -30,6 +30,7 @@ public static class TrainingLoop
             await foreach (var progress in runner.RunEpochAsync(epoch, span?.Context ?? default, cancellation))
             {
                 if (progress.Stats is { } done) stats = done;
+                else if (progress.Note is { } line) yield return new LoopNote($"epoch {epoch}, step {progress.Step}: {line}");
                 else yield return new StepProgress(epoch, progress.Step, progress.Steps, progress.Loss);
             }
             var validation = validationRows > 0 ? await Score(runner, DataPart.Validation, runner.Weights, regression, cancellation) : null;

@@ -44,6 +44,18 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     public static async Task<EmbeddedCluster> StartAsync(int silos, string? checkpoints = null, string? redis = null,
         LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default, Action<ISiloBuilder>? configure = null)
     {
+        // the ports are free when chosen, but another process may bind one before a silo does: then start again on others
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await StartOnceAsync(silos, checkpoints, redis, logLevel, cancellation, configure); }
+            catch (Exception e) when (e.GetBaseException() is Microsoft.AspNetCore.Connections.AddressInUseException
+                                          or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } && attempt < 5) { }
+        }
+    }
+
+    private static async Task<EmbeddedCluster> StartOnceAsync(int silos, string? checkpoints, string? redis, LogLevel logLevel, CancellationToken cancellation,
+        Action<ISiloBuilder>? configure)
+    {
         var cluster = new EmbeddedCluster();
         var clusterId = "embedded-" + Guid.NewGuid().ToString("N")[..8];
         var ports = FreePorts(2 * silos);

@@ -14,6 +14,9 @@ public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, st
 {
     /// <summary>This process, as <see cref="DataShape.Process"/> names one.</summary>
     public static string ThisProcess => $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>Workers 0: as many as the cluster has silos, up to the partitions, following the cluster.</summary>
+    public const int AutoWorkers = 0;
 }
 
 /// <summary>How a job's steps are synchronised: sync (bit-identical to the reference trainer), async (each gradient applied on arrival), ssp (async within a staleness bound).</summary>

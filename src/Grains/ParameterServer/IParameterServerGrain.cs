@@ -38,6 +38,13 @@ public interface IParameterServerGrain : IGrainWithStringKey
     [Alias("cancel"), AlwaysInterleave]
     Task<bool> Cancel();
 
+    /// <summary>
+    /// A silo is about to stop (SIGTERM, a drain): the job moves its workers off it at its next step
+    /// boundary, and the call returns once none is left there. Answered between steps.
+    /// </summary>
+    [Alias("silo-leaving"), AlwaysInterleave, ResponseTimeout("00:01:00")]
+    Task SiloLeaving(SiloAddress silo);
+
     /// <summary>Releases the workers and deletes the job's checkpoint: the job is done.</summary>
     [Alias("finish")]
     Task Finish();

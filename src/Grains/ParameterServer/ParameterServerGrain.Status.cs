@@ -17,6 +17,10 @@ public sealed partial class ParameterServerGrain
         return Task.FromResult(true);
     }
 
+    public Task SiloLeaving(SiloAddress leaving) =>
+        // a job whose server is on the leaving silo cannot move itself: it is resumed elsewhere once the silo is gone
+        _job is not { Status: JobStatus.Running } || leaving.Equals(silo.SiloAddress) ? Task.CompletedTask : _cluster.Leaving(leaving);
+
     /// <summary>Tells the cluster's job registry where this job stands; a lost registry only costs 'trainer status' a line until the next report.</summary>
     private void ReportStatus(ServerJob job) => _ = WorkerPool.Quietly(grains.GetGrain<IJobRegistryGrain>(0).Report(job.ToStatus(silo.SiloAddress.ToString())));
 }

@@ -23,9 +23,11 @@ public sealed partial class ParameterServerGrain(
     IGrainFactory grains,
     ILocalSiloDetails silo,
     ILogger<ParameterServerGrain> logger,
+    IClusterMembershipService membership,
     [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
 {
     private ServerJob? _job;
+    private readonly ClusterView _cluster = new(membership);
 
     public async Task<JobInfo> Start(JobSpec spec)
     {
@@ -95,7 +97,7 @@ public sealed partial class ParameterServerGrain(
     {
         if (_job is { } old) old.Superseded = true;
         _job = null;
-        var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), logger, SaveCheckpoint);
+        var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), _cluster, logger, SaveCheckpoint);
         _job = job;
         return job;
     }

@@ -19,6 +19,10 @@ public sealed partial class ServerJob
 {
     private async IAsyncEnumerable<EpochProgress> RunAsyncEpoch(int epoch, ActivityContext parent, [EnumeratorCancellation] CancellationToken cancellation)
     {
+        foreach (var note in PendingNotes) yield return new EpochProgress(State.StepInEpoch, StepsPerEpoch, State.Totals.LastLoss, Note: note);
+        PendingNotes.Clear();
+        // asynchronous workers walk their own partitions through the epoch: they follow the cluster at epoch boundaries
+        if (State.StepInEpoch == 0 && await FollowClusterAsync() is { } moved) yield return new EpochProgress(0, StepsPerEpoch, State.Totals.LastLoss, Note: moved);
         if (State.StepInEpoch < StepsPerEpoch)
         {
             var workers = _pool.Count;

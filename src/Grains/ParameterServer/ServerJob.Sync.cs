@@ -12,10 +12,13 @@ public sealed partial class ServerJob
     private async IAsyncEnumerable<EpochProgress> RunSyncEpoch(int epoch, ActivityContext parent, [EnumeratorCancellation] CancellationToken cancellation)
     {
         var sinceProgress = Stopwatch.StartNew();
+        foreach (var note in PendingNotes) yield return new EpochProgress(State.StepInEpoch, StepsPerEpoch, State.Totals.LastLoss, Note: note);
+        PendingNotes.Clear();
         while (State.StepInEpoch < StepsPerEpoch)
         {
             cancellation.ThrowIfCancellationRequested();
             EnsureActive();
+            if (await FollowClusterAsync() is { } moved) yield return new EpochProgress(State.StepInEpoch, StepsPerEpoch, State.Totals.LastLoss, Note: moved);
             var clock = Stopwatch.StartNew();
             var step = _shards is null ? await Step(epoch, parent) : await ShardedStep(epoch, parent);
             State.Totals.Add(step.Loss, step.Rows, step.Compute, step.RoundTrip - step.Compute, step.Update, BytesPerStep, staleness: 0);

@@ -22,24 +22,25 @@ public sealed partial class ServerJob : IEpochRunner
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly WorkerPool _pool;
+    private readonly ClusterView _cluster;
     private readonly Update _update;
     private readonly Func<Task> _checkpoint;
+    private long _clusterVersion;
 
-    private ServerJob(JobState state, JobInfo info, Network network, WorkerPool pool, Update update, Func<Task> checkpoint)
+    private ServerJob(JobState state, JobInfo info, Network network, WorkerPool pool, ClusterView cluster, Update update, Func<Task> checkpoint)
     {
-        (State, Info, Network, _pool, _update, _checkpoint) = (state, info, network, pool, update, checkpoint);
-        var ranges = pool.Ranges;
-        // the weights to every worker, and each worker's block sums back
-        BytesPerStep = (long)network.ParameterCount * sizeof(float) * (pool.Count + ranges.Sum(r => GradientSums.AlignedBlocks(r.First, r.Count).Count));
+        (State, Info, Network, _pool, _cluster, _update, _checkpoint) = (state, info, network, pool, cluster, update, checkpoint);
+        _clusterVersion = cluster.Version;
     }
 
     public JobState State { get; }
     public JobSpec Spec => State.Spec!;
-    public JobInfo Info { get; }
+    public JobInfo Info { get; private set; }
     public Network Network { get; }
     public int StepsPerEpoch => Info.StepsPerEpoch;
     public float[] Weights => State.Weights!.Values;
-    public long BytesPerStep { get; }
+    /// <summary>The weights to every worker, and each worker's block sums back.</summary>
+    public long BytesPerStep => (long)Network.ParameterCount * sizeof(float) * (_pool.Count + _pool.Ranges.Sum(r => GradientSums.AlignedBlocks(r.First, r.Count).Count));
     /// <summary>running, finished, failed or cancelled: for 'trainer status'.</summary>
     public string Status { get; set; } = JobStatus.Running;
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
@@ -53,35 +54,49 @@ public sealed partial class ServerJob : IEpochRunner
     /// checked, the workers get their partitions, and what the state lacks (a new job's weights,
     /// update and loop) is made.
     /// </summary>
-    public static async Task<ServerJob> BuildAsync(IGrainFactory grains, JobState state, string silo, ILogger logger, Func<Task> checkpoint)
+    public static async Task<ServerJob> BuildAsync(IGrainFactory grains, JobState state, string silo, ClusterView cluster, ILogger logger, Func<Task> checkpoint)
     {
         var spec = state.Spec!;
-        var pool = new WorkerPool(grains, spec, state.Generations ??= new int[spec.Workers], logger);
-        var shapes = await pool.LoadAsync();
+        var pool = new WorkerPool(grains, spec, state.Generations ?? [], logger, cluster.Usable);
+        var notes = await pool.PlaceAsync(spec.Options.Partitions);
+        var shapes = pool.Shapes;
         var shape = shapes[0];
-        if (shapes.Any(s => s.TrainRows != shape.TrainRows || s.Features != shape.Features || s.Classes != shape.Classes))
-            throw new UserInputException($"--data {spec.Data.Data}: the silos read different data ({string.Join("; ", shapes.Select(s => $"{s.Silo}: {s.TrainRows} rows"))}); give a path every silo reads identically");
-
-        if (spec.Mode == JobMode.Sync && shapes.Select(s => s.KernelIdentity).Distinct().Count() > 1)
-            throw new UserInputException($"--kernel {spec.Kernel}: the workers compute with different kernels ({string.Join("; ", shapes.Select(s => $"{s.Silo}: {s.KernelIdentity}").Distinct())}); " +
-                                         "a sync job's bits depend on the kernel, so every worker must use the same: give the silos the same library and instruction sets, or --kernel managed");
 
         var options = spec.Options;
         var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes, shape.Preprocessor));
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);
         var shardPlan = spec.PsShards > 1 ? new ShardPlan(network.ParameterCount, spec.PsShards) : null;
-        pool.Assign(plan.Partitions);
         JobMemory.EnsureFits(spec, network, plan, pool.Ranges, shapes);
         await pool.SetupAsync();
 
         state.Weights ??= new FloatVector(network.Initialise(options.Seed));
         state.Loop ??= new LoopState();
+        state.Generations = pool.Generations;
         var update = new Update(network, options, plan.Partitions, plan.StepsPerEpoch, state.Update);
         state.Update = update.State;
         var info = new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo, shapes, pool.Ranges.Select(r => r.First).ToArray());
-        var job = new ServerJob(state, info, network, pool, update, checkpoint);
+        var job = new ServerJob(state, info, network, pool, cluster, update, checkpoint) { PendingNotes = [.. notes] };
         if (shardPlan is not null) await job.LoadShardsAsync(grains, shardPlan);
         return job;
+    }
+
+    /// <summary>Lines for the trainer from building the job (a silo refused), told with the loop's first events.</summary>
+    public List<string> PendingNotes { get; init; } = [];
+
+    /// <summary>
+    /// At a step boundary: when the cluster changed (a silo joined, left or is leaving) or a worker is
+    /// not yet where it should be, the workers are placed again. Returns what changed, for the trainer.
+    /// </summary>
+    private async Task<string?> FollowClusterAsync()
+    {
+        if (_cluster.Version == _clusterVersion && _pool.Settled) return null;
+        _clusterVersion = _cluster.Version;
+        _pool.ClusterChanged(_clusterVersion);
+        var notes = await _pool.PlaceAsync(Info.Partitions);
+        State.Generations = _pool.Generations;
+        Info = Info with { Workers = _pool.Shapes, FirstPartitions = _pool.Ranges.Select(r => r.First).ToArray() };
+        _cluster.Placed(Info.Workers.Select(w => w.Silo).ToHashSet());
+        return notes.Count == 0 ? null : string.Join("; ", notes);
     }
 
     public IAsyncEnumerable<EpochProgress> RunEpochAsync(int epoch, ActivityContext parent, CancellationToken cancellation)
@@ -115,6 +130,7 @@ public sealed partial class ServerJob : IEpochRunner
 
     public async Task ReleaseAsync()
     {
+        _cluster.Release();
         await _pool.ReleaseAsync();
         if (_shards is { } shards) await Task.WhenAll(shards.Select(s => WorkerPool.Quietly(s.Release())));
     }
@@ -136,5 +152,6 @@ public sealed partial class ServerJob : IEpochRunner
     }
 
     private EpochProgress EpochEnd(int epoch) =>
-        new(StepsPerEpoch, StepsPerEpoch, State.Totals.LastLoss, State.Totals.Stats(epoch, StepsPerEpoch, _update.LastLearningRate, _update.NoiseScale));
+        new(StepsPerEpoch, StepsPerEpoch, State.Totals.LastLoss, State.Totals.Stats(epoch, StepsPerEpoch, _update.LastLearningRate, _update.NoiseScale)
+            with { Workers = _pool.Count, Silos = Info.Workers.Select(w => w.Silo).Distinct().Order(StringComparer.Ordinal).ToArray() });
 }

@@ -1,14 +1,16 @@
 using Microsoft.Extensions.Logging;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
+using Trainer.Grains.Placement;
 using Trainer.Grains.Transport;
 
 namespace Trainer.Grains.Workers;
 
 /// <summary>
-/// A job's workers, as its parameter server sees them: which grain is worker i (keyed "job/i", or
-/// "job/i.g" after g replacements), which partitions it owns, and which version of the weights it
-/// already holds (so they are not sent twice). A call to all of them replaces the ones that were
+/// A job's workers, as its parameter server sees them: which grain is worker i (keyed "job/i.g@silo":
+/// its index, how often it was replaced, the silo chosen for it), which partitions it owns, and which
+/// version of the weights it already holds (so they are not sent twice). Where the workers are
+/// follows the cluster (WorkerPool.Placement.cs). A call to all of them replaces the ones that were
 /// lost (their silo died, or their step outlasted the timeout) by fresh activations and asks those
 /// again: the same data and weights give the same sums, so no work is lost or applied twice. A
 /// fault of the job (bad input, divergence) or of the code fails the call at once.
@@ -20,40 +22,47 @@ public sealed partial class WorkerPool
     private readonly IGrainFactory _grains;
     private readonly JobSpec _spec;
     private readonly ILogger _logger;
-    private readonly IWorkerGrain[] _workers;
-    private readonly long[] _holds; // the weights version each worker holds; −1 for none
+    private readonly Func<IReadOnlyList<SiloAddress>> _usableSilos;
+    private readonly List<Slot> _slots = [];
 
-    /// <param name="generations">How often each worker was replaced (the job's state, kept in its checkpoint).</param>
-    public WorkerPool(IGrainFactory grains, JobSpec spec, int[] generations, ILogger logger)
+    /// <summary>A worker: its grain, the silo chosen for it, its generation, the weights version it holds (−1: none), what it loaded.</summary>
+    private sealed class Slot(IWorkerGrain grain, SiloAddress? silo, int generation)
     {
-        (_grains, _spec, _logger, Generations) = (grains, spec, logger, generations);
-        _workers = Enumerable.Range(0, spec.Workers).Select(i => grains.GetGrain<IWorkerGrain>(Key(i))).ToArray();
-        _holds = Enumerable.Repeat(-1L, spec.Workers).ToArray();
+        public IWorkerGrain Grain { get; } = grain;
+        public SiloAddress? Silo { get; } = silo;
+        public int Generation { get; } = generation;
+        public long Holds { get; set; } = -1;
+        public DataShape? Shape { get; set; }
     }
 
-    public int Count => _workers.Length;
-    public int[] Generations { get; }
-    /// <summary>Each worker's partitions, as <see cref="Assign"/> cut them.</summary>
+    /// <param name="generations">How often each worker was replaced (the job's state, kept in its checkpoint): new keys never meet old activations.</param>
+    /// <param name="usableSilos">The silos that may have work now, in the cluster's order.</param>
+    public WorkerPool(IGrainFactory grains, JobSpec spec, int[] generations, ILogger logger, Func<IReadOnlyList<SiloAddress>> usableSilos)
+    {
+        (_grains, _spec, _logger, _usableSilos) = (grains, spec, logger, usableSilos);
+        _lastGenerations = generations;
+    }
+
+    public int Count => _slots.Count;
+    /// <summary>How often each worker was replaced or moved: part of its key.</summary>
+    public int[] Generations => _slots.Count > 0 ? _slots.Select(s => s.Generation).ToArray() : _lastGenerations;
+    /// <summary>Each worker's partitions: contiguous, near-equal ranges in worker order.</summary>
     public (int First, int Count)[] Ranges { get; private set; } = [];
+    /// <summary>What each worker loaded, and where it runs.</summary>
+    public DataShape[] Shapes => _slots.Select(s => s.Shape!).ToArray();
     public TimeSpan StepTimeout => TimeSpan.FromSeconds(_spec.StepTimeoutSeconds);
+    private TimeSpan LoadTimeout => TimeSpan.FromSeconds(Math.Max(_spec.StepTimeoutSeconds, 30));
 
-    public IWorkerGrain this[int index] => _workers[index];
-
-    /// <summary>Every worker loads the job's data (shared within a process) and says what it found and where it runs.</summary>
-    public Task<DataShape[]> LoadAsync() => Task.WhenAll(_workers.Select(w => w.Load(Load())));
-
-    /// <summary>Gives worker i of W the contiguous, near-equal range of partitions i·P/W to (i+1)·P/W.</summary>
-    public void Assign(int partitions) =>
-        Ranges = Enumerable.Range(0, Count).Select(i => (partitions * i / Count, partitions * (i + 1) / Count - partitions * i / Count)).ToArray();
-
-    /// <summary>Every worker sets up its assigned partitions.</summary>
-    public Task SetupAsync() => Task.WhenAll(_workers.Select((w, i) => w.Setup(Setup(i))));
+    public IWorkerGrain this[int index] => _slots[index].Grain;
 
     /// <summary>The weights to send worker i for a version: null when it holds them already.</summary>
-    public FloatVector? WeightsFor(int index, long version, FloatVector weights) => _holds[index] == version ? null : weights;
+    public FloatVector? WeightsFor(int index, long version, FloatVector weights) => _slots[index].Holds == version ? null : weights;
 
     /// <summary>After a successful call with weights of this version, every worker holds them.</summary>
-    public void HoldAll(long version) => Array.Fill(_holds, version);
+    public void HoldAll(long version)
+    {
+        foreach (var slot in _slots) slot.Holds = version;
+    }
 
     /// <summary>One call per worker, all at once, with lost workers replaced and asked again.</summary>
     public async Task<T[]> CallAsync<T>(Func<int, IWorkerGrain, Task<T>> call)
@@ -63,7 +72,7 @@ public sealed partial class WorkerPool
         for (var attempt = 1; ; attempt++)
         {
             // the last workers first: worker 0 shares the server's silo, the others' weights have a wire to cross
-            var calls = pending.AsEnumerable().Reverse().Select(w => (Worker: w, Call: call(w, _workers[w]).WaitAsync(StepTimeout))).ToArray();
+            var calls = pending.AsEnumerable().Reverse().Select(w => (Worker: w, Call: call(w, _slots[w].Grain).WaitAsync(StepTimeout))).ToArray();
             try { await Task.WhenAll(calls.Select(c => c.Call)); }
             catch (Exception) { /* looked at per call below */ }
 
@@ -72,7 +81,7 @@ public sealed partial class WorkerPool
             {
                 if (task.IsCompletedSuccessfully) { results[worker] = task.Result; continue; }
                 var error = task.Exception!.GetBaseException();
-                if (!ClusterFaults.IsLoss(error)) throw error; // the job's own fault, or a bug: never retried
+                if (!ClusterFaults.IsLoss(error) || error is ResumeRequiredException) throw error; // the job's own fault, a bug, or a lost shard
                 lost.Add((worker, error));
             }
             if (lost.Count == 0) return results;
@@ -82,20 +91,20 @@ public sealed partial class WorkerPool
         }
     }
 
-    /// <summary>A fresh activation under a new key (the old one may be stuck or on a dead silo), set up for the same partitions.</summary>
+    /// <summary>A fresh activation under a new key (the old one may be stuck or on a dead silo), on a silo that may have it, set up for the same partitions.</summary>
     public async Task ReplaceAsync(int index, Exception error)
     {
         WorkerLost(index, error);
-        _ = Quietly(_workers[index].Release());
-        _holds[index] = -1;
+        if (_slots[index].Silo is { } lostOn) _unreachable.Add(lostOn); // its silo may be dead or frozen: not there again until the cluster changes
         for (var attempt = 1; ; attempt++)
         {
-            Generations[index]++;
-            _workers[index] = _grains.GetGrain<IWorkerGrain>(Key(index));
+            var usable = Usable();
+            var silo = usable.Count == 0 ? null
+                : WorkerPlacement.Assign(_slots.Select((s, i) => i == index || !usable.Contains(s.Silo!) ? null : s.Silo).ToArray(), usable, Count)[index];
             try
             {
-                await _workers[index].Load(Load()).WaitAsync(StepTimeout);
-                await _workers[index].Setup(Setup(index)).WaitAsync(StepTimeout);
+                await MoveAsync(index, silo);
+                await _slots[index].Grain.Setup(Setup(index)).WaitAsync(StepTimeout);
                 return;
             }
             catch (Exception e) when (ClusterFaults.IsLoss(e) && attempt < MaxAttempts)
@@ -106,7 +115,7 @@ public sealed partial class WorkerPool
         }
     }
 
-    public Task ReleaseAsync() => Task.WhenAll(_workers.Select(w => Quietly(w.Release())));
+    public Task ReleaseAsync() => Task.WhenAll(_slots.Select(s => Quietly(s.Grain.Release())));
 
     /// <summary>Waits a little for a call that only tidies up; a lost or stuck grain goes away by itself when idle.</summary>
     public static async Task Quietly(Task release)
@@ -115,9 +124,18 @@ public sealed partial class WorkerPool
         catch (Exception e) when (ClusterFaults.IsLoss(e) || e is OrleansException) { }
     }
 
-    private string Key(int index) => Generations[index] == 0 ? $"{_spec.Job}/{index}" : $"{_spec.Job}/{index}.{Generations[index]}";
-
-    private WorkerLoad Load() => new(_spec.Job, _spec.Data, _spec.Options, _spec.Kernel);
+    /// <summary>Worker <paramref name="index"/> becomes a fresh grain on <paramref name="silo"/> (a new slot when the pool grows), which loads the job's data.</summary>
+    private async Task MoveAsync(int index, SiloAddress? silo)
+    {
+        var generation = index < _slots.Count ? _slots[index].Generation + 1 : index < _lastGenerations.Length ? _lastGenerations[index] + 1 : 0;
+        if (index < _slots.Count) _ = Quietly(_slots[index].Grain.Release());
+        var key = generation == 0 ? $"{_spec.Job}/{index}" : $"{_spec.Job}/{index}.{generation}";
+        var slot = new Slot(_grains.GetGrain<IWorkerGrain>(silo is null ? key : SpreadPlacementDirector.OnSilo(key, silo)), silo, generation);
+        if (index < _slots.Count) _slots[index] = slot;
+        else _slots.Add(slot);
+        // loading a large data set takes seconds, but a silo that froze must not hold the job for the grain call's ten minutes
+        slot.Shape = await slot.Grain.Load(new WorkerLoad(_spec.Job, _spec.Data, _spec.Options, _spec.Kernel)).WaitAsync(LoadTimeout);
+    }
 
     private WorkerSetup Setup(int index) => new(_spec.Job, index, Count, Ranges[index].First, Ranges[index].Count, _spec.Data, _spec.Options, _spec.Kernel);
 }

@@ -55,12 +55,15 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
         return this;
     }
 
-    /// <summary>The job a cluster runs, with the workers and threads the cluster's silos give.</summary>
+    /// <summary>
+    /// The job a cluster runs. Without --workers its parameter server gives it as many workers as the
+    /// cluster has silos, up to the partitions, and follows the cluster as silos come and go; the
+    /// threads per worker default to the cores the silos of this machine share.
+    /// </summary>
     public JobSpec ToJob(int silos)
     {
-        var workers = Workers ?? Math.Min(silos, Options.Partitions); // no worker without a partition
-        var threads = Threads ?? Math.Max(1, Environment.ProcessorCount / workers);
-        return new JobSpec(Job, Data, Options with { Threads = threads }, Mode, workers, Staleness ?? DefaultStaleness, Kernel,
+        var threads = Threads ?? Math.Max(1, Environment.ProcessorCount / (Workers ?? Math.Min(silos, Options.Partitions)));
+        return new JobSpec(Job, Data, Options with { Threads = threads }, Mode, Workers ?? JobSpec.AutoWorkers, Staleness ?? DefaultStaleness, Kernel,
             CheckpointEvery ?? 0, StepTimeoutSeconds ?? DefaultStepTimeoutSeconds, PsShards, JobSpec.ThisProcess);
     }
 }

@@ -57,7 +57,7 @@ public static class TrainRun
     {
         var (info, spec) = (job.Info, job.Spec);
         var run = new JobRun(null!, spec.Options, info.Data.Name, info.Data.TrainRows, info.Data.ValidationRows, info.Data.TestRows, info.Data.Preprocessor,
-            info.Data.TestFraction, info.Data.Kernel, cluster.ToString(), silos, spec.Workers, spec.Mode, info.Partitions, spec.Options.Threads,
+            info.Data.TestFraction, info.Data.Kernel, cluster.ToString(), silos, info.Workers.Length, spec.Mode, info.Partitions, spec.Options.Threads,
             info.ParameterServerSilo, info.Workers.Select(w => w.Silo).ToArray())
         {
             ResumedAtStep = resume?.Step,
