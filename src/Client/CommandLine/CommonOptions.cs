@@ -1,3 +1,4 @@
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Grains.Hosting;
 
@@ -9,15 +10,15 @@ public static class CommonOptions
     /// <summary>Mutual TLS to silo processes.</summary>
     public static IReadOnlyList<OptionInfo> TlsOptions { get; } =
     [
-        new("--tls-certificate", "mutual TLS: this process's certificate, a .pfx/.p12 (with --tls-password) or PEM with its key", "FILE"),
-        new("--tls-password", "the PKCS#12 file's password (or $TRAINER_TLS_PASSWORD)", "TEXT"),
-        new("--tls-store-subject", "mutual TLS: a certificate from the CurrentUser\\My store by subject name, instead of a file", "NAME"),
+        new("--tls-certificate", "mutual TLS: this process's certificate, a .pfx/.p12 (with --tls-password) or PEM with its key (default: none, plain TCP)", "FILE"),
+        new("--tls-password", "the PKCS#12 file's password (default: $TRAINER_TLS_PASSWORD, else none)", "TEXT"),
+        new("--tls-store-subject", "mutual TLS: a certificate from the CurrentUser\\My store by subject name, instead of a file (default: none)", "NAME"),
         new("--tls-ca", "the cluster's CA certificate (PEM or DER): peers must chain to it (default: the system's trusted roots)", "FILE"),
     ];
 
     public static IReadOnlyList<OptionInfo> TelemetryOptions { get; } =
     [
-        new("--telemetry", "none (default) | console | otlp: OpenTelemetry spans (epoch, step, gradient, Orleans calls) and the Trainer meter", "KIND"),
+        new("--telemetry", "none (default) | console | otlp: OpenTelemetry spans (epoch, step, gradient, Orleans calls) and the Trainer meter", "KIND") { Choices = TelemetrySetup.Kinds },
         new("--otlp-endpoint", "with --telemetry otlp: the collector (default $OTEL_EXPORTER_OTLP_ENDPOINT or http://localhost:4317)", "URI"),
     ];
 
