@@ -47,7 +47,7 @@ public static class TrainCommand
         new("--min-delta", "smallest validation improvement that counts (default 0)", "D"),
         new("--seed", "random seed (default 42)", "S"),
         new("--partitions", "data partitions, fixed for the job (default 8, at most --batch)", "P"),
-        new("--workers", "worker grains (default: one per silo, at most one per partition); at most --partitions", "W"),
+        new("--workers", "worker grains, at most --partitions; auto: one per silo the job finds when it starts, at most one per partition (default auto; embedded:N: N)", "W|auto"),
         new("--mode", "sync (default: bit-identical to --cluster local) | async | ssp", "MODE") { Choices = JobMode.Kinds },
         new("--staleness", "ssp: how many steps a worker may run ahead of the slowest (default 2)", "S"),
         new("--ps-shards", "parameter-server shards: the parameters split into N key ranges, each held by its own grain (sync mode; default 1)", "N"),
