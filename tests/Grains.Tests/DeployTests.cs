@@ -64,16 +64,14 @@ public sealed class DeployTests
     /// <summary>The silo's settings as the container's environment gives them, read by the silo's own code.</summary>
     private static SiloOptions SiloOptionsOf(YamlNode container, Dictionary<string, string> downwardApi)
     {
-        var settings = new Dictionary<string, string?>();
         var environment = new Dictionary<string, string>();
         foreach (var variable in Items(container, "env"))
         {
             var name = Text(variable, "name")!;
-            if (Text(variable, "valueFrom", "fieldRef", "fieldPath") is { } field) environment[name] = downwardApi[field];
-            else if (name.StartsWith("TRAINER_")) settings[name["TRAINER_".Length..]] = Text(variable, "value");
-            else environment[name] = Text(variable, "value")!;
+            environment[name] = Text(variable, "valueFrom", "fieldRef", "fieldPath") is { } field ? downwardApi[field] : Text(variable, "value")!;
         }
-        return SiloOptions.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), name => environment.GetValueOrDefault(name));
+        var configuration = new ConfigurationBuilder().AddSiloSettings(new Dictionary<string, string?>(), name => environment.GetValueOrDefault(name)).Build();
+        return SiloOptions.From(SiloSettings.Read(configuration), name => environment.GetValueOrDefault(name));
     }
 
     private static int PortNamed(YamlNode container, string name) =>
