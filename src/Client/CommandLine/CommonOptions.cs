@@ -16,8 +16,7 @@ public static class CommonOptions
         new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR");
 
     /// <summary>The TLS options as given, or null without them.</summary>
-    public static TlsSettings? Tls(ParsedArguments args) =>
-        TlsSettings.From(name => args.String(name) ?? (name == "--tls-password" ? Environment.GetEnvironmentVariable("TRAINER_TLS_PASSWORD") : null));
+    public static TlsSettings? Tls(ParsedArguments args) => TlsSettings.From(args.String);
 
     /// <summary>--telemetry and --otlp-endpoint; started before any cluster so that Orleans's spans are heard too.</summary>
     public static TelemetrySetup StartTelemetry(ParsedArguments args)
