@@ -75,6 +75,13 @@ public sealed class CommandLineTests
         }
     }
 
+    [Fact]
+    public void The_shared_telemetry_option_completes_the_kinds_telemetry_has()
+    {
+        var telemetry = Trainer.CommandLine.SharedOptions.Telemetry.Single(o => o.Name == "--telemetry");
+        Assert.Equal(Trainer.Grains.Hosting.TelemetrySetup.Kinds, telemetry.Choices);
+    }
+
     [Theory]
     [InlineData("trainer train --mod", "--model")]
     [InlineData("trainer train --model so", "softmax")]
