@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Trainer.Client.Commands;
 using Trainer.Client.Commands.Bench;
 using Trainer.Client.Commands.Scale;
@@ -8,42 +9,44 @@ using Trainer.Grains.Hosting;
 
 namespace Trainer.Client;
 
-/// <summary>Dispatches a command and turns every failure into one line and its exit code.</summary>
+/// <summary>trainer's commands, and every failure turned into one line and its exit code.</summary>
 public static class Cli
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, CancellationToken cancellation = default)
+    public static IReadOnlyList<CommandSpec> Commands { get; } =
+    [
+        new("train", "train a model; writes report.json, model.json and curves.png to --out", TrainCommand.Options, TrainCommand.RunAsync),
+        new("resume", "continue a job on a cluster from its last checkpoint", ResumeCommand.Options, ResumeCommand.RunAsync),
+        new("status", "the jobs of a cluster: state, epoch, step, best validation, where they run", StatusCommand.Options, StatusCommand.RunAsync),
+        new("cancel", "stop a running job (its checkpoint stays for resume)", CancelCommand.Options, CancelCommand.RunAsync),
+        new("evaluate", "metrics of a saved model on a data set", EvaluateCommand.Options, CommandSpec.Sync((a, o, _) => EvaluateCommand.Run(a, o))),
+        new("predict", "a saved model's predictions as CSV", PredictCommand.Options, CommandSpec.Sync((a, o, _) => PredictCommand.Run(a, o))),
+        new("export", "a saved model as ONNX", ExportCommand.Options, CommandSpec.Sync((a, o, _) => ExportCommand.Run(a, o))),
+        new("scale", "a sweep over batch, workers, lr scaling, optimizer and warm-up to a --target", ScaleCommand.Options, ScaleCommand.RunAsync),
+        new("bench", "benchmarks: kernel, transport, train, peers", [], null) { Commands = BenchCommand.Commands },
+    ];
+
+    /// <summary>Runs a command line; <paramref name="environment"/> stands for the process's environment variables.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, CancellationToken cancellation = default,
+        Func<string, string?>? environment = null)
     {
         try
         {
-            if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
-            {
-                output.Write(HelpText.Overview);
-                return ExitCode.Done;
-            }
-            var command = args[0];
-            var rest = args[1..];
-            return command switch
-            {
-                "train" => await TrainCommand.RunAsync(Parse(TrainCommand.Options, "train", rest, output), output, cancellation),
-                "resume" => await ResumeCommand.RunAsync(Parse(ResumeCommand.Options, "resume", rest, output), output, cancellation),
-                "evaluate" => EvaluateCommand.Run(Parse(EvaluateCommand.Options, "evaluate", rest, output), output),
-                "predict" => PredictCommand.Run(Parse(PredictCommand.Options, "predict", rest, output), output),
-                "export" => ExportCommand.Run(Parse(ExportCommand.Options, "export", rest, output), output),
-                "status" => await StatusCommand.RunAsync(Parse(StatusCommand.Options, "status", rest, output), output, cancellation),
-                "cancel" => await CancelCommand.RunAsync(Parse(CancelCommand.Options, "cancel", rest, output), output, cancellation),
-                "scale" => await ScaleCommand.RunAsync(Parse(ScaleCommand.Options, "scale", rest, output), output, cancellation),
-                "bench" => await BenchCommand.RunAsync(rest, output, cancellation),
-                _ => throw new UserInputException($"unknown command '{command}'; commands: train, resume, status, cancel, evaluate, predict, export, scale, bench (see 'trainer --help')"),
-            };
-        }
-        catch (HelpShownException)
-        {
-            return ExitCode.Done;
+            var commandLine = new TrainerCommandLine(HelpText.Overview, Commands, environment ?? Environment.GetEnvironmentVariable);
+            var result = commandLine.Parse(args switch { [] => ["--help"], ["help", .. var rest] => [.. rest, "--help"], _ => args });
+            var invocation = new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return await result.InvokeAsync(invocation, cancellation); // Ctrl-C is Program's, through the token
         }
         catch (Exception e)
         {
             return Report(e, errors);
         }
+    }
+
+    /// <summary>The options a command line gives its command, from every source, without running it (the deployment checks read theirs so).</summary>
+    public static ParsedArguments Read(string[] args, Func<string, string?>? environment = null)
+    {
+        var commandLine = new TrainerCommandLine(HelpText.Overview, Commands, environment ?? Environment.GetEnvironmentVariable);
+        return commandLine.Read(commandLine.Parse(args)) ?? throw new UserInputException($"'{string.Join(' ', args)}' runs no command");
     }
 
     /// <summary>A failure as the one line the user reads and its exit code; a bug (anything unforeseen) with its whole exception.</summary>
@@ -79,16 +82,4 @@ public static class Cli
                 return ExitCode.InternalFault;
         }
     }
-
-    internal static ParsedArguments Parse(IReadOnlyList<OptionInfo> options, string command, string[] args, TextWriter output)
-    {
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            output.Write(HelpText.For(command, options));
-            throw new HelpShownException();
-        }
-        return ParsedArguments.Parse(options, command, args);
-    }
-
-    private sealed class HelpShownException : Exception;
 }

@@ -1,8 +1,21 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Trainer.Silo;
 
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-if (!builder.TryAddTrainerSilo(out var options, out var error))
+IReadOnlyDictionary<string, string?> commandLine;
+try
+{
+    (commandLine, var exit) = SiloCommandLine.Parse(args, Console.Out);
+    if (exit is { } code) return code; // --help, --version
+}
+catch (SiloOptionsException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
+var builder = SiloHosting.CreateBuilder(AppContext.BaseDirectory);
+if (!builder.TryAddTrainerSilo(commandLine, out var options, out var error))
 {
     Console.Error.WriteLine($"error: {error}");
     return 2;
@@ -12,9 +25,9 @@ try
 {
     await host.StartAsync();
 }
-catch (SiloOptionsException e)
+catch (Exception e) when (e is SiloOptionsException or OptionsValidationException)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine($"error: {(e as OptionsValidationException)?.Failures.First() ?? e.Message}");
     return 2;
 }
 Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.SiloPort}, gateway port {options.GatewayPort}, advertised {options.Advertise}" +

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Silo;
@@ -11,12 +12,29 @@ public static class SiloHosting
 {
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(45);
 
-    public static bool TryAddTrainerSilo(this HostApplicationBuilder builder, out SiloOptions options, out string? error)
+    /// <summary>
+    /// The host, with the default configuration (appsettings.json from <paramref name="contentRoot"/>,
+    /// environment variables, Orleans__* among them) but no command-line source: the command line is
+    /// System.CommandLine's (<see cref="SiloCommandLine"/>), which refuses what the provider would ignore.
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(string contentRoot) =>
+        Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = contentRoot });
+
+    /// <summary>
+    /// Adds the silo: its settings from <paramref name="commandLine"/> (options by name), the TRAINER_*
+    /// variables and appsettings.json, bound to <see cref="SiloSettings"/> and validated at start. The
+    /// wiring needs them now (which membership, whether probes run), so they are read here too, by the
+    /// same rules: a bad one is the <paramref name="error"/>.
+    /// </summary>
+    public static bool TryAddTrainerSilo(this HostApplicationBuilder builder, IReadOnlyDictionary<string, string?> commandLine,
+        out SiloOptions options, out string? error)
     {
-        builder.Configuration.AddEnvironmentVariables("TRAINER_");
+        builder.Configuration.AddSiloSettings(commandLine, Environment.GetEnvironmentVariable);
+        builder.Services.AddOptions<SiloSettings>().BindConfiguration(SiloSettings.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SiloSettings>>(new SiloSettingsValidator(Environment.GetEnvironmentVariable));
         try
         {
-            options = SiloOptions.From(builder.Configuration);
+            options = SiloOptions.From(SiloSettings.Read(builder.Configuration));
         }
         catch (SiloOptionsException e)
         {

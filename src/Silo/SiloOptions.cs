@@ -1,16 +1,14 @@
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Silo;
 
 /// <summary>
-/// The silo's settings, from the command line (--cluster, --silo-port, …), the environment
-/// (TRAINER_CLUSTER, TRAINER_SILO_PORT, …) or appsettings.json, in that order of precedence.
-/// In a Kubernetes pod (POD_IP set by the downward API) the silo advertises POD_IP, takes its name
-/// from POD_NAME and its ids from ORLEANS_SERVICE_ID / ORLEANS_CLUSTER_ID, serves health probes,
-/// and needs Redis membership: a pod has no fixed primary to point at.
+/// The silo's settings, read from <see cref="SiloSettings"/> (the command line, the environment or
+/// appsettings.json) with every default filled in. In a Kubernetes pod (POD_IP set by the downward
+/// API) the silo advertises POD_IP, takes its name from POD_NAME and its ids from ORLEANS_SERVICE_ID /
+/// ORLEANS_CLUSTER_ID, serves health probes, and needs Redis membership: a pod has no fixed primary.
 /// </summary>
 public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, IPEndPoint? Primary, IPAddress Advertise, string ServiceId, string ClusterId,
     string CheckpointDir, bool FastFailureDetection, string? SiloName, int? HealthPort, TimeSpan DrainDelay,
@@ -22,51 +20,67 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
 
     public const int DefaultPodHealthPort = 8080;
 
-    public static SiloOptions From(IConfiguration configuration, Func<string, string?>? environment = null)
+    /// <summary>The settings with their defaults; a bad one is a <see cref="SiloOptionsException"/> naming its option.</summary>
+    public static SiloOptions From(SiloSettings settings, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        string? Get(string name) => configuration[name] ?? configuration[name.Replace('-', '_').ToUpperInvariant()];
         var podIp = environment(PodIp);
         var inPod = !string.IsNullOrEmpty(podIp);
 
-        var cluster = Get("cluster") ?? "localhost";
+        var cluster = settings.Cluster ?? "localhost";
         if (cluster != "localhost" && !cluster.StartsWith("redis://", StringComparison.Ordinal))
             throw new SiloOptionsException($"--cluster '{cluster}': a silo uses localhost or redis://HOST:PORT");
-        if (cluster != "localhost") ClusterSpec.Parse(cluster);
+        if (cluster != "localhost") ReadCluster(cluster);
         if (inPod && cluster == "localhost")
             throw new SiloOptionsException($"{PodIp} is set (a Kubernetes pod): give the silo Redis membership with --cluster redis://HOST:PORT (TRAINER_CLUSTER)");
-        var primary = Get("primary");
-        var advertise = Get("advertise") ?? podIp;
+        var advertise = settings.Advertise ?? podIp;
         return new SiloOptions(
             cluster,
-            Port(Get("silo-port"), "--silo-port", 11111),
-            Port(Get("gateway-port"), "--gateway-port", 30000),
-            primary is null ? null : Endpoint(primary),
+            Port(settings.SiloPort, "--silo-port", 11111),
+            Port(settings.GatewayPort, "--gateway-port", 30000),
+            settings.Primary is { } primary ? Endpoint(primary) : null,
             advertise is null ? IPAddress.Loopback
                 : IPAddress.TryParse(advertise, out var address) ? address
-                : throw new SiloOptionsException($"{(Get("advertise") is null ? PodIp : "--advertise")} '{advertise}' is not an IP address"),
-            Get("service-id") ?? NonEmpty(environment(OrleansServiceId)) ?? SiloSetup.DefaultServiceId,
-            Get("cluster-id") ?? NonEmpty(environment(OrleansClusterId)) ?? SiloSetup.DefaultClusterId,
-            Get("checkpoint-dir") ?? Trainer.Grains.Checkpoints.CheckpointStorage.DefaultFolder,
-            Get("failure-detection") switch
+                : throw new SiloOptionsException($"{(settings.Advertise is null ? PodIp : "--advertise")} '{advertise}' is not an IP address"),
+            settings.ServiceId ?? NonEmpty(environment(OrleansServiceId)) ?? SiloSetup.DefaultServiceId,
+            settings.ClusterId ?? NonEmpty(environment(OrleansClusterId)) ?? SiloSetup.DefaultClusterId,
+            settings.CheckpointDir ?? Trainer.Grains.Checkpoints.CheckpointStorage.DefaultFolder,
+            settings.FailureDetection switch
             {
                 null or "fast" => true,
                 "orleans" => false,
                 var other => throw new SiloOptionsException($"--failure-detection '{other}': expected fast or orleans"),
             },
             NonEmpty(environment(PodName)),
-            Get("health-port") is { } health ? Port(health, "--health-port", 0) : inPod ? DefaultPodHealthPort : null,
-            TimeSpan.FromSeconds(Seconds(Get("drain-delay"), "--drain-delay", inPod ? 5 : 0)),
-            Get("telemetry") is { } telemetry && !TelemetrySetup.Kinds.Contains(telemetry)
+            settings.HealthPort is { } health ? Port(health, "--health-port", 0) : inPod ? DefaultPodHealthPort : null,
+            TimeSpan.FromSeconds(Seconds(settings.DrainDelay, "--drain-delay", inPod ? 5 : 0)),
+            settings.Telemetry is { } telemetry && !TelemetrySetup.Kinds.Contains(telemetry)
                 ? throw new SiloOptionsException($"--telemetry '{telemetry}': expected {string.Join(", ", TelemetrySetup.Kinds)}")
-                : Get("telemetry") ?? TelemetrySetup.None,
-            Get("otlp-endpoint") ?? NonEmpty(environment("OTEL_EXPORTER_OTLP_ENDPOINT")),
-            ReadTls(name => Get(name[2..])));
+                : settings.Telemetry ?? TelemetrySetup.None,
+            settings.OtlpEndpoint ?? NonEmpty(environment("OTEL_EXPORTER_OTLP_ENDPOINT")),
+            ReadTls(settings));
     }
 
-    private static TlsSettings? ReadTls(Func<string, string?> option)
+    /// <summary>A cluster spec's own check (redis://HOST:PORT), as the silo's one-line error.</summary>
+    private static void ReadCluster(string cluster)
     {
-        try { return TlsSettings.From(option); }
+        try { ClusterSpec.Parse(cluster); }
+        catch (Trainer.Core.UserInputException e) { throw new SiloOptionsException(e.Message); }
+    }
+
+    private static TlsSettings? ReadTls(SiloSettings settings)
+    {
+        try
+        {
+            return TlsSettings.From(option => option switch
+            {
+                "--tls-certificate" => settings.TlsCertificate,
+                "--tls-password" => settings.TlsPassword,
+                "--tls-store-subject" => settings.TlsStoreSubject,
+                "--tls-ca" => settings.TlsCa,
+                _ => null,
+            });
+        }
         catch (Trainer.Core.UserInputException e) { throw new SiloOptionsException(e.Message); }
     }
 

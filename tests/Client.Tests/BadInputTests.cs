@@ -34,7 +34,7 @@ public sealed class BadInputTests(BadInputTests.BadFiles files) : IClassFixture<
     {
         var rows = Catalogue();
         Assert.True(rows.Count >= 50, $"{rows.Count} rows");
-        foreach (var door in new[] { "data file", "option", "model file", "cluster" })
+        foreach (var door in new[] { "data file", "option", "config file", "model file", "cluster" })
             Assert.Contains(rows, r => r.Door == door);
         Assert.All(rows, r => Assert.Contains(r.ExitCode, new[] { 2, 4 }));
     }
@@ -43,11 +43,13 @@ public sealed class BadInputTests(BadInputTests.BadFiles files) : IClassFixture<
     [MemberData(nameof(Rows))]
     public async Task Each_row_of_the_catalogue_exits_with_its_code_and_its_one_line(Row row)
     {
-        var args = row.Command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(files.Fill).ToList();
+        var words = row.Command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(files.Fill).ToList();
+        var environment = words.TakeWhile(w => Regex.IsMatch(w, "^[A-Z_]+=")).ToDictionary(w => w[..w.IndexOf('=')], w => w[(w.IndexOf('=') + 1)..]);
+        var args = words.Skip(environment.Count).ToList();
         var outDir = Path.Combine(files.Path, "out-" + Guid.NewGuid().ToString("N")[..6]);
         if (args[0] is "train" or "resume" or "scale" or "predict" or "export" && !args.Contains("--out")) args.AddRange(["--out", outDir]);
 
-        var outcome = await CliRunner.Run([.. args]);
+        var outcome = await CliRunner.Run(environment, [.. args]);
 
         Assert.True(outcome.ExitCode == row.ExitCode, $"{row}: exit code {outcome.ExitCode}, stderr: {outcome.Errors}");
         var line = Assert.Single(outcome.ErrorLines);
@@ -96,6 +98,8 @@ public sealed class BadInputTests(BadInputTests.BadFiles files) : IClassFixture<
         dir.File("quote.csv", "a,b,y\n\"1,2,0\n");
         dir.File("semicolon.csv", "a;b;y\n1;2;0\n");
         dir.File("corrupt.json", "{not json");
+        dir.File("typo.json", """{ "hiden": [8] }""");
+        dir.File("zero-lr.json", """{ "lr": 0 }""");
         dir.File("ca.pem", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
 
         var trained = Cli.RunAsync(["train", "--model", "logreg", "--data", "breast-cancer", "--cluster", "local", "--epochs", "1", "--out", dir.Combine("trained")],

@@ -1,6 +1,10 @@
 namespace Trainer.Client.Tests;
 
-/// <summary>Runs the trainer's command line in-process and captures what it prints.</summary>
+/// <summary>
+/// Runs the trainer's command line in-process and captures what it prints. Its environment is the
+/// one given (none by default), not the test process's, so that no TRAINER_* variable of the machine
+/// running the tests changes what they check.
+/// </summary>
 internal static class CliRunner
 {
     public sealed record Outcome(int ExitCode, string Output, string Errors)
@@ -8,11 +12,13 @@ internal static class CliRunner
         public string[] ErrorLines => Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public static async Task<Outcome> Run(params string[] args)
+    public static Task<Outcome> Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+
+    public static async Task<Outcome> Run(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var output = new StringWriter();
         var errors = new StringWriter();
-        var code = await Cli.RunAsync(args, output, errors);
+        var code = await Cli.RunAsync(args, output, errors, environment: name => environment.GetValueOrDefault(name));
         return new Outcome(code, output.ToString(), errors.ToString());
     }
 }

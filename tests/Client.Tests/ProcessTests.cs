@@ -5,9 +5,12 @@ namespace Trainer.Client.Tests;
 /// <summary>The published entry point as a user runs it: real exit codes and streams of a real process.</summary>
 public sealed class ProcessTests
 {
-    private static async Task<(int Code, string Output, string Errors)> RunTrainer(params string[] args)
+    private static Task<(int Code, string Output, string Errors)> RunTrainer(params string[] args) => RunTrainer(new Dictionary<string, string>(), args);
+
+    private static async Task<(int Code, string Output, string Errors)> RunTrainer(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "trainer.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
@@ -23,6 +26,15 @@ public sealed class ProcessTests
         var (code, output, errors) = await RunTrainer("train", "--lr", "0");
         Assert.Equal(2, code);
         Assert.Equal("error: --lr 0: must be greater than 0", errors.Trim());
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task An_option_comes_from_its_environment_variable_and_its_error_says_so()
+    {
+        var (code, output, errors) = await RunTrainer(new Dictionary<string, string> { ["TRAINER_BATCH"] = "many" }, "train");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --batch 'many' is not a whole number (--batch from TRAINER_BATCH)", errors.Trim());
         Assert.Equal("", output);
     }
 

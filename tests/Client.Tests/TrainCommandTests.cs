@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Trainer.Client.Commands.Train;
 
 namespace Trainer.Client.Tests;
 
@@ -36,6 +37,18 @@ public sealed class TrainCommandTests
     }
 
     private static readonly string[] Quick = ["--data", "breast-cancer", "--model", "logreg", "--epochs", "5"];
+
+    private static TrainRequest Request(params string[] args) => TrainArguments.Read(Cli.Read(["train", .. args], _ => null));
+
+    [Fact]
+    public void Workers_auto_is_the_default_and_one_per_silo_the_job_finds_at_most_one_per_partition()
+    {
+        Assert.Null(Request("--cluster", "localhost:30000").Workers);
+        Assert.Null(Request("--cluster", "redis://127.0.0.1:6379", "--workers", "auto").Workers);
+        Assert.Equal(3, Request("--workers", "auto").ToJob(silos: 3).Workers);
+        Assert.Equal(2, Request("--workers", "auto", "--partitions", "2").ToJob(silos: 3).Workers);
+        Assert.Equal(2, Request("--cluster", "embedded:3", "--workers", "2").ToJob(silos: 3).Workers);
+    }
 
     [Fact]
     public async Task Train_writes_a_complete_report_a_model_file_and_a_curves_png()

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
-using Trainer.Client.CommandLine;
+using Trainer.Client;
 using Trainer.Client.Commands.Train;
 using Trainer.Client.Commands;
 using Trainer.Silo;
@@ -64,16 +64,14 @@ public sealed class DeployTests
     /// <summary>The silo's settings as the container's environment gives them, read by the silo's own code.</summary>
     private static SiloOptions SiloOptionsOf(YamlNode container, Dictionary<string, string> downwardApi)
     {
-        var settings = new Dictionary<string, string?>();
         var environment = new Dictionary<string, string>();
         foreach (var variable in Items(container, "env"))
         {
             var name = Text(variable, "name")!;
-            if (Text(variable, "valueFrom", "fieldRef", "fieldPath") is { } field) environment[name] = downwardApi[field];
-            else if (name.StartsWith("TRAINER_")) settings[name["TRAINER_".Length..]] = Text(variable, "value");
-            else environment[name] = Text(variable, "value")!;
+            environment[name] = Text(variable, "valueFrom", "fieldRef", "fieldPath") is { } field ? downwardApi[field] : Text(variable, "value")!;
         }
-        return SiloOptions.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), name => environment.GetValueOrDefault(name));
+        var configuration = new ConfigurationBuilder().AddSiloSettings(new Dictionary<string, string?>(), name => environment.GetValueOrDefault(name)).Build();
+        return SiloOptions.From(SiloSettings.Read(configuration), name => environment.GetValueOrDefault(name));
     }
 
     private static int PortNamed(YamlNode container, string name) =>
@@ -139,7 +137,7 @@ public sealed class DeployTests
         var args = Items(container, "args").Select(a => ((YamlScalarNode)a).Value!).ToArray();
         Assert.Equal(["trainer", "train"], args[..2]);
 
-        var parsed = ParsedArguments.Parse(TrainCommand.Options, "train", args[2..]); // throws on an option train does not have
+        var parsed = Cli.Read(["train", .. args[2..]], _ => null); // the trainer's own parsing: throws on an option train does not have
         Assert.Equal("redis://redis:6379", parsed.String("--cluster"));
         var jobLabels = (YamlMappingNode)At(job, "spec", "template", "metadata", "labels")!;
         var siloLabels = (YamlMappingNode)At(Find(documents, "Deployment", "silo"), "spec", "template", "metadata", "labels")!;
@@ -159,7 +157,7 @@ public sealed class DeployTests
         Assert.Equal("deploy/docker/Dockerfile", Text(services, "silo", "build", "dockerfile"));
         var command = Items(services, "job", "command").Select(a => ((YamlScalarNode)a).Value!).ToArray();
         Assert.Equal("train", command[0]);
-        Assert.Equal("redis://redis:6379", ParsedArguments.Parse(TrainCommand.Options, "train", command[1..]).String("--cluster"));
+        Assert.Equal("redis://redis:6379", Cli.Read(command, _ => null).String("--cluster"));
     }
 
     [Fact]

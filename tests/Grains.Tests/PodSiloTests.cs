@@ -9,8 +9,12 @@ namespace Trainer.Grains.Tests;
 /// <summary>A silo process as a Kubernetes pod runs it: downward-API environment, Redis membership, health probes, drain on SIGTERM.</summary>
 public sealed class PodSiloTests
 {
-    private static SiloOptions Options(Dictionary<string, string?> settings, Dictionary<string, string> environment) =>
-        SiloOptions.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), name => environment.GetValueOrDefault(name));
+    /// <summary>The options a silo reads from these command-line options (by name) in this environment, through its own configuration.</summary>
+    private static SiloOptions Options(Dictionary<string, string?> options, Dictionary<string, string> environment)
+    {
+        var configuration = new ConfigurationBuilder().AddSiloSettings(options.ToDictionary(o => $"--{o.Key}", o => o.Value), _ => null).Build();
+        return SiloOptions.From(SiloSettings.Read(configuration), name => environment.GetValueOrDefault(name));
+    }
 
     private static readonly Dictionary<string, string> Pod = new()
     {

@@ -1,3 +1,4 @@
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Grains.Hosting;
 
@@ -7,26 +8,15 @@ namespace Trainer.Client.CommandLine;
 public static class CommonOptions
 {
     /// <summary>Mutual TLS to silo processes.</summary>
-    public static IReadOnlyList<OptionInfo> TlsOptions { get; } =
-    [
-        new("--tls-certificate", "mutual TLS: this process's certificate, a .pfx/.p12 (with --tls-password) or PEM with its key", "FILE"),
-        new("--tls-password", "the PKCS#12 file's password (or $TRAINER_TLS_PASSWORD)", "TEXT"),
-        new("--tls-store-subject", "mutual TLS: a certificate from the CurrentUser\\My store by subject name, instead of a file", "NAME"),
-        new("--tls-ca", "the cluster's CA certificate (PEM or DER): peers must chain to it (default: the system's trusted roots)", "FILE"),
-    ];
+    public static IReadOnlyList<OptionInfo> TlsOptions => SharedOptions.Tls;
 
-    public static IReadOnlyList<OptionInfo> TelemetryOptions { get; } =
-    [
-        new("--telemetry", "none (default) | console | otlp: OpenTelemetry spans (epoch, step, gradient, Orleans calls) and the Trainer meter", "KIND"),
-        new("--otlp-endpoint", "with --telemetry otlp: the collector (default $OTEL_EXPORTER_OTLP_ENDPOINT or http://localhost:4317)", "URI"),
-    ];
+    public static IReadOnlyList<OptionInfo> TelemetryOptions => SharedOptions.Telemetry;
 
     public static OptionInfo CheckpointDir { get; } =
         new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR");
 
     /// <summary>The TLS options as given, or null without them.</summary>
-    public static TlsSettings? Tls(ParsedArguments args) =>
-        TlsSettings.From(name => args.String(name) ?? (name == "--tls-password" ? Environment.GetEnvironmentVariable("TRAINER_TLS_PASSWORD") : null));
+    public static TlsSettings? Tls(ParsedArguments args) => TlsSettings.From(args.String);
 
     /// <summary>--telemetry and --otlp-endpoint; started before any cluster so that Orleans's spans are heard too.</summary>
     public static TelemetrySetup StartTelemetry(ParsedArguments args)

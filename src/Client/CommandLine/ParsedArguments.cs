@@ -1,55 +1,26 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Trainer.Core;
 
 namespace Trainer.Client.CommandLine;
 
-/// <summary>One option a command accepts: a flag, or an option with a value, and what it means.</summary>
-public sealed record OptionInfo(string Name, string Help, string? Value = null)
-{
-    public bool IsFlag => Value is null;
-}
+/// <summary>An option's text (null for a flag) and where it came from: null for the command line, else the variable or file.</summary>
+public sealed record OptionValue(string? Text, string? Origin = null);
 
 /// <summary>
-/// The options of one command, parsed strictly: an unknown option, a missing value or a value of
-/// the wrong type is a user error that names the option. Accepts "--name value" and "--name=value".
+/// The options of one command, read strictly: a value of the wrong type or out of range is a user
+/// error that names the option. The values come from the command line, the environment or a config
+/// file (<see cref="OptionSources"/>); each remembers where, so that an error can say so.
 /// </summary>
-public sealed class ParsedArguments
+public sealed partial class ParsedArguments
 {
-    private readonly Dictionary<string, string?> _values;
+    private readonly Dictionary<string, OptionValue> _values;
     private readonly string _command;
 
-    private ParsedArguments(string command, Dictionary<string, string?> values) { _command = command; _values = values; }
-
-    public static ParsedArguments Parse(IReadOnlyList<OptionInfo> options, string command, IReadOnlyList<string> args)
+    public ParsedArguments(string command, IReadOnlyDictionary<string, OptionValue> values)
     {
-        var known = options.ToDictionary(o => o.Name);
-        var values = new Dictionary<string, string?>();
-        for (var i = 0; i < args.Count; i++)
-        {
-            var token = args[i];
-            if (!token.StartsWith("--"))
-                throw new UserInputException($"unexpected argument '{token}' for 'trainer {command}' (options start with --; see 'trainer {command} --help')");
-            string name = token, inline = null!;
-            var equals = token.IndexOf('=');
-            if (equals > 0) { name = token[..equals]; inline = token[(equals + 1)..]; }
-            if (!known.TryGetValue(name, out var option))
-                throw new UserInputException($"unknown option '{name}' for 'trainer {command}' (see 'trainer {command} --help')");
-            if (values.ContainsKey(name)) throw new UserInputException($"option {name} is given twice");
-            if (option.IsFlag)
-            {
-                if (inline is not null) throw new UserInputException($"option {name} is a flag and takes no value");
-                values[name] = null;
-                continue;
-            }
-            if (inline is null)
-            {
-                if (i + 1 >= args.Count || (args[i + 1].StartsWith("--") && args[i + 1].Length > 2))
-                    throw new UserInputException($"option {name} needs a value ({option.Value})");
-                inline = args[++i];
-            }
-            values[name] = inline;
-        }
-        return new ParsedArguments(command, values);
+        _command = command;
+        _values = new Dictionary<string, OptionValue>(values);
     }
 
     public bool Has(string name) => _values.ContainsKey(name);
@@ -60,16 +31,31 @@ public sealed class ParsedArguments
 
     /// <summary>These arguments with an option's value set where it was not given.</summary>
     public ParsedArguments WithDefault(string name, string value) =>
-        Has(name) ? this : new(_command, new Dictionary<string, string?>(_values) { [name] = value });
+        Has(name) ? this : new(_command, new Dictionary<string, OptionValue>(_values) { [name] = new(value) });
 
     public bool Flag(string name) => _values.ContainsKey(name);
 
-    public string? String(string name) => _values.GetValueOrDefault(name);
+    public string? String(string name) => _values.GetValueOrDefault(name)?.Text;
 
-    public string String(string name, string fallback) => _values.GetValueOrDefault(name) ?? fallback;
+    public string String(string name, string fallback) => String(name) ?? fallback;
 
     public string Required(string name) =>
-        _values.GetValueOrDefault(name) ?? throw new UserInputException($"'trainer {_command}' needs {name}");
+        String(name) ?? throw new UserInputException($"'trainer {_command}' needs {name}");
+
+    /// <summary>
+    /// A message with where the options it names got their values, when that was not the command
+    /// line: "--lr 0: must be greater than 0 (--lr from TRAINER_LR)".
+    /// </summary>
+    public string Explain(string message)
+    {
+        var origins = OptionName().Matches(message).Select(m => m.Value).Distinct()
+            .Where(name => _values.GetValueOrDefault(name)?.Origin is not null)
+            .Select(name => $"{name} from {_values[name].Origin}").ToList();
+        return origins.Count == 0 ? message : $"{message} ({string.Join(", ", origins)})";
+    }
+
+    [GeneratedRegex("--[a-z][a-z0-9-]*")]
+    private static partial Regex OptionName();
 
     public string Choice(string name, string fallback, IReadOnlyList<string> choices)
     {

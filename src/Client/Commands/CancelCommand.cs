@@ -1,7 +1,8 @@
 using Trainer.Client.CommandLine;
+using Trainer.CommandLine;
 using Trainer.Core;
-using Trainer.Grains.ParameterServer;
 using Trainer.Grains.Hosting;
+using Trainer.Grains.ParameterServer;
 
 namespace Trainer.Client.Commands;
 
@@ -13,8 +14,8 @@ public static class CancelCommand
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--job", "the job to stop", "ID"),
-        new("--cluster", "the cluster it runs on: localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
+        new("--job", "the job to stop (required)", "ID"),
+        new("--cluster", "the cluster it runs on: localhost:PORT[,PORT...] | redis://HOST:PORT (required)", "SPEC"),
         .. CommonOptions.TlsOptions,
     ];
 

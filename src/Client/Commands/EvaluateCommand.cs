@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Trainer.Client.CommandLine;
+using Trainer.CommandLine;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 using Trainer.Core.Training;
@@ -11,11 +12,11 @@ public static class EvaluateCommand
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--model-file", "a model.json written by 'trainer train'", "FILE"),
+        new("--model-file", "a model.json written by 'trainer train' (required)", "FILE"),
         new("--data", "data to score (default: the test part of the data the model was trained on)", "NAME|PATH"),
         new("--label-column", "CSV label column (default: as in training, else the last)", "NAME"),
         new("--delimiter", "field delimiter of a delimited text file (default: as in training for its own data; else comma, tab for .tsv)", "CHAR"),
-        new("--kernel", "auto|openblas|managed (default auto)", "NAME"),
+        new("--kernel", "auto|openblas|managed (default auto)", "NAME") { Choices = KernelChoice.Names },
         new("--threads", "compute threads (default: all cores)", "T"),
         new("--json", "print the metrics as JSON"),
     ];

@@ -1,5 +1,6 @@
 using Trainer.Client.CommandLine;
 using Trainer.Client.Output;
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Core.Export;
 using Trainer.Core.Models;
@@ -11,8 +12,8 @@ public static class ExportCommand
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--model-file", "a model.json written by 'trainer train'", "FILE"),
-        new("--format", "onnx (default)", "NAME"),
+        new("--model-file", "a model.json written by 'trainer train' (required)", "FILE"),
+        new("--format", "onnx (default)", "NAME") { Choices = ["onnx"] },
         new("--out", "the file to write (default: the model file's name with .onnx)", "FILE"),
     ];
 

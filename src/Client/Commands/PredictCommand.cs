@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Trainer.Client.CommandLine;
 using Trainer.Client.Output;
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
@@ -19,12 +20,12 @@ public static class PredictCommand
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--model-file", "a model.json written by 'trainer train'", "FILE"),
+        new("--model-file", "a model.json written by 'trainer train' (required)", "FILE"),
         new("--data", "data to predict (default: the test part of the data the model was trained on)", "NAME|PATH"),
         new("--label-column", "CSV label column (default: as in training, else the last)", "NAME"),
         new("--delimiter", "field delimiter of a delimited text file (default: as in training for its own data; else comma, tab for .tsv)", "CHAR"),
         new("--out", "the CSV file to write (default predictions.csv)", "FILE"),
-        new("--kernel", "auto|openblas|managed (default auto)", "NAME"),
+        new("--kernel", "auto|openblas|managed (default auto)", "NAME") { Choices = KernelChoice.Names },
     ];
 
     public static int Run(ParsedArguments args, TextWriter output)

@@ -2,6 +2,7 @@ using Trainer.Client.Cluster;
 using Trainer.Client.CommandLine;
 using Trainer.Client.Commands.Train;
 using Trainer.Client.Output;
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Grains.Hosting;
 
@@ -15,7 +16,7 @@ public static class ResumeCommand
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--job", "the job to continue (as given to 'train --job' or printed when it started)", "ID"),
+        new("--job", "the job to continue, as given to 'train --job' or printed when it started (required)", "ID"),
         new("--cluster", "embedded[:N] (default embedded:2) | localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
         CommonOptions.CheckpointDir,
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Trainer.Client.CommandLine;
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Grains;
-using Trainer.Grains.ParameterServer;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
+using Trainer.Grains.ParameterServer;
 
 namespace Trainer.Client.Commands;
 
@@ -19,7 +20,7 @@ public static class StatusCommand
 
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--cluster", "a running cluster: localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
+        new("--cluster", "a running cluster: localhost:PORT[,PORT...] | redis://HOST:PORT (required)", "SPEC"),
         new("--json", "print the jobs as JSON"),
         .. CommonOptions.TlsOptions,
     ];

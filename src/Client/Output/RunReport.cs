@@ -2,8 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Trainer.Client.Commands.Train;
 using Trainer.Core.Data;
-using Trainer.Core.Models;
-using Trainer.Core.Optim;
 using Trainer.Core.Training;
 
 namespace Trainer.Client.Output;
@@ -78,22 +76,6 @@ public sealed record RunReport(
             e.Epoch, e.TrainLoss, e.Validation?.Loss, e.Validation?.Accuracy, e.Validation?.R2,
             e.Test?.Accuracy, e.Test?.R2, e.TrainSeconds, e.SamplesPerSecond, e.LearningRate, e.Stats.NoiseScale)).ToList();
         var test = result.Test is { } t ? new TestEntry(t.Loss, t.Accuracy, t.Mse, t.R2) : null;
-        var hyper = new
-        {
-            options.Model, hidden = options.Model == ModelSpec.Mlp ? options.Hidden : null,
-            activation = options.Model == ModelSpec.Mlp ? options.Activation : null,
-            task = options.Model == ModelSpec.Mlp ? options.Task : null,
-            data = spec.Data, test = spec.Test, labelColumn = spec.LabelColumn, delimiter = spec.Delimiter,
-            valFraction = spec.ValFraction, testFraction = run.TestFraction,
-            options.Epochs, options.Batch, lr = options.LearningRate, options.Optimizer,
-            trustCoefficient = options.Optimizer == Optimizer.Lars ? options.TrustCoefficient : (double?)null,
-            options.LrScaling, baseBatch = options.LrScaling == LearningRateScaling.None ? (int?)null : options.BaseBatch,
-            scaledLr = options.ScaledLearningRate, options.Momentum, options.Nesterov,
-            options.WeightDecay, options.Schedule, options.WarmupEpochs, options.Patience, options.Monitor, options.MinDelta,
-            options.Target, stopAtTarget = options.Target is null ? (bool?)null : options.StopAtTarget,
-            options.Seed, partitions = run.Partitions, threads = run.Threads, preprocessing = run.Preprocessor.Kind,
-        };
-
         var stats = result.Epochs.Select(e => e.Stats).ToList();
         var steps = Math.Max(1, stats.Sum(s => s.Steps));
         var stepTime = new StepTimeEntry(
@@ -109,7 +91,7 @@ public sealed record RunReport(
             : result.TargetEpoch is not { } reached ? new TargetEntry(value, false, null, null, null)
             : new TargetEntry(value, true, reached, stats.Take(reached).Sum(s => (long)s.Steps), result.Epochs.Take(reached).Sum(e => e.TrainSeconds));
 
-        return new RunReport(job, result.Network.Spec.ToString(), run.Dataset, result.Network.ParameterCount, hyper,
+        return new RunReport(job, result.Network.Spec.ToString(), run.Dataset, result.Network.ParameterCount, ReportOptions.From(spec, options, run),
             run.Kernel, run.KernelIdentity, run.Cluster, run.Silos, run.Workers, run.Partitions, run.PsShards, run.Mode, options.Batch, run.Threads,
             run.TrainRows, run.ValidationRows, run.TestRows, run.ClassNames, run.ParameterServerSilo, run.WorkerSilos,
             epochs, result.BestEpoch, result.StoppedEarly, test, result.SamplesPerSecond, result.TrainSeconds, wallSeconds,

@@ -31,13 +31,18 @@ public static class BuiltInDatasets
         return CsvReader.Read(stream, name, rule, labelColumn, name);
     }
 
-    /// <summary>The folder holding the Fashion-MNIST IDX files: $TRAINER_DATA(/fashion-mnist), then Debian's place.</summary>
+    /// <summary>
+    /// The folder holding the Fashion-MNIST IDX files: $TRAINER_DATASETS(/fashion-mnist), then Debian's
+    /// place. (TRAINER_DATA is --data's variable, as every option has its TRAINER_ one.)
+    /// </summary>
     public static string LocateFashionMnist() => LocateFashionMnist(FashionMnistCandidates());
+
+    public const string DatasetsVariable = "TRAINER_DATASETS";
 
     internal static IReadOnlyList<string> FashionMnistCandidates()
     {
         var candidates = new List<string>();
-        if (Environment.GetEnvironmentVariable("TRAINER_DATA") is { Length: > 0 } root)
+        if (Environment.GetEnvironmentVariable(DatasetsVariable) is { Length: > 0 } root)
         {
             candidates.Add(Path.Combine(root, FashionMnist));
             candidates.Add(root);
@@ -55,6 +60,6 @@ public static class BuiltInDatasets
             "fashion-mnist: the IDX files were not found in " + string.Join(" or ", candidates) +
             ". Install them with 'apt-get install dataset-fashion-mnist' (Debian), or download " +
             "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz " +
-            "from the Fashion-MNIST project (zalandoresearch/fashion-mnist on GitHub) into a folder and pass --data FOLDER or set TRAINER_DATA=FOLDER");
+            $"from the Fashion-MNIST project (zalandoresearch/fashion-mnist on GitHub) into a folder and pass --data FOLDER or set {DatasetsVariable}=FOLDER");
     }
 }

@@ -61,7 +61,7 @@ public sealed class DataLoaderTests
         var error = Assert.Throws<UserInputException>(() => BuiltInDatasets.LocateFashionMnist([folder.Path]));
         Assert.Contains($"the IDX files were not found in {folder.Path}", error.Message);
         Assert.Contains("apt-get install dataset-fashion-mnist", error.Message);
-        Assert.Contains("TRAINER_DATA", error.Message);
+        Assert.Contains("TRAINER_DATASETS=FOLDER", error.Message);
     }
 
     [Fact]

@@ -6,24 +6,13 @@ namespace Trainer.Client.Commands.Bench;
 /// <summary><c>trainer bench kernel | transport | train | peers</c>: each prints a table, then its figures as one line of JSON.</summary>
 public static class BenchCommand
 {
-    public const string Usage = "usage: trainer bench kernel|transport|train|peers [options]  ('trainer bench <name> --help' lists the options)";
-
-    public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellation)
-    {
-        if (args.Length == 0 || args[0] is "--help" or "-h")
-        {
-            output.WriteLine(Usage);
-            return args.Length == 0 ? ExitCode.UserError : ExitCode.Done;
-        }
-        return args[0] switch
-        {
-            "kernel" => KernelBench.Run(Cli.Parse(KernelBench.Options, "bench kernel", args[1..], output), output, cancellation),
-            "transport" => await TransportBench.RunAsync(Cli.Parse(TransportBench.Options, "bench transport", args[1..], output), output, cancellation),
-            "train" => await TrainBench.RunAsync(Cli.Parse(TrainBench.Options, "bench train", args[1..], output), output, cancellation),
-            "peers" => PeersBench.Run(Cli.Parse(PeersBench.Options, "bench peers", args[1..], output), output, cancellation),
-            _ => throw new UserInputException($"unknown benchmark '{args[0]}'; benchmarks: kernel, transport, train, peers"),
-        };
-    }
+    public static IReadOnlyList<CommandSpec> Commands { get; } =
+    [
+        new("kernel", "samples/s and GFLOP/s of a training step per kernel, on one thread and on all cores", KernelBench.Options, CommandSpec.Sync(KernelBench.Run)),
+        new("transport", "a weight pull plus a gradient push between two silos", TransportBench.Options, TransportBench.RunAsync),
+        new("train", "training throughput per cluster and global batch, through the real trainer train", TrainBench.Options, TrainBench.RunAsync),
+        new("peers", "the Fashion-MNIST MLP on the trainer's configurations and on PyTorch, with the ratios", PeersBench.Options, CommandSpec.Sync(PeersBench.Run)),
+    ];
 
     /// <summary>Prints the JSON line and writes it to --json when given.</summary>
     internal static int Finish(string json, ParsedArguments args, TextWriter output)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Trainer.Client.CommandLine;
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Core.Data;
 using Trainer.Core.Kernels;
@@ -20,17 +21,17 @@ public static class KernelBench
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--model", "model kind (default mlp)", "KIND"),
+        new("--model", "model kind (default mlp)", "KIND") { Choices = ModelSpec.Kinds },
         new("--hidden", "MLP hidden widths (default 256)", "W[,W...]"),
-        new("--activation", "MLP activation (default relu)", "NAME"),
+        new("--activation", "MLP activation (default relu)", "NAME") { Choices = ModelSpec.Activations },
         new("--features", "input width (default 784, Fashion-MNIST)", "D"),
         new("--classes", "classes (default 10)", "K"),
         new("--batch", "global batch (default 256)", "B"),
         new("--seconds", "measuring time per row of the table (default 2)", "S"),
         new("--kernels", "kernels to measure (default: openblas,managed, those available)", "LIST"),
-        new("--core-types", "also measure OpenBLAS on one thread under each of these core types (a process each, OPENBLAS_CORETYPE set), against this process's auto kernel", "LIST"),
+        new("--core-types", "also measure OpenBLAS on one thread under each of these core types (a process each, OPENBLAS_CORETYPE set), against this process's auto kernel (default: none)", "LIST"),
         new("--threads", "thread counts to measure (default 1 and all cores)", "LIST"),
-        new("--json", "also write the JSON to this file", "FILE"),
+        new("--json", "also write the JSON to this file (default: print it only)", "FILE"),
     ];
 
     public static int Run(ParsedArguments args, TextWriter output, CancellationToken cancellation)

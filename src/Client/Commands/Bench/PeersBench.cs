@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Trainer.Client.CommandLine;
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Core.Kernels;
 
@@ -25,7 +26,7 @@ public static partial class PeersBench
         new("--target-epochs", "epochs the time-to-target runs may take (default 20)", "N"),
         new("--python", "the Python with PyTorch (default /usr/bin/python3)", "PATH"),
         new("--peers", "the folder of the peer scripts (default bench/peers of the repository)", "DIR"),
-        new("--json", "also write the JSON to this file", "FILE"),
+        new("--json", "also write the JSON to this file (default: print it only)", "FILE"),
     ];
 
     private sealed record PeerRun(string Name, double SamplesPerSecond, double? SecondsToTarget, double? PeakMemoryMB);

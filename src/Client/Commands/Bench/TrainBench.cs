@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Trainer.Client.CommandLine;
 using Trainer.Client.Commands.Train;
+using Trainer.CommandLine;
 using Trainer.Core;
+using Trainer.Core.Kernels;
+using Trainer.Core.Models;
 using Trainer.Core.Training;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
@@ -21,17 +24,17 @@ public static class TrainBench
         new("--clusters", "clusters to compare (default local,embedded:2; local is the reference)", "LIST"),
         new("--batches", "global batches (default 256,1024)", "LIST"),
         new("--data", "data set (default fashion-mnist)", "NAME|PATH"),
-        new("--model", "model (default mlp)", "KIND"),
+        new("--model", "model (default mlp)", "KIND") { Choices = ModelSpec.Kinds },
         new("--hidden", "MLP hidden widths (default 256)", "W[,W...]"),
         new("--epochs", "epochs per run (default 2)", "N"),
         new("--lr", "learning rate (default 0.1)", "X"),
         new("--momentum", "momentum (default 0.9)", "M"),
         new("--partitions", "data partitions (default: train's, 8 at most the batch)", "P"),
         new("--workers", "workers on a cluster (default one per silo)", "W"),
-        new("--mode", "sync (default) | async | ssp", "MODE"),
-        new("--kernel", "auto|openblas|managed (default auto)", "NAME"),
-        new("--target", "also report the training seconds until test accuracy first reaches this (e.g. 0.88)", "ACC"),
-        new("--json", "also write the JSON to this file", "FILE"),
+        new("--mode", "sync (default) | async | ssp", "MODE") { Choices = JobMode.Kinds },
+        new("--kernel", "auto|openblas|managed (default auto)", "NAME") { Choices = KernelChoice.Names },
+        new("--target", "also report the training seconds until test accuracy first reaches this, e.g. 0.88 (default: none)", "ACC"),
+        new("--json", "also write the JSON to this file (default: print it only)", "FILE"),
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Trainer.Client.CommandLine;
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Grains.Bench;
 using Trainer.Grains.Hosting;
@@ -19,7 +20,7 @@ public static class TransportBench
         new("--floats", "vector length (default 203530, the Fashion-MNIST MLP 784-256-10)", "N"),
         new("--rounds", "timed round trips (default 200)", "N"),
         new("--warmup", "untimed round trips first, for the JIT to settle on both silos (default 300)", "N"),
-        new("--json", "also write the JSON to this file", "FILE"),
+        new("--json", "also write the JSON to this file (default: print it only)", "FILE"),
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)

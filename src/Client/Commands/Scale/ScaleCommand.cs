@@ -3,9 +3,10 @@ using System.Text.Json;
 using Trainer.Client.CommandLine;
 using Trainer.Client.Commands.Train;
 using Trainer.Client.Output;
-using Trainer.Core.Training;
+using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Core.Optim;
+using Trainer.Core.Training;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Client.Commands.Scale;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Trainer.Client.CommandLine;
 using Trainer.Core;
 using Trainer.Core.Data;
@@ -53,7 +54,7 @@ public static class TrainArguments
         {
             Kernel = args.Choice("--kernel", "auto", KernelChoice.Names),
             Mode = args.Choice("--mode", JobMode.Sync, JobMode.Kinds),
-            Workers = args.Has("--workers") ? args.Int("--workers", 0, min: 1, max: options.Partitions) : null,
+            Workers = Workers(args, options.Partitions),
             Threads = args.Has("--threads") ? args.Int("--threads", 0, min: 1, max: 1024) : null,
             Staleness = args.Has("--staleness") ? args.Int("--staleness", 0, min: 0) : null,
             CheckpointEvery = args.Has("--checkpoint-every") ? args.Int("--checkpoint-every", 0, min: 0) : null,
@@ -103,6 +104,14 @@ public static class TrainArguments
             Threads = args.Int("--threads", defaults.Threads, min: 1, max: 1024),
         };
     }
+
+    /// <summary>--workers W, or auto (null): as many as the cluster has silos when the job starts, at most the partitions.</summary>
+    private static int? Workers(ParsedArguments args, int partitions) => args.String("--workers") switch
+    {
+        null or TrainRequest.AutoWorkers => null,
+        var text when !int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) => throw new UserInputException($"--workers '{text}': expected a whole number or {TrainRequest.AutoWorkers}"),
+        _ => args.Int("--workers", 0, min: 1, max: partitions),
+    };
 
     /// <summary>--monitor: regression has only the loss to watch.</summary>
     private static string Monitor(ParsedArguments args, string model)

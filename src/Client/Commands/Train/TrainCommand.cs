@@ -1,4 +1,11 @@
 using Trainer.Client.CommandLine;
+using Trainer.CommandLine;
+using Trainer.Core.Data;
+using Trainer.Core.Kernels;
+using Trainer.Core.Models;
+using Trainer.Core.Optim;
+using Trainer.Core.Training;
+using Trainer.Grains.Messages;
 
 namespace Trainer.Client.Commands.Train;
 
@@ -10,12 +17,12 @@ public static class TrainCommand
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--model", "linreg|logreg|softmax|perceptron|svm|mlp (default mlp)", "KIND"),
+        new("--model", "linreg|logreg|softmax|perceptron|svm|mlp (default mlp)", "KIND") { Choices = ModelSpec.Kinds },
         new("--hidden", "MLP hidden widths, e.g. 256 or 256,128 (default 256)", "W[,W...]"),
-        new("--activation", "MLP activation relu|tanh|sigmoid (default relu)", "NAME"),
-        new("--task", "classification|regression: what an MLP learns (default: a built-in data set's own, else classification)", "TASK"),
-        new("--data", "built-in digits (default), breast-cancer, diabetes, fashion-mnist; or a .csv/.csv.gz/.libsvm/.svm file or IDX folder", "NAME|PATH"),
-        new("--test", "held-out test set (file or IDX folder); fashion-mnist brings its t10k files", "NAME|PATH"),
+        new("--activation", "MLP activation relu|tanh|sigmoid (default relu)", "NAME") { Choices = ModelSpec.Activations },
+        new("--task", "classification|regression: what an MLP learns (default: a built-in data set's own, else classification)", "TASK") { Choices = ModelSpec.Tasks },
+        new("--data", "built-in digits (default), breast-cancer, diabetes, fashion-mnist; or a .csv/.csv.gz/.libsvm/.svm file or IDX folder", "NAME|PATH") { Choices = BuiltInDatasets.Names },
+        new("--test", "held-out test set (file or IDX folder); fashion-mnist brings its t10k files (default: a split of --data)", "NAME|PATH"),
         new("--label-column", "CSV label column (default: the last); its values may be numbers or class names", "NAME"),
         new("--delimiter", "field delimiter of a delimited text file: one character such as ; or |, or tab (default: comma; tab for .tsv)", "CHAR"),
         new("--features", "LibSVM feature count (default: the largest index)", "N"),
@@ -27,31 +34,32 @@ public static class TrainCommand
         new("--momentum", "momentum (default 0.9; 0 for plain SGD)", "M"),
         new("--nesterov", "Nesterov momentum"),
         new("--weight-decay", "L2 weight decay on weights (default 0; svm 1e-4, its λ)", "L"),
-        new("--optimizer", "sgd (default) | lars: layer-wise trust ratio for large batches (You et al. 2017)", "NAME"),
+        new("--optimizer", "sgd (default) | lars: layer-wise trust ratio for large batches (You et al. 2017)", "NAME") { Choices = Optimizer.Kinds },
         new("--trust-coefficient", "lars: its η, how far a layer moves relative to its norm (default 0.001)", "ETA"),
-        new("--lr-scaling", "none (default) | linear | sqrt: --lr is for --base-batch, scaled to --batch", "RULE"),
+        new("--lr-scaling", "none (default) | linear | sqrt: --lr is for --base-batch, scaled to --batch", "RULE") { Choices = LearningRateScaling.Kinds },
         new("--base-batch", "the batch --lr is given for when --lr-scaling scales it (default 256)", "B"),
-        new("--schedule", "learning-rate schedule constant|step|cosine (default constant)", "NAME"),
+        new("--schedule", "learning-rate schedule constant|step|cosine (default constant)", "NAME") { Choices = LearningRateSchedule.Kinds },
         new("--warmup-epochs", "linear warm-up epochs (default 0)", "K"),
         new("--patience", "early stopping: epochs without improvement before stopping (default 10; off when the validation set has under 50 rows; 0 = never stop early)", "P"),
-        new("--monitor", "early stopping watches the validation loss (default) or accuracy", "loss|accuracy"),
-        new("--target", "stop at the first epoch whose validation accuracy (R² for regression) reaches this; the report gives steps and seconds to it", "ACC"),
+        new("--monitor", "early stopping watches the validation loss (default) or accuracy", "loss|accuracy") { Choices = EarlyStoppingPolicy.Monitors },
+        new("--target", "stop at the first epoch whose validation accuracy (R² for regression) reaches this; the report gives steps and seconds to it (default: none)", "ACC"),
         new("--past-target", "with --target: note when it is reached but train on to --epochs"),
         new("--min-delta", "smallest validation improvement that counts (default 0)", "D"),
         new("--seed", "random seed (default 42)", "S"),
         new("--partitions", "data partitions, fixed for the job (default 8, at most --batch)", "P"),
-        new("--workers", "worker grains (default: one per silo, at most one per partition); at most --partitions", "W"),
-        new("--mode", "sync (default: bit-identical to --cluster local) | async | ssp", "MODE"),
+        new("--workers", "worker grains, at most --partitions; auto: one per silo the job finds when it starts, at most one per partition (default auto; embedded:N: N)", "W|auto"),
+        new("--mode", "sync (default: bit-identical to --cluster local) | async | ssp", "MODE") { Choices = JobMode.Kinds },
         new("--staleness", "ssp: how many steps a worker may run ahead of the slowest (default 2)", "S"),
         new("--ps-shards", "parameter-server shards: the parameters split into N key ranges, each held by its own grain (sync mode; default 1)", "N"),
         new("--threads", "compute threads per worker (default: cores / workers; local: all cores)", "T"),
-        new("--kernel", "auto|openblas|managed (default auto: OpenBLAS when installed)", "NAME"),
+        new("--kernel", "auto|openblas|managed (default auto: OpenBLAS when installed)", "NAME") { Choices = KernelChoice.Names },
         new("--cluster", "embedded[:N] (default embedded:2) | local | localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
         new("--checkpoint-every", "also checkpoint every N steps (default 0: at every epoch end only)", "N"),
         new("--step-timeout", "seconds a step may take before its work is retried on fresh workers (default 10)", "S"),
         CommonOptions.CheckpointDir,
         .. CommonOptions.TlsOptions,
         .. CommonOptions.TelemetryOptions,
+        new(ConfigFile.Option, "a JSON file of these options ({\"lr\": 0.1, \"hidden\": [256, 128]}), or a report.json to train again; the command line and TRAINER_* variables override it (default: none)", "FILE"),
         new("--job", "name of the job (default: generated)", "ID"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
     ];

@@ -14,7 +14,11 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
 {
     public string Kernel { get; init; } = "auto";
     public string Mode { get; init; } = JobMode.Sync;
-    /// <summary>Worker grains; null: one per silo, at most one per partition.</summary>
+    /// <summary>
+    /// Worker grains; null is auto, the default: one per silo the cluster has when the job starts, at
+    /// most one per partition. A silo process offers one worker (it is a machine or a core group); an
+    /// embedded:N cluster has N silos, so its default stays one per silo.
+    /// </summary>
     public int? Workers { get; init; }
     /// <summary>Compute threads per worker (local: for the trainer); null: the cores shared by the workers.</summary>
     public int? Threads { get; init; }
@@ -25,6 +29,8 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
     public string? CheckpointDir { get; init; }
     public TlsSettings? Tls { get; init; }
 
+    /// <summary>--workers auto: <see cref="Workers"/> null.</summary>
+    public const string AutoWorkers = "auto";
     public const int DefaultStaleness = 2;
     public const double DefaultStepTimeoutSeconds = 10;
 

@@ -62,6 +62,9 @@ public static class TrainRun
         {
             ResumedAtStep = resume?.Step,
             PsShards = spec.PsShards,
+            Staleness = spec.Staleness,
+            CheckpointEvery = spec.CheckpointEvery,
+            StepTimeoutSeconds = spec.StepTimeoutSeconds,
             ClassNames = info.Data.ClassNames,
             KernelIdentity = info.Data.KernelIdentity,
         };
@@ -83,6 +86,10 @@ public sealed record JobRun(
     public int Recoveries { get; init; }
     /// <summary>The grains the parameter vector is split over (1: the parameter server holds it all).</summary>
     public int PsShards { get; init; } = 1;
+    /// <summary>A cluster job's fault tolerance and SSP bound, as it ran.</summary>
+    public int Staleness { get; init; }
+    public int CheckpointEvery { get; init; }
+    public double StepTimeoutSeconds { get; init; }
     /// <summary>The classes' names when the data named them.</summary>
     public string[]? ClassNames { get; init; }
     /// <summary>What the bits depend on: the kernel's library, version, core type and vector width.</summary>

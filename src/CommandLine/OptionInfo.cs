@@ -1,0 +1,10 @@
+namespace Trainer.CommandLine;
+
+/// <summary>One option a command accepts: a flag, or an option with a value, and what it means.</summary>
+public sealed record OptionInfo(string Name, string Help, string? Value = null)
+{
+    public bool IsFlag => Value is null;
+
+    /// <summary>The values tab completion offers (the option's fixed choices); empty when any value goes.</summary>
+    public IReadOnlyList<string> Choices { get; init; } = [];
+}
