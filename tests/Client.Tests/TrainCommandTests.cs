@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Trainer.Client.Commands.Train;
+using Trainer.Grains.Messages;
 
 namespace Trainer.Client.Tests;
 
@@ -41,12 +42,11 @@ public sealed class TrainCommandTests
     private static TrainRequest Request(params string[] args) => TrainArguments.Read(Cli.Read(["train", .. args], _ => null));
 
     [Fact]
-    public void Workers_auto_is_the_default_and_one_per_silo_the_job_finds_at_most_one_per_partition()
+    public void Workers_auto_is_the_default_and_left_to_the_job_a_count_is_kept()
     {
         Assert.Null(Request("--cluster", "localhost:30000").Workers);
         Assert.Null(Request("--cluster", "redis://127.0.0.1:6379", "--workers", "auto").Workers);
-        Assert.Equal(3, Request("--workers", "auto").ToJob(silos: 3).Workers);
-        Assert.Equal(2, Request("--workers", "auto", "--partitions", "2").ToJob(silos: 3).Workers);
+        Assert.Equal(JobSpec.AutoWorkers, Request("--workers", "auto").ToJob(silos: 3).Workers); // the pool counts the silos it finds
         Assert.Equal(2, Request("--cluster", "embedded:3", "--workers", "2").ToJob(silos: 3).Workers);
     }
 

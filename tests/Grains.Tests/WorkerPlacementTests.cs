@@ -7,6 +7,14 @@ public sealed class WorkerPlacementTests
     private static string[] Place(string?[] current, string[] usable, int workers) => WorkerPlacement.Assign(current, usable, workers);
 
     [Fact]
+    public void Auto_is_one_worker_per_usable_silo_at_most_one_per_partition_and_a_count_is_kept()
+    {
+        Assert.Equal(3, WorkerPlacement.Count(0, usableSilos: 3, partitions: 8));
+        Assert.Equal(2, WorkerPlacement.Count(0, usableSilos: 3, partitions: 2));
+        Assert.Equal(5, WorkerPlacement.Count(5, usableSilos: 3, partitions: 8));
+    }
+
+    [Fact]
     public void From_nothing_worker_i_goes_to_silo_i_mod_s()
     {
         Assert.Equal(["a", "b", "c", "a", "b", "c", "a", "b"], Place([], ["a", "b", "c"], 8));

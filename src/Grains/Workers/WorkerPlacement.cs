@@ -8,6 +8,10 @@ namespace Trainer.Grains.Workers;
 /// </summary>
 public static class WorkerPlacement
 {
+    /// <summary>How many workers a job has: the requested count, or with --workers auto (0) one per usable silo, at most one per partition.</summary>
+    public static int Count(int requested, int usableSilos, int partitions) =>
+        requested > 0 ? requested : Math.Max(1, Math.Min(usableSilos, partitions));
+
     /// <param name="current">Each worker's silo now (fewer than <paramref name="workers"/> when the job grows).</param>
     /// <param name="usable">The silos that may have workers, in the cluster's order.</param>
     public static T[] Assign<T>(IReadOnlyList<T?> current, IReadOnlyList<T> usable, int workers) where T : class

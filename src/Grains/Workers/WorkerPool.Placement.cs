@@ -55,7 +55,7 @@ public sealed partial class WorkerPool
         {
             var usable = Usable();
             if (usable.Count == 0) return notes; // nowhere to go: the calls fail and the workers are replaced, or the cluster is lost
-            var count = _spec.Workers > 0 ? _spec.Workers : Math.Min(usable.Count, partitions);
+            var count = WorkerPlacement.Count(_spec.Workers, usable.Count, partitions);
             var desired = WorkerPlacement.Assign(_slots.Select(s => s.Silo is { } silo && usable.Contains(silo) ? silo : null).ToArray(), usable, count);
             var moves = Enumerable.Range(0, count).Where(i => i >= _slots.Count || !Equals(_slots[i].Silo, desired[i]) || _slots[i].Shape is null).ToArray();
             foreach (var extra in _slots.Skip(count)) _ = Quietly(extra.Grain.Release());
