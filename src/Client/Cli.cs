@@ -68,7 +68,7 @@ public static class Cli
                 return fault.Kind switch
                 {
                     JobFaultException.Diverged => ExitCode.Diverged,
-                    JobFaultException.ClusterLost => ExitCode.ClusterUnreachable,
+                    JobFaultException.ClusterLost or JobFaultException.StoreLost => ExitCode.ClusterUnreachable,
                     _ => ExitCode.UserError,
                 };
             case ClusterUnreachableException:

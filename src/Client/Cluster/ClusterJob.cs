@@ -62,7 +62,8 @@ public sealed class ClusterJob
         return new TrainingResult(Network, weights.Values, outcome);
     }
 
-    public Task FinishAsync() => _server.Finish();
+    /// <summary>The job is done: its workers released, its checkpoint deleted; a warning when that could not be.</summary>
+    public Task<string?> FinishAsync() => _server.Finish();
 
     /// <summary>Runs a call on the parameter server; if the server is lost, resumes it from its checkpoint and runs the call again.</summary>
     private async Task<T> WithRecovery<T>(Func<Task<T>> call, CancellationToken cancellation)

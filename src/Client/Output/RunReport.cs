@@ -54,9 +54,11 @@ public sealed record RunReport(
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>One epoch; on a cluster also the workers and silos it ended on, the worker calls asked again and the checkpoints put off.</summary>
     public sealed record EpochEntry(
         int Epoch, double TrainLoss, double? ValLoss, double? ValAccuracy, double? ValR2,
-        double? TestAccuracy, double? TestR2, double TrainSeconds, double SamplesPerSecond, double LearningRate, double? NoiseScale);
+        double? TestAccuracy, double? TestR2, double TrainSeconds, double SamplesPerSecond, double LearningRate, double? NoiseScale,
+        int? Workers, string[]? Silos, int? RetriedCalls, int? DeferredCheckpoints);
 
     public sealed record TestEntry(double Loss, double? Accuracy, double? Mse, double? R2);
 
@@ -74,7 +76,9 @@ public sealed record RunReport(
         var result = run.Result;
         var epochs = result.Epochs.Select(e => new EpochEntry(
             e.Epoch, e.TrainLoss, e.Validation?.Loss, e.Validation?.Accuracy, e.Validation?.R2,
-            e.Test?.Accuracy, e.Test?.R2, e.TrainSeconds, e.SamplesPerSecond, e.LearningRate, e.Stats.NoiseScale)).ToList();
+            e.Test?.Accuracy, e.Test?.R2, e.TrainSeconds, e.SamplesPerSecond, e.LearningRate, e.Stats.NoiseScale,
+            e.Stats.Silos is null ? null : e.Stats.Workers, e.Stats.Silos, e.Stats.Silos is null ? null : e.Stats.RetriedCalls,
+            e.Stats.Silos is null ? null : e.Stats.DeferredCheckpoints)).ToList();
         var test = result.Test is { } t ? new TestEntry(t.Loss, t.Accuracy, t.Mse, t.R2) : null;
         var stats = result.Epochs.Select(e => e.Stats).ToList();
         var steps = Math.Max(1, stats.Sum(s => s.Steps));

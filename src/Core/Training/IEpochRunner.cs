@@ -9,7 +9,8 @@ public enum DataPart { Validation, Test }
 /// <summary>
 /// What one epoch of training did, with the step time split into its parts, the gradient noise
 /// scale B_simple as estimated at the epoch's end (null when it cannot be measured: one partition),
-/// the workers and silos it ended on (a cluster's), and the checkpoints it had to put off.
+/// the workers and silos it ended on (a cluster's), the worker calls asked again of a replacement,
+/// and the checkpoints it had to put off while their store was unreachable.
 /// </summary>
 public sealed record EpochStats(
     int Epoch,
@@ -29,6 +30,7 @@ public sealed record EpochStats(
     double? NoiseScale = null,
     int Workers = 1,
     string[]? Silos = null,
+    int RetriedCalls = 0,
     int DeferredCheckpoints = 0);
 
 /// <summary>

@@ -3,14 +3,14 @@ using Trainer.Core;
 namespace Trainer.Grains.Hosting;
 
 /// <summary>
-/// A user error, a divergence or a cluster lost beyond recovery, raised inside a grain, in a form
-/// Orleans can send: Core's own exception types carry no Orleans attributes. The CLI maps it to
-/// exit code 2, 3 or 4.
+/// A user error, a divergence, a cluster or checkpoint store lost beyond recovery, raised inside a
+/// grain, in a form Orleans can send: Core's own exception types carry no Orleans attributes. The
+/// CLI maps it to exit code 2, 3 or 4.
 /// </summary>
 [GenerateSerializer, Alias("trainer.job-fault")]
 public sealed class JobFaultException(string kind, string message) : Exception(message)
 {
-    public const string UserError = "user-error", Diverged = "diverged", ClusterLost = "cluster-lost", Cancelled = "cancelled";
+    public const string UserError = "user-error", Diverged = "diverged", ClusterLost = "cluster-lost", StoreLost = "store-lost", Cancelled = "cancelled";
 
     [Id(0)] public string Kind { get; } = kind;
 }

@@ -45,7 +45,7 @@ public interface IParameterServerGrain : IGrainWithStringKey
     [Alias("silo-leaving"), AlwaysInterleave, ResponseTimeout("00:01:00")]
     Task SiloLeaving(SiloAddress silo);
 
-    /// <summary>Releases the workers and deletes the job's checkpoint: the job is done.</summary>
+    /// <summary>Releases the workers and deletes the job's checkpoint: the job is done. Returns a warning when the checkpoint could not be deleted.</summary>
     [Alias("finish")]
-    Task Finish();
+    Task<string?> Finish();
 }

@@ -38,13 +38,23 @@ public sealed partial class ParameterServerGrain(
             throw new UserInputException($"--ps-shards {spec.PsShards} works with --mode sync; this job's mode is {spec.Mode}");
         checkpoint.State = new JobState { Spec = spec };
         var job = await Build();
-        await SaveCheckpoint();
+        try { await WriteCheckpoint(); }
+        catch (Exception e) when (CheckpointWriter.IsOutage(e))
+        {
+            await job.ReleaseAsync();
+            _job = null;
+            throw new JobFaultException(JobFaultException.StoreLost, $"job {spec.Job}: the checkpoint store is unreachable ({CheckpointWriter.Describe(e)})");
+        }
         return job.Info;
     }
 
     public async Task<ResumeInfo> Resume()
     {
-        await checkpoint.ReadStateAsync(); // the newest checkpoint, also when this activation is not new
+        try { await checkpoint.ReadStateAsync(); } // the newest checkpoint, also when this activation is not new
+        catch (Exception e) when (CheckpointWriter.IsOutage(e))
+        {
+            throw new JobFaultException(JobFaultException.StoreLost, $"job {this.GetPrimaryKeyString()}: the checkpoint store is unreachable ({CheckpointWriter.Describe(e)})");
+        }
         var state = checkpoint.State;
         if (!checkpoint.RecordExists || state.Spec is null)
             throw new UserInputException($"--job {this.GetPrimaryKeyString()}: no checkpoint of this job (never started, or already finished)");
@@ -79,7 +89,7 @@ public sealed partial class ParameterServerGrain(
 
     public Task<FloatVector> Result() => Task.FromResult(new FloatVector(Current().FinalWeights));
 
-    public async Task Finish()
+    public async Task<string?> Finish()
     {
         if (_job is { } job)
         {
@@ -87,9 +97,17 @@ public sealed partial class ParameterServerGrain(
             ReportStatus(job);
             await job.ReleaseAsync();
         }
-        await checkpoint.ClearStateAsync();
         _job = null;
         DeactivateOnIdle();
+        try
+        {
+            await checkpoint.ClearStateAsync();
+            return null;
+        }
+        catch (Exception e) when (CheckpointWriter.IsOutage(e))
+        {
+            return $"the job's last checkpoint could not be deleted ({CheckpointWriter.Describe(e)}); the job is finished, but its name stays taken until it is";
+        }
     }
 
     /// <summary>The job of the grain's state; a job that was running here before (a resume) stops at its next step.</summary>
@@ -97,17 +115,26 @@ public sealed partial class ParameterServerGrain(
     {
         if (_job is { } old) old.Superseded = true;
         _job = null;
-        var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), _cluster, logger, SaveCheckpoint);
+        var writer = new CheckpointWriter(checkpoint.State.Spec!.Job, WriteCheckpoint, RefreshETag, TimeProvider.System, CheckpointWriter.DefaultPatience);
+        var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), _cluster, logger, writer);
         _job = job;
         return job;
     }
 
     /// <summary>A checkpoint is the grain's state written (with shards, their weights and velocity gathered first); the registry hears where the job stands.</summary>
-    private async Task SaveCheckpoint()
+    private async Task WriteCheckpoint()
     {
         if (_job is { } job) await job.GatherShardsAsync();
         await checkpoint.WriteStateAsync();
         if (_job is { } current) ReportStatus(current);
+    }
+
+    /// <summary>The store's version tag of the checkpoint, read again; the state in hand is kept (it is the newer one).</summary>
+    private async Task RefreshETag()
+    {
+        var current = checkpoint.State;
+        await checkpoint.ReadStateAsync();
+        checkpoint.State = current;
     }
 
     /// <summary>

@@ -19,10 +19,13 @@ public sealed partial class ServerJob
 {
     private async IAsyncEnumerable<EpochProgress> RunAsyncEpoch(int epoch, ActivityContext parent, [EnumeratorCancellation] CancellationToken cancellation)
     {
-        foreach (var note in PendingNotes) yield return new EpochProgress(State.StepInEpoch, StepsPerEpoch, State.Totals.LastLoss, Note: note);
-        PendingNotes.Clear();
-        // asynchronous workers walk their own partitions through the epoch: they follow the cluster at epoch boundaries
-        if (State.StepInEpoch == 0 && await FollowClusterAsync() is { } moved) yield return new EpochProgress(0, StepsPerEpoch, State.Totals.LastLoss, Note: moved);
+        // asynchronous workers walk their own partitions through the epoch: they follow the cluster, and a put-off checkpoint is tried again, at epoch boundaries
+        if (State.StepInEpoch == 0)
+        {
+            if (await FollowClusterAsync() is { } moved) PendingNotes.Add(moved);
+            await RetryCheckpointAsync();
+        }
+        foreach (var note in TakeNotes()) yield return note;
         if (State.StepInEpoch < StepsPerEpoch)
         {
             var workers = _pool.Count;
@@ -89,8 +92,9 @@ public sealed partial class ServerJob
             _update.State.Step = epochStartStep + StepsPerEpoch;
             State.StepInEpoch = StepsPerEpoch;
             State.Totals.Seconds += clock.Elapsed.TotalSeconds;
-            await _checkpoint();
+            await CheckpointAsync();
         }
+        foreach (var note in TakeNotes()) yield return note;
         yield return EpochEnd(epoch);
     }
 }

@@ -12,13 +12,13 @@ public sealed partial class ServerJob
     private async IAsyncEnumerable<EpochProgress> RunSyncEpoch(int epoch, ActivityContext parent, [EnumeratorCancellation] CancellationToken cancellation)
     {
         var sinceProgress = Stopwatch.StartNew();
-        foreach (var note in PendingNotes) yield return new EpochProgress(State.StepInEpoch, StepsPerEpoch, State.Totals.LastLoss, Note: note);
-        PendingNotes.Clear();
         while (State.StepInEpoch < StepsPerEpoch)
         {
             cancellation.ThrowIfCancellationRequested();
             EnsureActive();
-            if (await FollowClusterAsync() is { } moved) yield return new EpochProgress(State.StepInEpoch, StepsPerEpoch, State.Totals.LastLoss, Note: moved);
+            if (await FollowClusterAsync() is { } moved) PendingNotes.Add(moved);
+            await RetryCheckpointAsync();
+            foreach (var note in TakeNotes()) yield return note;
             var clock = Stopwatch.StartNew();
             var step = _shards is null ? await Step(epoch, parent) : await ShardedStep(epoch, parent);
             State.Totals.Add(step.Loss, step.Rows, step.Compute, step.RoundTrip - step.Compute, step.Update, BytesPerStep, staleness: 0);
@@ -28,15 +28,12 @@ public sealed partial class ServerJob
             State.StepInEpoch++;
 
             if (State.StepInEpoch == StepsPerEpoch || (Spec.CheckpointEvery > 0 && _update.State.Step % Spec.CheckpointEvery == 0))
-            {
-                var saving = Stopwatch.StartNew();
-                await _checkpoint();
-                State.Totals.Checkpoint += saving.Elapsed.TotalSeconds;
-            }
+                await CheckpointAsync();
             State.Totals.Seconds += clock.Elapsed.TotalSeconds;
             if (ProgressDue(sinceProgress)) yield return new EpochProgress(State.StepInEpoch, StepsPerEpoch, step.Loss / step.Rows);
         }
         if (_shards is not null) await GatherShardsAsync();
+        foreach (var note in TakeNotes()) yield return note;
         yield return EpochEnd(epoch);
     }
 

@@ -4,6 +4,7 @@ using Trainer.Core;
 using Trainer.Core.Models;
 using Trainer.Core.Optim;
 using Trainer.Core.Training;
+using Trainer.Grains.Checkpoints;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Transport;
 using Trainer.Grains.Workers;
@@ -24,12 +25,13 @@ public sealed partial class ServerJob : IEpochRunner
     private readonly WorkerPool _pool;
     private readonly ClusterView _cluster;
     private readonly Update _update;
-    private readonly Func<Task> _checkpoint;
+    private readonly CheckpointWriter _checkpoints;
     private long _clusterVersion;
+    private int _deferredBefore, _retriesBefore;
 
-    private ServerJob(JobState state, JobInfo info, Network network, WorkerPool pool, ClusterView cluster, Update update, Func<Task> checkpoint)
+    private ServerJob(JobState state, JobInfo info, Network network, WorkerPool pool, ClusterView cluster, Update update, CheckpointWriter checkpoints)
     {
-        (State, Info, Network, _pool, _cluster, _update, _checkpoint) = (state, info, network, pool, cluster, update, checkpoint);
+        (State, Info, Network, _pool, _cluster, _update, _checkpoints) = (state, info, network, pool, cluster, update, checkpoints);
         _clusterVersion = cluster.Version;
     }
 
@@ -54,7 +56,7 @@ public sealed partial class ServerJob : IEpochRunner
     /// checked, the workers get their partitions, and what the state lacks (a new job's weights,
     /// update and loop) is made.
     /// </summary>
-    public static async Task<ServerJob> BuildAsync(IGrainFactory grains, JobState state, string silo, ClusterView cluster, ILogger logger, Func<Task> checkpoint)
+    public static async Task<ServerJob> BuildAsync(IGrainFactory grains, JobState state, string silo, ClusterView cluster, ILogger logger, CheckpointWriter checkpoints)
     {
         var spec = state.Spec!;
         var pool = new WorkerPool(grains, spec, state.Generations ?? [], logger, cluster.Usable);
@@ -75,7 +77,7 @@ public sealed partial class ServerJob : IEpochRunner
         var update = new Update(network, options, plan.Partitions, plan.StepsPerEpoch, state.Update);
         state.Update = update.State;
         var info = new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo, shapes, pool.Ranges.Select(r => r.First).ToArray());
-        var job = new ServerJob(state, info, network, pool, cluster, update, checkpoint) { PendingNotes = [.. notes] };
+        var job = new ServerJob(state, info, network, pool, cluster, update, checkpoints) { PendingNotes = [.. notes] };
         if (shardPlan is not null) await job.LoadShardsAsync(grains, shardPlan);
         return job;
     }
@@ -115,7 +117,23 @@ public sealed partial class ServerJob : IEpochRunner
         return Evaluator.Combine(chunks.OrderBy(c => c.FirstChunk).SelectMany(c => c.Sums));
     }
 
-    public Task EpochJudgedAsync(CancellationToken cancellation) => _checkpoint();
+    public Task EpochJudgedAsync(CancellationToken cancellation) => CheckpointAsync();
+
+    /// <summary>A checkpoint is due: written, or put off while the store is out (the epoch counts it).</summary>
+    private async Task CheckpointAsync()
+    {
+        var saving = Stopwatch.StartNew();
+        var written = await _checkpoints.WriteAsync();
+        State.Totals.Checkpoint += saving.Elapsed.TotalSeconds;
+        if (!written) PendingNotes.Add($"checkpoint put off: the store is unreachable ({_checkpoints.Owing}); training goes on");
+    }
+
+    /// <summary>At a step boundary, a checkpoint that was put off is tried again (at most once a second).</summary>
+    private async Task RetryCheckpointAsync()
+    {
+        if (!_checkpoints.RetryDue) return;
+        if (await _checkpoints.WriteAsync()) PendingNotes.Add("checkpoint written: the store is back");
+    }
 
     /// <summary>The job's result: the best epoch's weights when early stopping kept them, else the last.</summary>
     public float[] FinalWeights => TrainingLoop.FinalWeights(this, State.Loop!);
@@ -151,7 +169,24 @@ public sealed partial class ServerJob : IEpochRunner
         return true;
     }
 
-    private EpochProgress EpochEnd(int epoch) =>
-        new(StepsPerEpoch, StepsPerEpoch, State.Totals.LastLoss, State.Totals.Stats(epoch, StepsPerEpoch, _update.LastLearningRate, _update.NoiseScale)
-            with { Workers = _pool.Count, Silos = Info.Workers.Select(w => w.Silo).Distinct().Order(StringComparer.Ordinal).ToArray() });
+    /// <summary>The epoch's statistics, with where it ran, the worker calls asked again and the checkpoints put off since the last epoch's end.</summary>
+    private EpochProgress EpochEnd(int epoch)
+    {
+        var stats = State.Totals.Stats(epoch, StepsPerEpoch, _update.LastLearningRate, _update.NoiseScale) with
+        {
+            Workers = _pool.Count,
+            Silos = Info.Workers.Select(w => w.Silo).Distinct().Order(StringComparer.Ordinal).ToArray(),
+            RetriedCalls = _pool.Retries - _retriesBefore,
+            DeferredCheckpoints = _checkpoints.Deferred - _deferredBefore,
+        };
+        (_retriesBefore, _deferredBefore) = (_pool.Retries, _checkpoints.Deferred);
+        return new(StepsPerEpoch, StepsPerEpoch, State.Totals.LastLoss, stats);
+    }
+
+    /// <summary>Lines for the trainer (a silo refused, a checkpoint put off), told with the next progress.</summary>
+    private IEnumerable<EpochProgress> TakeNotes()
+    {
+        foreach (var note in PendingNotes) yield return new EpochProgress(State.StepInEpoch, StepsPerEpoch, State.Totals.LastLoss, Note: note);
+        PendingNotes.Clear();
+    }
 }

@@ -44,6 +44,8 @@ public sealed partial class WorkerPool
     }
 
     public int Count => _slots.Count;
+    /// <summary>Worker calls asked again of a replacement (their worker was lost or timed out), since the pool was made.</summary>
+    public int Retries { get; private set; }
     /// <summary>How often each worker was replaced or moved: part of its key.</summary>
     public int[] Generations => _slots.Count > 0 ? _slots.Select(s => s.Generation).ToArray() : _lastGenerations;
     /// <summary>Each worker's partitions: contiguous, near-equal ranges in worker order.</summary>
@@ -94,6 +96,7 @@ public sealed partial class WorkerPool
     /// <summary>A fresh activation under a new key (the old one may be stuck or on a dead silo), on a silo that may have it, set up for the same partitions.</summary>
     public async Task ReplaceAsync(int index, Exception error)
     {
+        Retries++;
         WorkerLost(index, error);
         if (_slots[index].Silo is { } lostOn) _unreachable.Add(lostOn); // its silo may be dead or frozen: not there again until the cluster changes
         for (var attempt = 1; ; attempt++)

@@ -50,7 +50,8 @@ public static class TrainRun
 
     /// <summary>
     /// Follows a started or resumed job to its end. The job's checkpoint is deleted only when the job
-    /// has finished: after a failure or Ctrl-C it stays for 'trainer resume'.
+    /// has finished: after a failure or Ctrl-C it stays for 'trainer resume', whose command a job that
+    /// lost its checkpoint store is told.
     /// </summary>
     public static async Task<JobRun> FollowAsync(ClusterJob job, ClusterSpec cluster, int silos, ResumeInfo? resume,
         ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
@@ -69,9 +70,18 @@ public static class TrainRun
             KernelIdentity = info.Data.KernelIdentity,
         };
         output.WriteLine(run.Describe(job.Network));
-        var result = await job.RunAsync(progress, cancellation);
-        await job.FinishAsync();
-        return run with { Result = result, Recoveries = job.Recoveries };
+        TrainingResult result;
+        try
+        {
+            result = await job.RunAsync(progress, cancellation);
+        }
+        catch (JobFaultException e) when (e.Kind == JobFaultException.StoreLost)
+        {
+            throw new ClusterUnreachableException($"{e.Message}; when the store is back: trainer resume --job {spec.Job} --cluster {cluster}", e);
+        }
+        if (await job.FinishAsync() is { } warning) output.WriteLine($"warning: {warning}");
+        // the cluster may have grown or shrunk since the job started: the report's workers are the last epoch's
+        return run with { Result = result, Recoveries = job.Recoveries, Workers = result.Epochs.LastOrDefault()?.Stats.Workers ?? run.Workers };
     }
 }
 

@@ -1,0 +1,93 @@
+using Orleans.Storage;
+using Trainer.Grains.Hosting;
+
+namespace Trainer.Grains.Checkpoints;
+
+/// <summary>
+/// Writes a job's checkpoints to a store that may blink (Redis restarted, a disk briefly full):
+/// a write that fails is put off and training goes on, since the last written checkpoint is still a
+/// valid place to resume from; the job tries again at its next safe point, at most once a
+/// <see cref="RetryInterval"/>. Only a store unreachable for longer than the patience ends the job,
+/// as <see cref="JobFaultException.StoreLost"/>, with its last checkpoint intact.
+/// </summary>
+public sealed class CheckpointWriter(string job, Func<Task> write, Func<Task> refreshETag, TimeProvider time, TimeSpan patience)
+{
+    public static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
+    private long? _failingSince;
+    private long _lastAttempt;
+    private Exception? _lastError;
+
+    /// <summary>Checkpoints that could not be written when they were due.</summary>
+    public int Deferred { get; private set; }
+
+    /// <summary>A checkpoint is owed (the last write failed) and it is time to try again.</summary>
+    public bool RetryDue => _failingSince is not null && time.GetElapsedTime(_lastAttempt) >= RetryInterval;
+
+    /// <summary>Writes the job's state now; false when the store is out and the write is put off.</summary>
+    public async Task<bool> WriteAsync()
+    {
+        _lastAttempt = time.GetTimestamp();
+        try
+        {
+            await WriteOnceAsync();
+            _failingSince = null;
+            return true;
+        }
+        catch (Exception e) when (IsOutage(e))
+        {
+            _lastError = e;
+            var since = _failingSince ??= _lastAttempt;
+            if (time.GetElapsedTime(since) > patience)
+                throw new JobFaultException(JobFaultException.StoreLost,
+                    $"job {job}: the checkpoint store has been unreachable for {time.GetElapsedTime(since).TotalSeconds:F0} s ({Describe(e)}); " +
+                    "training stopped, its last checkpoint is kept");
+            Deferred++;
+            return false;
+        }
+    }
+
+    /// <summary>The store's last error while a checkpoint is owed: for a job that must stop (cancelled, finished) with one unwritten.</summary>
+    public string? Owing => _failingSince is null ? null : Describe(_lastError!);
+
+    /// <summary>
+    /// A write that failed on the wire may still have reached the store, which then holds a newer
+    /// version tag than ours: read the tag again (keeping our state) and write once more.
+    /// </summary>
+    private async Task WriteOnceAsync()
+    {
+        try
+        {
+            await write();
+        }
+        catch (Exception e) when (e.GetBaseException() is InconsistentStateException || e is InconsistentStateException)
+        {
+            await refreshETag();
+            await write();
+        }
+    }
+
+    /// <summary>The store did not answer (a lost connection, a timeout, an I/O error): not the job's fault, and it may come back.</summary>
+    public static bool IsOutage(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException or Orleans.Persistence.Redis.RedisStorageException
+                or IOException or TimeoutException or System.Net.Sockets.SocketException)
+                return true;
+        return false;
+    }
+
+    /// <summary>What went wrong, in a few words: StackExchange.Redis's messages run to a screenful of counters.</summary>
+    public static string Describe(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is StackExchange.Redis.RedisConnectionException redis) return $"Redis: {redis.FailureType}";
+            if (inner is StackExchange.Redis.RedisTimeoutException) return "Redis: timeout";
+        }
+        var message = e.GetBaseException().Message;
+        if (message.Contains("RedisConnectionException", StringComparison.Ordinal)) return "Redis: no connection";
+        return message.Split('\n', 2)[0].Trim();
+    }
+}
