@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trainer.Grains.Checkpoints;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Silo;
@@ -54,6 +55,7 @@ public static class SiloHosting
         builder.UseOrleans(silo =>
         {
             silo.AddTrainerClustering(settings).AddTrainerGrains();
+            if (settings.StorePatience is { } patience) silo.Services.AddSingleton(new CheckpointPatience(patience));
             if (configureTls is not null) silo.UseTls(configureTls);
             if (settings.SiloName is { } name) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         });

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Trainer.Grains.Checkpoints;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,7 @@ public static class SiloSetup
     public static ISiloBuilder AddTrainerGrains(this ISiloBuilder silo)
     {
         silo.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
+        silo.Services.TryAddSingleton(new CheckpointPatience(CheckpointWriter.DefaultPatience));
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
         BulkSocketTransport.AddToSilo(silo.Services);
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();

@@ -24,10 +24,12 @@ public sealed partial class ParameterServerGrain(
     ILocalSiloDetails silo,
     ILogger<ParameterServerGrain> logger,
     IClusterMembershipService membership,
+    IClusterManifestProvider manifests,
+    CheckpointPatience patience,
     [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
 {
     private ServerJob? _job;
-    private readonly ClusterView _cluster = new(membership);
+    private readonly ClusterView _cluster = new(membership, manifests);
 
     public async Task<JobInfo> Start(JobSpec spec)
     {
@@ -106,7 +108,7 @@ public sealed partial class ParameterServerGrain(
         }
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
         {
-            return $"the job's last checkpoint could not be deleted ({CheckpointWriter.Describe(e)}); the job is finished, but its name stays taken until it is";
+            return $"the finished job's last checkpoint could not be deleted ({CheckpointWriter.Describe(e)}); 'trainer resume --job {this.GetPrimaryKeyString()}' would train it again from there";
         }
     }
 
@@ -115,7 +117,7 @@ public sealed partial class ParameterServerGrain(
     {
         if (_job is { } old) old.Superseded = true;
         _job = null;
-        var writer = new CheckpointWriter(checkpoint.State.Spec!.Job, WriteCheckpoint, RefreshETag, TimeProvider.System, CheckpointWriter.DefaultPatience);
+        var writer = new CheckpointWriter(checkpoint.State.Spec!.Job, WriteCheckpoint, RefreshETag, TimeProvider.System, patience.Value);
         var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), _cluster, logger, writer);
         _job = job;
         return job;
