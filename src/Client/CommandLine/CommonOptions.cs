@@ -15,6 +15,13 @@ public static class CommonOptions
     public static OptionInfo CheckpointDir { get; } =
         new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR");
 
+    public static OptionInfo MetricsPort { get; } =
+        new("--metrics-port", "serve the Trainer meter and Orleans's meters for Prometheus at http://127.0.0.1:PORT/metrics while the job runs (default: none)", "PORT");
+
+    /// <summary>--metrics-port: /metrics on loopback (a port taken is a one-line error), or null without it.</summary>
+    public static IDisposable? ServeMetrics(ParsedArguments args) =>
+        args.Has(MetricsPort.Name) ? PrometheusMetrics.Serve(MetricsPort.Name, "127.0.0.1", args.Int(MetricsPort.Name, 0, 1, 65535), "trainer") : null;
+
     /// <summary>The TLS options as given, or null without them.</summary>
     public static TlsSettings? Tls(ParsedArguments args) => TlsSettings.From(args.String);
 

@@ -59,6 +59,7 @@ public static class TrainCommand
         CommonOptions.CheckpointDir,
         .. CommonOptions.TlsOptions,
         .. CommonOptions.TelemetryOptions,
+        CommonOptions.MetricsPort,
         new(ConfigFile.Option, "a JSON file of these options ({\"lr\": 0.1, \"hidden\": [256, 128]}), or a report.json to train again; the command line and TRAINER_* variables override it (default: none)", "FILE"),
         new("--job", "name of the job (default: generated)", "ID"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
@@ -68,6 +69,7 @@ public static class TrainCommand
     {
         var request = TrainArguments.Read(args);
         using var telemetry = CommonOptions.StartTelemetry(args);
+        using var metrics = CommonOptions.ServeMetrics(args);
         await TrainRun.RunAsync(request, output, cancellation);
         return ExitCode.Done;
     }
