@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Trainer.Core;
+using Trainer.Grains.Dashboard;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Silo;
@@ -13,9 +14,10 @@ namespace Trainer.Silo;
 /// process runs; <c>/ready</c> answers 200 once the silo has started and 503 from the moment it
 /// is asked to stop (SIGTERM), so Kubernetes stops routing to it while it drains. Registered
 /// before the silo, it is stopped after it: the probes keep answering through the drain.
-/// The same port serves <c>/metrics</c> for Prometheus (<see cref="PrometheusMetrics"/>, a listener of its own on the path).
+/// The same port serves <c>/metrics</c> for Prometheus (<see cref="PrometheusMetrics"/>, a listener of its own on the path)
+/// and <c>/dashboard</c>, the page of the jobs whose parameter server runs here (<see cref="DashboardPage"/>).
 /// </summary>
-public sealed partial class HealthEndpoint(int port, string service, IHostApplicationLifetime lifetime, ILogger<HealthEndpoint> logger) : IHostedService
+public sealed partial class HealthEndpoint(int port, string service, JobBoard board, IHostApplicationLifetime lifetime, ILogger<HealthEndpoint> logger) : IHostedService
 {
     public const string LivePath = "/live", ReadyPath = "/ready";
 
@@ -69,12 +71,13 @@ public sealed partial class HealthEndpoint(int port, string service, IHostApplic
 
     private void Answer(HttpListenerContext context)
     {
+        if (DashboardPage.TryAnswer(context, board)) return;
         var state = _state;
         var (status, body) = context.Request.Url?.AbsolutePath switch
         {
             LivePath => (200, "live"),
             ReadyPath => (state == "ready" ? 200 : 503, state),
-            _ => (404, $"not found; probes: {LivePath}, {ReadyPath}; Prometheus: {PrometheusMetrics.Path}"),
+            _ => (404, $"not found; probes: {LivePath}, {ReadyPath}; Prometheus: {PrometheusMetrics.Path}; dashboard: {DashboardPage.Path}"),
         };
         var bytes = Encoding.UTF8.GetBytes(body + "\n");
         context.Response.StatusCode = status;

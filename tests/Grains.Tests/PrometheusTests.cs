@@ -4,7 +4,8 @@ namespace Trainer.Grains.Tests;
 
 /// <summary>
 /// /metrics read by Debian's real Prometheus: a silo process (on its health port) and a trainer
-/// process (--metrics-port) scraped while a job runs, the figures read back through the query API.
+/// process (--metrics-port) scraped while a job runs, the figures read back through the query API;
+/// and the dashboard's data on the same health port.
 /// </summary>
 public sealed class PrometheusTests
 {
@@ -13,11 +14,13 @@ public sealed class PrometheusTests
     {
         var ports = ChildProcess.FreePorts(4);
         var (siloPort, gatewayPort, healthPort, metricsPort) = (ports[0], ports[1], ports[2], ports[3]);
-        var outDir = Path.Combine(Path.GetTempPath(), "trainer-prometheus-run-" + Guid.NewGuid().ToString("N")[..8]);
-        await using var silo = await ChildProcess.StartSilo("--cluster", "localhost", "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--health-port", $"{healthPort}");
+        var work = Path.Combine(Path.GetTempPath(), "trainer-prometheus-run-" + Guid.NewGuid().ToString("N")[..8]);
+        // the killed job's checkpoint stays behind: in a folder of the test's own
+        await using var silo = await ChildProcess.StartSilo("--cluster", "localhost", "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}",
+            "--health-port", $"{healthPort}", "--checkpoint-dir", Path.Combine(work, "checkpoints"));
         // a job long enough to be scraped while it runs; it is ended with the test
         await using var trainer = await ChildProcess.StartTrainer("epoch 1/", "train", "--cluster", $"localhost:{gatewayPort}", "--hidden", "16",
-            "--epochs", "1000", "--patience", "0", "--job", "scraped", "--metrics-port", $"{metricsPort}", "--out", outDir);
+            "--epochs", "1000", "--patience", "0", "--job", "scraped", "--metrics-port", $"{metricsPort}", "--out", Path.Combine(work, "out"));
         await using var prometheus = await PrometheusServer.StartAsync(new Dictionary<string, string>
         {
             ["silo"] = $"127.0.0.1:{healthPort}",
@@ -32,7 +35,14 @@ public sealed class PrometheusTests
         // the trainer's own process: Orleans's client meters
         await prometheus.UntilAsync("count by (job) ({job=\"trainer\", otel_scope_name=\"Microsoft.Orleans\"})", (_, count) => count > 0, deadline);
 
+        // the silo's health port also serves the dashboard's data for the job whose parameter server it holds
+        using var http = new HttpClient();
+        var jobs = await http.GetStringAsync($"http://127.0.0.1:{healthPort}/dashboard/jobs.json");
+        Assert.Contains("\"job\":\"scraped\"", jobs);
+        Assert.Contains("\"parameterServer\":\"S127.0.0.1:", jobs);
+
         await trainer.KillAsync();
-        if (Directory.Exists(outDir)) Directory.Delete(outDir, true);
+        await silo.KillAsync();
+        Directory.Delete(work, true);
     }
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Trainer.Grains.Dashboard;
 using Microsoft.Extensions.Hosting;
 using Trainer.Grains.Checkpoints;
 using Microsoft.Extensions.Logging;
@@ -19,6 +21,7 @@ public static class SiloSetup
     public static ISiloBuilder AddTrainerGrains(this ISiloBuilder silo)
     {
         silo.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
+        silo.Services.TryAddSingleton<JobBoard>(); // the dashboard of the jobs whose parameter server runs here
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
         BulkSocketTransport.AddToSilo(silo.Services);
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();
