@@ -5,7 +5,6 @@ using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 using Trainer.Core.Optim;
 using Trainer.Core.Training;
-using Trainer.Grains.Dashboard;
 using Trainer.Grains.Messages;
 
 namespace Trainer.Client.Commands.Train;
@@ -61,7 +60,7 @@ public static class TrainCommand
         .. CommonOptions.TlsOptions,
         .. CommonOptions.TelemetryOptions,
         CommonOptions.MetricsPort,
-        new("--dashboard", "serve a live page of the job at http://127.0.0.1:PORT/dashboard: loss and accuracy curves, throughput, step-time split, noise scale, where the grains run (default: none)", "PORT"),
+        CommonOptions.Dashboard,
         new(ConfigFile.Option, "a JSON file of these options ({\"lr\": 0.1, \"hidden\": [256, 128]}), or a report.json to train again; the command line and TRAINER_* variables override it (default: none)", "FILE"),
         new("--job", "name of the job (default: generated)", "ID"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
@@ -72,7 +71,7 @@ public static class TrainCommand
         var request = TrainArguments.Read(args);
         using var telemetry = CommonOptions.StartTelemetry(args);
         using var metrics = CommonOptions.ServeMetrics(args);
-        using var dashboard = args.Has("--dashboard") ? DashboardServer.Start("--dashboard", args.Int("--dashboard", 0, 1, 65535), new JobBoard()) : null;
+        using var dashboard = CommonOptions.ServeDashboard(args);
         await TrainRun.RunAsync(request, output, cancellation, dashboard);
         return ExitCode.Done;
     }
