@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Trainer.Core;
 using Trainer.Core.Training;
 using Trainer.Grains.Checkpoints;
+using Trainer.Grains.Dashboard;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Placement;
@@ -26,6 +27,7 @@ public sealed partial class ParameterServerGrain(
     IClusterMembershipService membership,
     IClusterManifestProvider manifests,
     CheckpointPatience patience,
+    JobBoard board,
     [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
 {
     private ServerJob? _job;
@@ -70,6 +72,8 @@ public sealed partial class ParameterServerGrain(
     {
         var job = Current();
         var data = job.Info.Data;
+        board.Placed(job.Spec.Job, job.Network.Spec.ToString(), job.Spec.Mode, job.Spec.Options.Epochs, silo.SiloAddress.ToString(),
+            job.Info.Workers.Select(w => w.Silo).ToArray(), job.State.Loop!.Epochs);
         await using var loop = TrainingLoop.RunAsync(job, job.Spec.Options, data.ValidationRows, data.TestRows > 0, job.State.Loop!, job.Spec.Job, cancellation)
             .GetAsyncEnumerator(cancellation);
         while (true)
@@ -82,9 +86,11 @@ public sealed partial class ParameterServerGrain(
             }
             catch (Exception e) when (Fault(job, e) is { } fault)
             {
+                board.Ended(job.Spec.Job, job.Status == JobStatus.Cancelled ? JobStatus.Cancelled : JobStatus.Failed);
                 throw fault; // exceptions of a stream travel inside a response, past the incoming call filter
             }
             if (next is LoopDone) await job.GatherShardsAsync();
+            board.Observe(job.Spec.Job, next);
             yield return next;
         }
     }
@@ -97,6 +103,7 @@ public sealed partial class ParameterServerGrain(
         {
             job.Status = JobStatus.Finished;
             ReportStatus(job);
+            board.Ended(job.Spec.Job, JobStatus.Finished);
             await job.ReleaseAsync();
         }
         _job = null;
