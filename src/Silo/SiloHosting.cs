@@ -51,6 +51,9 @@ public static class SiloHosting
         Action<Orleans.Connections.Security.TlsOptions>? configureTls;
         try { configureTls = settings.Tls?.Configure(); } // certificates read now: a bad one is a one-line error
         catch (Trainer.Core.UserInputException e) { (options, error) = (null!, e.Message); return false; }
+        // a silo process reads only its data roots and admits what its limits allow (an embedded cluster's silos read anywhere)
+        builder.Services.AddSingleton(Trainer.Grains.Admission.DataRoots.Only(settings.DataRoots));
+        builder.Services.AddSingleton(new Trainer.Grains.Admission.SiloAdmission(settings.MemoryLimit, settings.MaxJobs));
         builder.UseOrleans(silo =>
         {
             silo.AddTrainerClustering(settings).AddTrainerGrains();

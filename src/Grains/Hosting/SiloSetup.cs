@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Trainer.Grains.Checkpoints;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,11 @@ using Trainer.Grains.Transport.Sockets;
 
 namespace Trainer.Grains.Hosting;
 
-/// <summary>What every silo of the product needs, whatever its clustering: serialization and placement.</summary>
+/// <summary>
+/// What every silo of the product needs, whatever its clustering: serialization, placement, and its
+/// policy (data roots, admission, job ownership). A silo process registers its own policy first;
+/// an embedded cluster's silos read anywhere and admit what the machine holds.
+/// </summary>
 public static class SiloSetup
 {
     public const string DefaultServiceId = "trainer";
@@ -19,6 +24,8 @@ public static class SiloSetup
     public static ISiloBuilder AddTrainerGrains(this ISiloBuilder silo)
     {
         silo.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
+        silo.Services.TryAddSingleton(Admission.DataRoots.Anywhere);
+        silo.Services.TryAddSingleton(_ => Admission.SiloAdmission.Unlimited());
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
         BulkSocketTransport.AddToSilo(silo.Services);
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();

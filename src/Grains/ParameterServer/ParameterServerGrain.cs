@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Trainer.Core;
 using Trainer.Core.Training;
+using Trainer.Grains.Admission;
 using Trainer.Grains.Checkpoints;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
@@ -24,6 +25,7 @@ public sealed partial class ParameterServerGrain(
     ILocalSiloDetails silo,
     ILogger<ParameterServerGrain> logger,
     IClusterMembershipService membership,
+    SiloAdmission admission,
     [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
 {
     private ServerJob? _job;
@@ -41,7 +43,7 @@ public sealed partial class ParameterServerGrain(
         try { await WriteCheckpoint(); }
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
         {
-            await job.ReleaseAsync();
+            await ReleaseAsync(job);
             _job = null;
             throw new JobFaultException(JobFaultException.StoreLost, $"job {spec.Job}: the checkpoint store is unreachable ({CheckpointWriter.Describe(e)})");
         }
@@ -95,7 +97,7 @@ public sealed partial class ParameterServerGrain(
         {
             job.Status = JobStatus.Finished;
             ReportStatus(job);
-            await job.ReleaseAsync();
+            await ReleaseAsync(job);
         }
         _job = null;
         DeactivateOnIdle();
@@ -116,7 +118,7 @@ public sealed partial class ParameterServerGrain(
         if (_job is { } old) old.Superseded = true;
         _job = null;
         var writer = new CheckpointWriter(checkpoint.State.Spec!.Job, WriteCheckpoint, RefreshETag, TimeProvider.System, CheckpointWriter.DefaultPatience);
-        var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), _cluster, logger, writer);
+        var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), _cluster, logger, writer, admission);
         _job = job;
         return job;
     }
@@ -159,7 +161,21 @@ public sealed partial class ParameterServerGrain(
             ReportStatus(job);
             JobFailed(job.Spec.Job, e);
         }
+        _ = ReleaseAsync(job); // a failed or cancelled job holds no place on its silos (a resume places it again)
         return fault;
+    }
+
+    /// <summary>The job lets its workers, shards and its reservation on this silo go.</summary>
+    private async Task ReleaseAsync(ServerJob job)
+    {
+        admission.Leave(job.Spec.Job, ServerJob.ServerHolder(job.Spec.Job));
+        await job.ReleaseAsync();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_job is { } job) admission.Leave(job.Spec.Job, ServerJob.ServerHolder(job.Spec.Job));
+        return Task.CompletedTask;
     }
 
     /// <summary>The running job; none means this activation lost it (its silo was lost and it was activated again): the trainer must resume it.</summary>

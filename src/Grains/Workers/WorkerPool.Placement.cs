@@ -10,7 +10,8 @@ namespace Trainer.Grains.Workers;
 /// gets workers (with <c>--workers auto</c>, the pool grows to one per silo up to the partitions); a
 /// silo that left or is leaving hands its workers to the others; then every worker gets its
 /// contiguous range of partitions again. Any such split gives the same bits, so nothing is redone.
-/// A silo whose kernel differs from the job's, or that cannot read the data, is refused.
+/// A silo whose kernel differs from the job's, that cannot read the data, or that runs its
+/// --max-jobs already, is refused; a new job that every silo refuses is refused itself.
 /// </summary>
 public sealed partial class WorkerPool
 {
@@ -54,6 +55,8 @@ public sealed partial class WorkerPool
         for (var round = 0; ; round++)
         {
             var usable = Usable();
+            if (usable.Count == 0 && first && _refused.Count > 0)
+                throw new UserInputException($"job {_spec.Job}: every silo was refused ({string.Join("; ", notes)})");
             if (usable.Count == 0) return notes; // nowhere to go: the calls fail and the workers are replaced, or the cluster is lost
             var count = WorkerPlacement.Count(_spec.Workers, usable.Count, partitions);
             var desired = WorkerPlacement.Assign(_slots.Select(s => s.Silo is { } silo && usable.Contains(silo) ? silo : null).ToArray(), usable, count);
@@ -65,6 +68,7 @@ public sealed partial class WorkerPool
             var loads = moves.Select(async Task<(int i, string? Refused, bool Lost)> (i) =>
             {
                 try { await MoveAsync(i, desired[i]); return (i, null, false); }
+                catch (Admission.SiloFullException e) { return (i, e.Message, false); }
                 catch (Exception e) when (!first && (e is UserInputException || e is JobFaultException { Kind: JobFaultException.UserError }))
                 {
                     return (i, $"it cannot read the data ({e.Message})", false);
@@ -91,7 +95,7 @@ public sealed partial class WorkerPool
             {
                 var silo = desired[i];
                 _refused[silo] = reason!;
-                notes.Add($"silo {silo} is refused: {reason}");
+                notes.Add(reason.StartsWith("silo ", StringComparison.Ordinal) ? reason : $"silo {silo} is refused: {reason}");
             }
             if (round == 8) throw new UserInputException($"job {_spec.Job}: every silo was refused ({string.Join("; ", notes)})");
         }
