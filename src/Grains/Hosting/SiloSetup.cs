@@ -26,6 +26,7 @@ public static class SiloSetup
         silo.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
         silo.Services.TryAddSingleton(Admission.DataRoots.Anywhere);
         silo.Services.TryAddSingleton(_ => Admission.SiloAdmission.Unlimited());
+        silo.Services.TryAddSingleton(Admission.JobOwnership.Open);
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
         BulkSocketTransport.AddToSilo(silo.Services);
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();

@@ -1,3 +1,4 @@
+using Trainer.Grains.Admission;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Workers;
 
@@ -8,9 +9,10 @@ public sealed partial class ParameterServerGrain
 {
     public Task<JobStatus?> Status() => Task.FromResult(_job?.ToStatus(silo.SiloAddress.ToString()));
 
-    public Task<bool> Cancel()
+    public Task<bool> Cancel(CallerProof? caller = null)
     {
         if (_job is not { Status: JobStatus.Running } job) return Task.FromResult(false);
+        ownership.EnsureMay(caller, CallerProof.Cancel, job.Spec.Job, job.Spec.Owner);
         job.Status = JobStatus.Cancelled;
         ReportStatus(job);
         JobCancelled(job.Spec.Job, job.State.Epoch, job.State.Update!.Step);

@@ -26,13 +26,15 @@ public sealed partial class ParameterServerGrain(
     ILogger<ParameterServerGrain> logger,
     IClusterMembershipService membership,
     SiloAdmission admission,
+    JobOwnership ownership,
     [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
 {
     private ServerJob? _job;
     private readonly ClusterView _cluster = new(membership);
 
-    public async Task<JobInfo> Start(JobSpec spec)
+    public async Task<JobInfo> Start(JobSpec spec, CallerProof? caller = null)
     {
+        spec = spec with { Owner = ownership.Caller(caller, CallerProof.Start, spec.Job) };
         if (checkpoint.RecordExists && checkpoint.State.Spec is not null)
             throw new UserInputException($"--job {spec.Job}: this job already has a checkpoint (epoch {checkpoint.State.Epoch}, step {checkpoint.State.Update?.Step}); " +
                                          $"continue it with 'trainer resume --job {spec.Job}', or choose another --job");
@@ -50,7 +52,7 @@ public sealed partial class ParameterServerGrain(
         return job.Info;
     }
 
-    public async Task<ResumeInfo> Resume()
+    public async Task<ResumeInfo> Resume(CallerProof? caller = null)
     {
         try { await checkpoint.ReadStateAsync(); } // the newest checkpoint, also when this activation is not new
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
@@ -60,6 +62,7 @@ public sealed partial class ParameterServerGrain(
         var state = checkpoint.State;
         if (!checkpoint.RecordExists || state.Spec is null)
             throw new UserInputException($"--job {this.GetPrimaryKeyString()}: no checkpoint of this job (never started, or already finished)");
+        ownership.EnsureMay(caller, CallerProof.Resume, state.Spec.Job, state.Spec.Owner);
         var job = await Build();
         ReportStatus(job);
         JobResumed(state.Spec.Job, state.Epoch, state.Update!.Step);
