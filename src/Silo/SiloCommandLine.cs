@@ -34,7 +34,7 @@ public static class SiloCommandLine
         new("--max-jobs", "at most this many jobs with workers on this silo at once; a full silo is passed over (default: no limit)", "N"),
         .. SharedOptions.Telemetry,
         .. SharedOptions.Tls,
-        new("--tls-operators", "with mutual TLS: SHA-256 fingerprints of certificates that may cancel and resume any job, comma-separated (default: none; a job is its starter's)", "SHA256,..."),
+        new("--tls-operators", "with mutual TLS: SHA-256 fingerprints of certificates that may cancel and resume any job, comma-separated, or a file of them (default: none; a job is its starter's)", "FP,...|FILE"),
     ];
 
     private const string Description = $"""

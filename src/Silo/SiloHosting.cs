@@ -54,8 +54,11 @@ public static class SiloHosting
         // a silo process reads only its data roots and admits what its limits allow (an embedded cluster's silos read anywhere)
         builder.Services.AddSingleton(Trainer.Grains.Admission.DataRoots.Only(settings.DataRoots));
         builder.Services.AddSingleton(new Trainer.Grains.Admission.SiloAdmission(settings.MemoryLimit, settings.MaxJobs));
+        IReadOnlyList<string> operators;
+        try { operators = settings.ReadOperators(); }
+        catch (SiloOptionsException e) { (options, error) = (null!, e.Message); return false; }
         builder.Services.AddSingleton(settings.Tls is { } tls // with mutual TLS a job is its starter's certificate's
-            ? Trainer.Grains.Admission.JobOwnership.Enforce(tls.Ca(), settings.TlsOperators)
+            ? Trainer.Grains.Admission.JobOwnership.Enforce(tls.Ca(), operators)
             : Trainer.Grains.Admission.JobOwnership.Open);
         builder.UseOrleans(silo =>
         {

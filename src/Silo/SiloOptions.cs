@@ -28,6 +28,18 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
     public int? MaxJobs { get; init; }
     /// <summary>SHA-256 fingerprints (upper-case hex) of certificates that may cancel and resume any job (--tls-operators).</summary>
     public IReadOnlyList<string> TlsOperators { get; init; } = [];
+    /// <summary>--tls-operators FILE: a file of such fingerprints (a mounted Secret), read when the silo starts (<see cref="ReadOperators"/>).</summary>
+    public string? TlsOperatorsFile { get; init; }
+
+    /// <summary>The operators' fingerprints: those given, or those in the file (one or more a line, or comma-separated).</summary>
+    public IReadOnlyList<string> ReadOperators()
+    {
+        if (TlsOperatorsFile is not { } file) return TlsOperators;
+        string text;
+        try { text = File.ReadAllText(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new SiloOptionsException($"--tls-operators {file}: cannot be read ({e.Message})"); }
+        return Fingerprints(string.Join(',', text.Split('\n', StringSplitOptions.TrimEntries)), Tls, file);
+    }
 
     /// <summary>The settings with their defaults; a bad one is a <see cref="SiloOptionsException"/> naming its option.</summary>
     public static SiloOptions From(SiloSettings settings, Func<string, string?>? environment = null)
@@ -73,7 +85,8 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
             DataRoots = Folders(settings.DataRoot),
             MemoryLimit = settings.MemoryLimit is { } limit ? ByteSize.Parse(limit, "--memory-limit") : null,
             MaxJobs = settings.MaxJobs is { } max ? Count(max, "--max-jobs") : null,
-            TlsOperators = Fingerprints(settings.TlsOperators, tls),
+            TlsOperators = settings.TlsOperators is { } operators && !IsFile(operators) ? Fingerprints(operators, tls) : [],
+            TlsOperatorsFile = settings.TlsOperators is { } path && IsFile(path) ? NeedsTls(path, tls) : null,
         };
     }
 
@@ -92,17 +105,22 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
             ? n : throw new SiloOptionsException($"{option} '{text}' is not a whole number of at least 1");
 
     /// <summary>Operators' certificates by SHA-256 fingerprint, as <c>openssl x509 -noout -fingerprint -sha256</c> prints it (colons optional).</summary>
-    private static IReadOnlyList<string> Fingerprints(string? text, TlsSettings? tls)
+    private static IReadOnlyList<string> Fingerprints(string text, TlsSettings? tls, string? file = null)
     {
-        if (text is null) return [];
-        if (tls is null) throw new SiloOptionsException("--tls-operators names certificates of a mutual-TLS cluster: add --tls-certificate FILE (and --tls-ca FILE)");
+        NeedsTls(text, tls);
         return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f =>
         {
             var hex = (f.StartsWith("sha256 Fingerprint=", StringComparison.OrdinalIgnoreCase) ? f[19..] : f).Replace(":", "").ToUpperInvariant();
             return hex.Length == 64 && hex.All(Uri.IsHexDigit) ? hex
-                : throw new SiloOptionsException($"--tls-operators '{f}' is not a SHA-256 fingerprint (64 hex digits, as 'openssl x509 -noout -fingerprint -sha256 -in CERT' prints)");
+                : throw new SiloOptionsException($"--tls-operators {(file is null ? "" : file + ": ")}'{f}' is not a SHA-256 fingerprint (64 hex digits, as 'openssl x509 -noout -fingerprint -sha256 -in CERT' prints)");
         }).ToArray();
     }
+
+    /// <summary>A value with a '/' names a file of fingerprints; fingerprints have none.</summary>
+    private static bool IsFile(string text) => text.Contains('/');
+
+    private static string NeedsTls(string text, TlsSettings? tls) => tls is not null ? text
+        : throw new SiloOptionsException("--tls-operators names certificates of a mutual-TLS cluster: add --tls-certificate FILE (and --tls-ca FILE)");
 
     /// <summary>A cluster spec's own check (redis://HOST:PORT), as the silo's one-line error.</summary>
     private static void ReadCluster(string cluster)
