@@ -12,11 +12,22 @@ public sealed partial class ParameterServerGrain
     public Task<bool> Cancel(CallerProof? caller = null)
     {
         if (_job is not { Status: JobStatus.Running } job) return Task.FromResult(false);
-        ownership.EnsureMay(caller, CallerProof.Cancel, job.Spec.Job, job.Spec.Owner);
+        Authorize(caller, CallerProof.Cancel, job.Spec);
         job.Status = JobStatus.Cancelled;
         ReportStatus(job);
         JobCancelled(job.Spec.Job, job.State.Epoch, job.State.Update!.Step);
         return Task.FromResult(true);
+    }
+
+    /// <summary>Only the job's owner or an operator may act on it (mutual TLS); a refusal is also in the silo's log, which operators read.</summary>
+    private void Authorize(CallerProof? caller, string action, JobSpec spec)
+    {
+        try { ownership.EnsureMay(caller, action, spec.Job, spec.Owner); }
+        catch (Core.UserInputException e)
+        {
+            ActionRefused(spec.Job, action, e.Message);
+            throw;
+        }
     }
 
     public Task SiloLeaving(SiloAddress leaving) =>

@@ -62,7 +62,7 @@ public sealed partial class ParameterServerGrain(
         var state = checkpoint.State;
         if (!checkpoint.RecordExists || state.Spec is null)
             throw new UserInputException($"--job {this.GetPrimaryKeyString()}: no checkpoint of this job (never started, or already finished)");
-        ownership.EnsureMay(caller, CallerProof.Resume, state.Spec.Job, state.Spec.Owner);
+        Authorize(caller, CallerProof.Resume, state.Spec);
         var job = await Build();
         ReportStatus(job);
         JobResumed(state.Spec.Job, state.Epoch, state.Update!.Step);
