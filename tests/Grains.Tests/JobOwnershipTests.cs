@@ -56,9 +56,9 @@ public sealed class JobOwnershipTests
 
             var ports = ChildProcess.FreePorts(4);
             await using var primary = await ChildProcess.StartSilo(["--cluster", "localhost", "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}",
-                "--tls-operators", fingerprint, .. silo]);
+                "--tls-operators", fingerprint, "--checkpoint-dir", Path.Combine(dir, "checkpoints"), .. silo]);
             await using var second = await ChildProcess.StartSilo(["--cluster", "localhost", "--silo-port", $"{ports[2]}", "--gateway-port", $"{ports[3]}",
-                "--primary", $"127.0.0.1:{ports[0]}", "--tls-operators", fingerprint, .. silo]);
+                "--primary", $"127.0.0.1:{ports[0]}", "--tls-operators", fingerprint, "--checkpoint-dir", Path.Combine(dir, "checkpoints"), .. silo]);
             string[] cluster = ["--cluster", $"localhost:{ports[1]},{ports[3]}"];
 
             var started = await StartUntil("epoch 1/100", ["train", .. cluster, .. Job, "--out", Path.Combine(dir, "alice"), .. alice]);

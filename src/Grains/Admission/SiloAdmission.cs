@@ -29,12 +29,11 @@ public sealed class SiloAdmission(long? memoryLimit = null, int? maxJobs = null)
     {
         lock (_jobs)
         {
-            if (!_jobs.TryGetValue(job, out var holders))
-            {
-                if (maxJobs is { } max && _jobs.Count >= max)
-                    throw new SiloFullException($"silo {silo} is full: it runs {_jobs.Count} job{(_jobs.Count == 1 ? "" : "s")} ({string.Join(", ", _jobs.Keys.Order(StringComparer.Ordinal))}), its --max-jobs {max}");
-                _jobs[job] = holders = [];
-            }
+            var working = _jobs.Where(j => j.Key != job && j.Value.Keys.Any(h => h != DataHolder(j.Key) && h != ServerHolder(j.Key))).Select(j => j.Key).ToList();
+            var isNew = !_jobs.TryGetValue(job, out var holders) || holders.Keys.All(h => h == DataHolder(job) || h == ServerHolder(job));
+            if (isNew && maxJobs is { } max && working.Count >= max)
+                throw new SiloFullException($"silo {silo} is full: it runs {working.Count} job{(working.Count == 1 ? "" : "s")} ({string.Join(", ", working.Order(StringComparer.Ordinal))}), its --max-jobs {max}");
+            if (holders is null) _jobs[job] = holders = [];
             holders.TryAdd(holder, 0);
         }
     }
@@ -53,7 +52,7 @@ public sealed class SiloAdmission(long? memoryLimit = null, int? maxJobs = null)
         if (memoryLimit is not { } limit) return "this machine has";
         long held;
         lock (_jobs) held = Held();
-        return $"the silo's --memory-limit {MemoryEstimate.Format(limit)} has, {MemoryEstimate.Format(held)} being held by jobs and their data,";
+        return $"the silo's --memory-limit {MemoryEstimate.Format(limit)}, less {MemoryEstimate.Format(held)} held by jobs and their data, leaves";
     }
 
     /// <summary>Reserves a holder's estimate, or refuses it in one line when the limit has no room for it (two jobs raced for the same room).</summary>
@@ -73,21 +72,21 @@ public sealed class SiloAdmission(long? memoryLimit = null, int? maxJobs = null)
         }
     }
 
-    /// <summary>A holder let go of its job (released, or deactivated); the job leaves the silo with its last holder.</summary>
+    /// <summary>The holder of a job's parameter server on its silo: its memory counts here, but a job whose workers run elsewhere takes no place among --max-jobs.</summary>
+    public static string ServerHolder(string job) => $"{job}/server";
+
+    /// <summary>The holder of a job's data on a silo: shared by its workers there, it goes with the last of them.</summary>
+    public static string DataHolder(string job) => $"{job}/data";
+
+    /// <summary>A holder let go of its job (released, or deactivated); the job, and its data's reservation, leave the silo with its last grain.</summary>
     public void Leave(string job, string holder)
     {
         lock (_jobs)
         {
             if (!_jobs.TryGetValue(job, out var holders)) return;
             holders.Remove(holder);
-            if (holders.Count == 0) _jobs.Remove(job);
+            if (holders.Count == 0 || holders.Keys.All(h => h == DataHolder(job))) _jobs.Remove(job);
         }
-    }
-
-    /// <summary>Who holds a place of the job here: grain keys (and the job's data).</summary>
-    public IReadOnlyList<string> Holders(string job)
-    {
-        lock (_jobs) return _jobs.TryGetValue(job, out var holders) ? holders.Keys.ToArray() : [];
     }
 
     /// <summary>The jobs here now and the bytes they hold, for tests and logs.</summary>

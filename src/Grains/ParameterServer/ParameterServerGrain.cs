@@ -171,13 +171,13 @@ public sealed partial class ParameterServerGrain(
     /// <summary>The job lets its workers, shards and its reservation on this silo go.</summary>
     private async Task ReleaseAsync(ServerJob job)
     {
-        admission.Leave(job.Spec.Job, ServerJob.ServerHolder(job.Spec.Job));
+        admission.Leave(job.Spec.Job, SiloAdmission.ServerHolder(job.Spec.Job));
         await job.ReleaseAsync();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_job is { } job) admission.Leave(job.Spec.Job, ServerJob.ServerHolder(job.Spec.Job));
+        if (_job is { } job) admission.Leave(job.Spec.Job, SiloAdmission.ServerHolder(job.Spec.Job));
         return Task.CompletedTask;
     }
 

@@ -69,14 +69,11 @@ public sealed partial class ServerJob : IEpochRunner
         }
         catch
         {
-            admission.Leave(spec.Job, ServerHolder(spec.Job));
+            admission.Leave(spec.Job, SiloAdmission.ServerHolder(spec.Job));
             await pool.ReleaseAsync();
             throw;
         }
     }
-
-    /// <summary>The parameter server's place in its silo's admission: it holds the server's estimate.</summary>
-    public static string ServerHolder(string job) => $"{job}/server";
 
     private static async Task<ServerJob> BuildAsync(IGrainFactory grains, JobState state, string silo, ClusterView cluster, CheckpointWriter checkpoints,
         SiloAdmission admission, WorkerPool pool)
@@ -91,7 +88,7 @@ public sealed partial class ServerJob : IEpochRunner
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);
         var shardPlan = spec.PsShards > 1 ? new ShardPlan(network.ParameterCount, spec.PsShards) : null;
         JobMemory.EnsureFits(spec, network, plan, pool.Ranges, shapes, (admission.Available(), admission.Describe()));
-        admission.Reserve(spec.Job, ServerHolder(spec.Job), silo, JobMemory.ServerBytes(spec, network, pool.Ranges));
+        admission.Reserve(spec.Job, SiloAdmission.ServerHolder(spec.Job), silo, JobMemory.ServerBytes(spec, network, pool.Ranges));
         await pool.SetupAsync();
 
         state.Weights ??= new FloatVector(network.Initialise(options.Seed));

@@ -33,7 +33,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         try
         {
             data = await DatasetCache.GetAsync(load.Data, ModelSpec.LabelRuleFor(load.Options.Model, load.Options.Task));
-            admission.Reserve(load.Job, $"{load.Job}/data", SiloName, DataShape.BytesOf(data)); // one holder per job and silo: its workers share the data
+            admission.Reserve(load.Job, SiloAdmission.DataHolder(load.Job), SiloName, DataShape.BytesOf(data)); // one holder per job and silo: its workers share the data
         }
         catch
         {
@@ -121,7 +121,6 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
     {
         if (_admitted is not { } job) return;
         admission.Leave(job, Key);
-        if (admission.Holders(job).All(h => h == $"{job}/data")) admission.Leave(job, $"{job}/data"); // the last worker here takes its data's reservation along
         _admitted = null;
     }
 

@@ -87,7 +87,8 @@ public sealed partial class WorkerPool
                 continue; // place again without the silos that did not answer
             }
             var refusals = outcomes.Where(r => r.Refused is not null).Select(r => (r.i, Reason: r.Refused!)).ToList();
-            KernelIdentity ??= _slots[0].Shape!.KernelIdentity;
+            // the first worker that loaded sets the job's kernel (on a new job, worker 0 may be on a full silo)
+            if (Reference is { } reference) KernelIdentity ??= reference.KernelIdentity;
             foreach (var i in moves.Where(i => _slots[i].Shape is { } shape && Differs(shape)))
                 refusals.Add((i, Refusal(_slots[i].Shape!)));
             if (refusals.Count == 0) break;
@@ -112,15 +113,18 @@ public sealed partial class WorkerPool
     /// <summary>Every worker sets up its partitions (a new job's, once its size is checked).</summary>
     public Task SetupAsync() => Task.WhenAll(_slots.Select((s, i) => s.Grain.Setup(Setup(i))));
 
+    /// <summary>What the first worker that loaded found: the data and kernel the others must match.</summary>
+    private DataShape? Reference => _slots.FirstOrDefault(s => s.Shape is not null)?.Shape;
+
     /// <summary>A worker that cannot give the job's bits: another kernel in sync mode, or other data.</summary>
     private bool Differs(DataShape shape)
     {
-        var reference = _slots[0].Shape!;
+        var reference = Reference!;
         return (_spec.Mode == JobMode.Sync && shape.KernelIdentity != KernelIdentity)
                || shape.TrainRows != reference.TrainRows || shape.Features != reference.Features || shape.Classes != reference.Classes;
     }
 
     private string Refusal(DataShape shape) => shape.KernelIdentity != KernelIdentity
         ? $"its kernel ({shape.KernelIdentity}) differs from the job's ({KernelIdentity}), and a sync job's bits depend on it"
-        : $"it reads other data ({shape.TrainRows} training rows, the job has {_slots[0].Shape!.TrainRows})";
+        : $"it reads other data ({shape.TrainRows} training rows, the job has {Reference!.TrainRows})";
 }
