@@ -25,6 +25,34 @@ public sealed class DataRootTests
     }
 
     [Fact]
+    public void A_path_may_wander_inside_a_root_but_no_file_of_an_IDX_folder_may_lead_out()
+    {
+        var work = Directory.CreateTempSubdirectory("trainer-roots-unit-").FullName;
+        try
+        {
+            var root = Directory.CreateDirectory(Path.Combine(work, "root")).FullName;
+            Directory.CreateDirectory(Path.Combine(root, "sub"));
+            File.WriteAllText(Path.Combine(root, "inside.csv"), Csv());
+            File.WriteAllText(Path.Combine(work, "secret"), Secret);
+            var idx = Directory.CreateDirectory(Path.Combine(root, "idx")).FullName;
+            File.CreateSymbolicLink(Path.Combine(idx, "train-images-idx3-ubyte"), Path.Combine(work, "secret"));
+            var roots = Admission.DataRoots.Only([root]);
+
+            roots.Check(Path.Combine(root, "sub", "..", "inside.csv"), "--data"); // '..' that stays inside
+            roots.Check(Path.Combine(root, "absent.csv"), "--data"); // inside: the loader says there is no such file
+            roots.Check("digits", "--data");
+            var refused = Assert.Throws<Core.UserInputException>(() => roots.Check(idx, "--data"));
+            Assert.StartsWith($"--data {idx}: outside this silo's data roots", refused.Message);
+            Assert.Throws<Core.UserInputException>(() => roots.Check(Path.Combine(root, "..", "secret"), "--test"));
+            Admission.DataRoots.Anywhere.Check("/etc/passwd", "--data"); // the trainer's own machine: embedded clusters and --cluster local
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Paths_outside_the_data_roots_are_refused_without_their_content_and_a_file_inside_trains()
     {
         var work = Directory.CreateTempSubdirectory("trainer-roots-").FullName;
