@@ -6,10 +6,11 @@ using Trainer.Grains.Tests.Support;
 namespace Trainer.Grains.Tests;
 
 /// <summary>
-/// Two silo processes that give jobs 64 MB each, one of them at most one job: while a small job
-/// trains on both, a job whose estimate exceeds the limit is refused in one line (exit 2), and a
-/// third job passes over the full silo and trains on the other; both small jobs end with the
-/// reference trainer's hash, and the silos stay up.
+/// Two silo processes that give jobs 64 MB each, one of them at most one job, the other two: while
+/// a small job trains on both, a job whose estimate exceeds the limit is refused in one line
+/// (exit 2), a third job passes over the full silo and trains on the other, and a fourth, with
+/// both silos full, is refused; the small jobs end with the reference trainer's hash, and the
+/// silos stay up.
 /// </summary>
 public sealed class AdmissionTests
 {
@@ -53,13 +54,25 @@ public sealed class AdmissionTests
             Assert.Contains("and the silo's --memory-limit 64.0 MB, less ", line);
             Assert.False(Directory.Exists(Path.Combine(work, "big")));
 
-            var thirdOutput = new StringWriter();
+            var thirdOutput = new LineWatcher();
             var thirdErrors = new StringWriter();
-            Assert.True(0 == await Client.Cli.RunAsync(["train", "--cluster", cluster, .. Small, "--epochs", "2", "--job", "third", "--out", Path.Combine(work, "third")],
-                thirdOutput, thirdErrors), $"{thirdErrors}\n{thirdOutput}");
+            var third = Client.Cli.RunAsync(["train", "--cluster", cluster, .. Small, "--epochs", "15", "--job", "third", "--out", Path.Combine(work, "third")],
+                thirdOutput, thirdErrors);
+            var thirdStarted = thirdOutput.Seen("epoch 1/15");
+            await Task.WhenAny(thirdStarted, third).WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.True(thirdStarted.IsCompleted, $"the third job ended first: {thirdErrors}\n{thirdOutput}");
             // the long job held its place from before the big one's refusal to after it: they ran at the same time
             Assert.Contains("is full: it runs 1 job (long), its --max-jobs 1", thirdOutput.ToString());
-            Assert.Equal(Reference(2), HashOf(Path.Combine(work, "third")));
+
+            var fourthErrors = new StringWriter(); // both silos full now: the job is refused
+            Assert.Equal(2, await Client.Cli.RunAsync(["train", "--cluster", cluster, .. Small, "--epochs", "1", "--job", "fourth", "--out", Path.Combine(work, "fourth")],
+                new StringWriter(), fourthErrors));
+            var full = Assert.Single(fourthErrors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("error: job fourth: every silo was refused (silo ", full);
+            Assert.Contains("is full: it runs 2 jobs (long, third), its --max-jobs 2", full);
+
+            Assert.True(0 == await third, $"{thirdErrors}\n{thirdOutput}");
+            Assert.Equal(Reference(15), HashOf(Path.Combine(work, "third")));
 
             Assert.True(0 == await longJob, $"{longErrors}\n{longOutput}");
             Assert.Equal(Reference(20), HashOf(Path.Combine(work, "long")));
