@@ -7,11 +7,13 @@
 #   redis-server           membership for multi-process clusters (tests start their own on free loopback ports)
 #   docker-compose         checks the compose file (no Docker engine needed)
 #   kubernetes-client      kubectl renders the kustomize manifests (skipped when a kubectl is on PATH)
+#   prometheus             a real Prometheus scrapes a silo's and a trainer's /metrics
+#   chromium               headless, loads the dashboard while a job runs
 # Nothing is left running: each test starts and stops its own servers.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(libopenblas0 dataset-fashion-mnist redis-server docker-compose)
+packages=(libopenblas0 dataset-fashion-mnist redis-server docker-compose prometheus chromium)
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 
 missing=()

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Trainer.Grains.Checkpoints;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Silo;
@@ -46,8 +47,9 @@ public static class SiloHosting
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var settings = options;
         // Hosted services stop in reverse order: the drain delay first, then the silo, the probes last.
+        var service = $"trainer-silo {settings.SiloName ?? $"{settings.Advertise}:{settings.SiloPort}"}";
         if (settings.HealthPort is { } port)
-            builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<HealthEndpoint>(services, port));
+            builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<HealthEndpoint>(services, port, service));
         Action<Orleans.Connections.Security.TlsOptions>? configureTls;
         try { configureTls = settings.Tls?.Configure(); } // certificates read now: a bad one is a one-line error
         catch (Trainer.Core.UserInputException e) { (options, error) = (null!, e.Message); return false; }
@@ -63,6 +65,7 @@ public static class SiloHosting
         builder.UseOrleans(silo =>
         {
             silo.AddTrainerClustering(settings).AddTrainerGrains();
+            if (settings.StorePatience is { } patience) silo.Services.AddSingleton(new CheckpointPatience(patience));
             if (configureTls is not null) silo.UseTls(configureTls);
             if (settings.SiloName is { } name) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         });
@@ -70,7 +73,7 @@ public static class SiloHosting
         builder.Services.AddHostedService(services => new DrainDelay(settings.DrainDelay, services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<ILocalSiloDetails>()));
         if (settings.Telemetry != TelemetrySetup.None)
         {
-            try { builder.Services.AddSingleton(TelemetrySetup.Start(settings.Telemetry, settings.OtlpEndpoint, $"trainer-silo {settings.SiloName ?? $"{settings.Advertise}:{settings.SiloPort}"}")); }
+            try { builder.Services.AddSingleton(TelemetrySetup.Start(settings.Telemetry, settings.OtlpEndpoint, service)); }
             catch (Trainer.Core.UserInputException e) { (options, error) = (null!, e.Message); return false; }
         }
         // The silo's own graceful shutdown (leaving membership, deactivating grains) gets this long;

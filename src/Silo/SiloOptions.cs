@@ -12,7 +12,7 @@ namespace Trainer.Silo;
 /// </summary>
 public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, IPEndPoint? Primary, IPAddress Advertise, string ServiceId, string ClusterId,
     string CheckpointDir, bool FastFailureDetection, string? SiloName, int? HealthPort, TimeSpan DrainDelay,
-    string Telemetry = TelemetrySetup.None, string? OtlpEndpoint = null, TlsSettings? Tls = null)
+    string Telemetry = TelemetrySetup.None, string? OtlpEndpoint = null, TlsSettings? Tls = null, TimeSpan? StorePatience = null)
 {
     /// <summary>The downward-API variables a pod's silo reads.</summary>
     public const string PodIp = "POD_IP", PodName = "POD_NAME", PodNamespace = "POD_NAMESPACE",
@@ -80,7 +80,8 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
                 ? throw new SiloOptionsException($"--telemetry '{telemetry}': expected {string.Join(", ", TelemetrySetup.Kinds)}")
                 : settings.Telemetry ?? TelemetrySetup.None,
             settings.OtlpEndpoint ?? NonEmpty(environment("OTEL_EXPORTER_OTLP_ENDPOINT")),
-            tls)
+            tls,
+            TimeSpan.FromSeconds(Seconds(settings.StorePatience, "--store-patience", Trainer.Grains.Checkpoints.CheckpointWriter.DefaultPatience.TotalSeconds)))
         {
             DataRoots = Folders(settings.DataRoot),
             MemoryLimit = settings.MemoryLimit is { } limit ? ByteSize.Parse(limit, "--memory-limit") : null,

@@ -23,6 +23,7 @@ public sealed class SiloSettings
     public string? FailureDetection { get; set; }
     public string? HealthPort { get; set; }
     public string? DrainDelay { get; set; }
+    public string? StorePatience { get; set; }
     public string? Telemetry { get; set; }
     public string? OtlpEndpoint { get; set; }
     public string? TlsCertificate { get; set; }

@@ -63,12 +63,26 @@ public sealed class BadInputTests(BadInputTests.BadFiles files) : IClassFixture<
     {
         private readonly TempFolder _dir = MakeBadFiles();
         private readonly int _port = FreePort(), _redis = FreePort();
+        private readonly System.Net.Sockets.TcpListener _taken = Listen();
 
         public string Path => _dir.Path;
 
-        public string Fill(string text) => text.Replace("{dir}", _dir.Path).Replace("{port}", $"{_port}").Replace("{redis}", $"{_redis}");
+        public string Fill(string text) => text.Replace("{dir}", _dir.Path).Replace("{port}", $"{_port}").Replace("{redis}", $"{_redis}")
+            .Replace("{taken}", $"{((System.Net.IPEndPoint)_taken.LocalEndpoint).Port}");
 
-        public void Dispose() => _dir.Dispose();
+        public void Dispose()
+        {
+            _taken.Dispose();
+            _dir.Dispose();
+        }
+
+        /// <summary>A loopback port held for the catalogue's lifetime: one a server cannot have.</summary>
+        private static System.Net.Sockets.TcpListener Listen()
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return listener;
+        }
 
         private static int FreePort()
         {

@@ -85,7 +85,7 @@ public sealed class ConfigFileTests
         Assert.Subset(options.Union(ReportOptions.Derived).ToHashSet(), keys);
 
         string[] unusedHere = ["hidden", "activation", "task", "test", "labelColumn", "delimiter", "features", "trustCoefficient", "baseBatch", "patience", "target", "pastTarget", "staleness"];
-        string[] whereItRuns = ["config", "job", "out", "checkpointDir", "tlsCertificate", "tlsPassword", "tlsStoreSubject", "tlsCa", "telemetry", "otlpEndpoint"];
+        string[] whereItRuns = ["config", "job", "out", "checkpointDir", "tlsCertificate", "tlsPassword", "tlsStoreSubject", "tlsCa", "telemetry", "otlpEndpoint", "metricsPort", "dashboard"];
         Assert.Equal(options.Order(), keys.Except(ReportOptions.Derived).Union(unusedHere).Union(whereItRuns).Order());
     }
 }

@@ -114,9 +114,18 @@ public sealed class DeployTests
         var grace = int.Parse(Text(pod, "spec", "terminationGracePeriodSeconds")!);
         Assert.True(grace > (options.DrainDelay + SiloHosting.ShutdownTimeout).TotalSeconds, $"terminationGracePeriodSeconds {grace}");
 
-        // network policy: silo and gateway ports, from the application's own pods only
+        // Prometheus scrapes /metrics on the health port
+        Assert.Equal("true", Text(pod, "metadata", "annotations", "prometheus.io/scrape"));
+        Assert.Equal(options.HealthPort, int.Parse(Text(pod, "metadata", "annotations", "prometheus.io/port")!));
+        Assert.Equal(Trainer.Grains.Hosting.PrometheusMetrics.Path, Text(pod, "metadata", "annotations", "prometheus.io/path"));
+
+        // network policy: silo and gateway ports from the application's own pods only; the health port (metrics) from any namespace
         var policy = Find(documents, "NetworkPolicy", "silo");
-        var rule = Items(policy, "spec", "ingress").Single();
+        var rules = Items(policy, "spec", "ingress").ToList();
+        Assert.Equal(2, rules.Count);
+        var rule = rules.Single(r => Items(r, "ports").Any(p => Text(p, "port") == $"{options.SiloPort}"));
+        var scrape = rules.Single(r => r != rule);
+        Assert.Equal(new[] { options.HealthPort }, Items(scrape, "ports").Select(p => (int?)int.Parse(Text(p, "port")!)));
         Assert.Equal(new[] { options.SiloPort, options.GatewayPort }, Items(rule, "ports").Select(p => int.Parse(Text(p, "port")!)).Order());
         Assert.Contains(Items(rule, "from"), f => Text(f, "podSelector", "matchLabels", "app.kubernetes.io/name") == "silo");
         Assert.All(Items(rule, "from"), f => Assert.Null(At(f, "namespaceSelector")));
@@ -143,7 +152,7 @@ public sealed class DeployTests
         var siloLabels = (YamlMappingNode)At(Find(documents, "Deployment", "silo"), "spec", "template", "metadata", "labels")!;
         Assert.Equal(Text(siloLabels, "orleans/clusterId"), Text(jobLabels, "orleans/clusterId"));
         Assert.Contains(Items(container, "env"), e => Text(e, "name") == SiloOptions.OrleansClusterId);
-        Assert.Contains(Items(Find(documents, "NetworkPolicy", "silo"), "spec", "ingress").Single()["from"].AllNodes.OfType<YamlScalarNode>(),
+        Assert.Contains(Items(Find(documents, "NetworkPolicy", "silo"), "spec", "ingress").First()["from"].AllNodes.OfType<YamlScalarNode>(),
             n => n.Value == Text(jobLabels, "app.kubernetes.io/name"));
     }
 

@@ -19,12 +19,13 @@ public sealed class ClusterJob
     private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromMinutes(3);
     private const int MaxRecoveries = 5;
     private readonly IParameterServerGrain _server;
+    private readonly IGrainFactory _grains;
     private readonly TextWriter? _log;
     private readonly Func<string, string, CallerProof?> _prove;
 
     private ClusterJob(IGrainFactory grains, JobSpec spec, JobInfo info, TextWriter? log, Func<string, string, CallerProof?>? prove)
     {
-        (Spec, Info, _log, _prove) = (spec, info, log, prove ?? NoProof);
+        (Spec, Info, _log, _grains, _prove) = (spec, info, log, grains, prove ?? NoProof);
         _server = grains.GetGrain<IParameterServerGrain>(spec.Job);
         Network = new Network(ReferenceTrainer.SpecFor(spec.Options, info.Data.Features, info.Data.Classes, info.Data.Preprocessor));
     }
@@ -55,10 +56,18 @@ public sealed class ClusterJob
         TrainingOutcome? outcome = null;
         await WithRecovery(async () =>
         {
-            await foreach (var e in _server.Run(cancellation).WithCancellation(cancellation))
+            using var watch = ServerWatch.Start(_grains, Info.ParameterServerSilo, cancellation);
+            try
             {
-                observer.Observe(e);
-                if (e is LoopDone done) outcome = done.Outcome;
+                await foreach (var e in _server.Run(watch.Token).WithCancellation(watch.Token))
+                {
+                    observer.Observe(e);
+                    if (e is LoopDone done) outcome = done.Outcome;
+                }
+            }
+            catch (OperationCanceledException) when (watch.ServerDead && !cancellation.IsCancellationRequested)
+            {
+                throw new SiloUnavailableException($"the cluster declared its silo {Info.ParameterServerSilo} dead");
             }
             return true;
         }, cancellation);

@@ -1,5 +1,6 @@
 using Trainer.CommandLine;
 using Trainer.Core;
+using Trainer.Grains.Dashboard;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Client.CommandLine;
@@ -14,6 +15,20 @@ public static class CommonOptions
 
     public static OptionInfo CheckpointDir { get; } =
         new("--checkpoint-dir", "embedded clusters: checkpoint folder (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR");
+
+    public static OptionInfo MetricsPort { get; } =
+        new("--metrics-port", "serve the Trainer meter and Orleans's meters for Prometheus at http://127.0.0.1:PORT/metrics while the job runs (default: none)", "PORT");
+
+    public static OptionInfo Dashboard { get; } =
+        new("--dashboard", "serve a live page of the job at http://127.0.0.1:PORT/dashboard: loss and accuracy curves, throughput, step-time split, noise scale, where the grains run (default: none)", "PORT");
+
+    /// <summary>--dashboard: the page on loopback (a port taken is a one-line error), or null without it.</summary>
+    public static DashboardServer? ServeDashboard(ParsedArguments args) =>
+        args.Has(Dashboard.Name) ? DashboardServer.Start(Dashboard.Name, args.Int(Dashboard.Name, 0, 1, 65535), new JobBoard()) : null;
+
+    /// <summary>--metrics-port: /metrics on loopback (a port taken is a one-line error), or null without it.</summary>
+    public static IDisposable? ServeMetrics(ParsedArguments args) =>
+        args.Has(MetricsPort.Name) ? PrometheusMetrics.Serve(MetricsPort.Name, "127.0.0.1", args.Int(MetricsPort.Name, 0, 1, 65535), "trainer") : null;
 
     /// <summary>The TLS options as given, or null without them.</summary>
     public static TlsSettings? Tls(ParsedArguments args) => TlsSettings.From(args.String);

@@ -4,6 +4,7 @@ using Trainer.Client.Commands.Train;
 using Trainer.Client.Output;
 using Trainer.CommandLine;
 using Trainer.Core;
+using Trainer.Core.Training;
 using Trainer.Grains.Hosting;
 
 namespace Trainer.Client.Commands;
@@ -21,6 +22,8 @@ public static class ResumeCommand
         CommonOptions.CheckpointDir,
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
         .. CommonOptions.TelemetryOptions,
+        CommonOptions.MetricsPort,
+        CommonOptions.Dashboard,
         .. CommonOptions.TlsOptions,
     ];
 
@@ -35,6 +38,8 @@ public static class ResumeCommand
         RunOutput.CheckTarget(outDir);
 
         using var telemetry = CommonOptions.StartTelemetry(args);
+        using var metrics = CommonOptions.ServeMetrics(args);
+        using var dashboard = CommonOptions.ServeDashboard(args);
         var started = DateTime.UtcNow;
         await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(TrainRequest.DefaultStepTimeoutSeconds),
             cancellation: cancellation, tls: CommonOptions.Tls(args), warn: output.WriteLine);
@@ -43,7 +48,13 @@ public static class ResumeCommand
         if (resume.Note is { } note) output.WriteLine($"warning: {note}");
         output.WriteLine($"job {job} resumed at epoch {resume.Epoch}, step {resume.Step} ({resume.CompletedEpochs} epochs complete)");
 
-        var run = await TrainRun.FollowAsync(resumed, cluster, silos, resume, new ConsoleProgress(output, resumed.Spec.Options.Batch), output, cancellation);
+        ITrainingObserver progress = new ConsoleProgress(output, resumed.Spec.Options.Batch);
+        if (dashboard is not null)
+        {
+            output.WriteLine($"dashboard {dashboard.Url}");
+            progress = new DashboardProgress(progress, dashboard.Board, job);
+        }
+        var run = await TrainRun.FollowAsync(resumed, cluster, silos, resume, progress, output, cancellation);
         RunResults.Write(outDir, job, resumed.Spec.Data, resumed.Spec.Options, run, started, output);
         return ExitCode.Done;
     }

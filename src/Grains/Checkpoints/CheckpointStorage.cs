@@ -28,6 +28,9 @@ public static class CheckpointStorage
         silo.AddRedisGrainStorage(Name, options => options.Configure<Serializer>((o, serializer) =>
         {
             o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redisEndpoint);
+            // While Redis is out, a write fails at once rather than waiting 5 s in the client's backlog:
+            // the job puts the checkpoint off and trains on (CheckpointWriter), so waiting only stalls it.
+            o.ConfigurationOptions.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast;
             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer); // binary: weights stay raw float32
         }));
         return silo;

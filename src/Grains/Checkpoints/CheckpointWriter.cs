@@ -10,6 +10,9 @@ namespace Trainer.Grains.Checkpoints;
 /// <see cref="RetryInterval"/>. Only a store unreachable for longer than the patience ends the job,
 /// as <see cref="JobFaultException.StoreLost"/>, with its last checkpoint intact.
 /// </summary>
+/// <summary>How long a job trains on while its checkpoint store is unreachable (the silo's --store-patience).</summary>
+public sealed record CheckpointPatience(TimeSpan Value);
+
 public sealed class CheckpointWriter(string job, Func<Task> write, Func<Task> refreshETag, TimeProvider time, TimeSpan patience)
 {
     public static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(30);
@@ -22,17 +25,31 @@ public sealed class CheckpointWriter(string job, Func<Task> write, Func<Task> re
     /// <summary>Checkpoints that could not be written when they were due.</summary>
     public int Deferred { get; private set; }
 
+    /// <summary>Checkpoints put off since the store went out (0 while it answers): the job says so once per outage.</summary>
+    public int DeferredInOutage { get; private set; }
+
     /// <summary>A checkpoint is owed (the last write failed) and it is time to try again.</summary>
     public bool RetryDue => _failingSince is not null && time.GetElapsedTime(_lastAttempt) >= RetryInterval;
 
-    /// <summary>Writes the job's state now; false when the store is out and the write is put off.</summary>
+    /// <summary>A checkpoint is due: the job's state written now; false when the store is out and the write is put off.</summary>
     public async Task<bool> WriteAsync()
+    {
+        if (await AttemptAsync()) return true;
+        Deferred++;
+        DeferredInOutage++;
+        return false;
+    }
+
+    /// <summary>The checkpoint that was put off, tried again (when <see cref="RetryDue"/>); true once it is written.</summary>
+    public Task<bool> RetryAsync() => AttemptAsync();
+
+    private async Task<bool> AttemptAsync()
     {
         _lastAttempt = time.GetTimestamp();
         try
         {
             await WriteOnceAsync();
-            _failingSince = null;
+            (_failingSince, DeferredInOutage) = (null, 0);
             return true;
         }
         catch (Exception e) when (IsOutage(e))
@@ -43,7 +60,6 @@ public sealed class CheckpointWriter(string job, Func<Task> write, Func<Task> re
                 throw new JobFaultException(JobFaultException.StoreLost,
                     $"job {job}: the checkpoint store has been unreachable for {time.GetElapsedTime(since).TotalSeconds:F0} s ({Describe(e)}); " +
                     "training stopped, its last checkpoint is kept");
-            Deferred++;
             return false;
         }
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Trainer.Grains.Dashboard;
 using Microsoft.Extensions.Hosting;
 using Trainer.Grains.Checkpoints;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,8 @@ public static class SiloSetup
         silo.Services.TryAddSingleton(Admission.DataRoots.Anywhere);
         silo.Services.TryAddSingleton(_ => Admission.SiloAdmission.Unlimited());
         silo.Services.TryAddSingleton(Admission.JobOwnership.Open);
+        silo.Services.TryAddSingleton(new CheckpointPatience(CheckpointWriter.DefaultPatience));
+        silo.Services.TryAddSingleton<JobBoard>(); // the dashboard of the jobs whose parameter server runs here
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
         BulkSocketTransport.AddToSilo(silo.Services);
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();

@@ -4,6 +4,7 @@ using Trainer.Core;
 using Trainer.Core.Training;
 using Trainer.Grains.Admission;
 using Trainer.Grains.Checkpoints;
+using Trainer.Grains.Dashboard;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Placement;
@@ -25,12 +26,15 @@ public sealed partial class ParameterServerGrain(
     ILocalSiloDetails silo,
     ILogger<ParameterServerGrain> logger,
     IClusterMembershipService membership,
+    IClusterManifestProvider manifests,
+    CheckpointPatience patience,
+    JobBoard board,
     SiloAdmission admission,
     JobOwnership ownership,
     [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
 {
     private ServerJob? _job;
-    private readonly ClusterView _cluster = new(membership);
+    private readonly ClusterView _cluster = new(membership, manifests);
 
     public async Task<JobInfo> Start(JobSpec spec, CallerProof? caller = null)
     {
@@ -73,6 +77,8 @@ public sealed partial class ParameterServerGrain(
     {
         var job = Current();
         var data = job.Info.Data;
+        board.Placed(job.Spec.Job, job.Network.Spec.ToString(), job.Spec.Mode, job.Spec.Options.Epochs, silo.SiloAddress.ToString(),
+            job.Info.Workers.Select(w => w.Silo).ToArray(), job.State.Loop!.Epochs);
         await using var loop = TrainingLoop.RunAsync(job, job.Spec.Options, data.ValidationRows, data.TestRows > 0, job.State.Loop!, job.Spec.Job, cancellation)
             .GetAsyncEnumerator(cancellation);
         while (true)
@@ -85,9 +91,11 @@ public sealed partial class ParameterServerGrain(
             }
             catch (Exception e) when (Fault(job, e) is { } fault)
             {
+                board.Ended(job.Spec.Job, job.Status == JobStatus.Cancelled ? JobStatus.Cancelled : JobStatus.Failed);
                 throw fault; // exceptions of a stream travel inside a response, past the incoming call filter
             }
             if (next is LoopDone) await job.GatherShardsAsync();
+            board.Observe(job.Spec.Job, next);
             yield return next;
         }
     }
@@ -100,6 +108,7 @@ public sealed partial class ParameterServerGrain(
         {
             job.Status = JobStatus.Finished;
             ReportStatus(job);
+            board.Ended(job.Spec.Job, JobStatus.Finished);
             await ReleaseAsync(job);
         }
         _job = null;
@@ -111,7 +120,7 @@ public sealed partial class ParameterServerGrain(
         }
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
         {
-            return $"the job's last checkpoint could not be deleted ({CheckpointWriter.Describe(e)}); the job is finished, but its name stays taken until it is";
+            return $"the finished job's last checkpoint could not be deleted ({CheckpointWriter.Describe(e)}); 'trainer resume --job {this.GetPrimaryKeyString()}' would train it again from there";
         }
     }
 
@@ -120,7 +129,7 @@ public sealed partial class ParameterServerGrain(
     {
         if (_job is { } old) old.Superseded = true;
         _job = null;
-        var writer = new CheckpointWriter(checkpoint.State.Spec!.Job, WriteCheckpoint, RefreshETag, TimeProvider.System, CheckpointWriter.DefaultPatience);
+        var writer = new CheckpointWriter(checkpoint.State.Spec!.Job, WriteCheckpoint, RefreshETag, TimeProvider.System, patience.Value);
         var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), _cluster, logger, writer, admission);
         _job = job;
         return job;

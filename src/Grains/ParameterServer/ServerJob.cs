@@ -27,7 +27,9 @@ public sealed partial class ServerJob : IEpochRunner
     private readonly ClusterView _cluster;
     private readonly Update _update;
     private readonly CheckpointWriter _checkpoints;
-    private long _clusterVersion;
+    private long _clusterVersion, _placedAt;
+    /// <summary>A worker that did not land where it was sent is sent again, but not at every step: each try loads its data.</summary>
+    private static readonly TimeSpan UnsettledRetry = TimeSpan.FromSeconds(1);
     private int _deferredBefore, _retriesBefore;
 
     private ServerJob(JobState state, JobInfo info, Network network, WorkerPool pool, ClusterView cluster, Update update, CheckpointWriter checkpoints)
@@ -111,7 +113,8 @@ public sealed partial class ServerJob : IEpochRunner
     /// </summary>
     private async Task<string?> FollowClusterAsync()
     {
-        if (_cluster.Version == _clusterVersion && _pool.Settled) return null;
+        if (_cluster.Version == _clusterVersion && (_pool.Settled || Stopwatch.GetElapsedTime(_placedAt) < UnsettledRetry)) return null;
+        _placedAt = Stopwatch.GetTimestamp();
         _clusterVersion = _cluster.Version;
         _pool.ClusterChanged(_clusterVersion);
         var notes = await _pool.PlaceAsync(Info.Partitions);
@@ -145,14 +148,16 @@ public sealed partial class ServerJob : IEpochRunner
         var saving = Stopwatch.StartNew();
         var written = await _checkpoints.WriteAsync();
         State.Totals.Checkpoint += saving.Elapsed.TotalSeconds;
-        if (!written) PendingNotes.Add($"checkpoint put off: the store is unreachable ({_checkpoints.Owing}); training goes on");
+        if (!written && _checkpoints.DeferredInOutage == 1)
+            PendingNotes.Add($"checkpoint put off: the store is unreachable ({_checkpoints.Owing}); training goes on, trying again every second");
     }
 
     /// <summary>At a step boundary, a checkpoint that was put off is tried again (at most once a second).</summary>
     private async Task RetryCheckpointAsync()
     {
         if (!_checkpoints.RetryDue) return;
-        if (await _checkpoints.WriteAsync()) PendingNotes.Add("checkpoint written: the store is back");
+        var putOff = _checkpoints.DeferredInOutage;
+        if (await _checkpoints.RetryAsync()) PendingNotes.Add($"checkpoint written: the store is back ({putOff} put off while it was out)");
     }
 
     /// <summary>The job's result: the best epoch's weights when early stopping kept them, else the last.</summary>

@@ -21,8 +21,17 @@ public sealed partial class WorkerPool
     private readonly HashSet<SiloAddress> _unreachable = [];
     private long _unreachableSince = -1;
 
-    /// <summary>What every worker of a sync job computes with: the first worker's kernel.</summary>
+    /// <summary>
+    /// What every worker of a sync job computes with: the kernel as the parameter server's own silo
+    /// would run it (its update's reductions round by the same vector width), else the first worker's.
+    /// </summary>
     public string? KernelIdentity { get; private set; }
+
+    private static string? ServerKernelIdentity(string kernel)
+    {
+        try { return Trainer.Core.Kernels.KernelChoice.Select(kernel).Identity; }
+        catch (UserInputException) { return null; } // no such library on this silo: the workers' silos decide
+    }
 
     /// <summary>False while a worker did not land on the silo chosen for it (a silo that joined is not placeable at once): place again at the next step.</summary>
     public bool Settled { get; private set; } = true;
@@ -60,7 +69,8 @@ public sealed partial class WorkerPool
             if (usable.Count == 0) return notes; // nowhere to go: the calls fail and the workers are replaced, or the cluster is lost
             var count = WorkerPlacement.Count(_spec.Workers, usable.Count, partitions);
             var desired = WorkerPlacement.Assign(_slots.Select(s => s.Silo is { } silo && usable.Contains(silo) ? silo : null).ToArray(), usable, count);
-            var moves = Enumerable.Range(0, count).Where(i => i >= _slots.Count || !Equals(_slots[i].Silo, desired[i]) || _slots[i].Shape is null).ToArray();
+            var moves = Enumerable.Range(0, count).Where(i => i >= _slots.Count || !Equals(_slots[i].Silo, desired[i]) || _slots[i].Shape is not { } shape
+                || shape.Silo != desired[i].ToString()).ToArray(); // landed elsewhere (the silo was not placeable yet): move it again
             foreach (var extra in _slots.Skip(count)) _ = Quietly(extra.Grain.Release());
             if (_slots.Count > count) _slots.RemoveRange(count, _slots.Count - count);
             if (moves.Length == 0) break;

@@ -41,6 +41,7 @@ public sealed partial class WorkerPool
     {
         (_grains, _spec, _logger, _usableSilos) = (grains, spec, logger, usableSilos);
         _lastGenerations = generations;
+        if (spec.Mode == JobMode.Sync) KernelIdentity = ServerKernelIdentity(spec.Kernel);
     }
 
     public int Count => _slots.Count;

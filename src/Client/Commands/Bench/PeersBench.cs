@@ -79,11 +79,11 @@ public static partial class PeersBench
         };
         output.WriteLine("ratios:");
         foreach (var (what, ratio, goal) in ratios)
-            output.WriteLine($"  {what,-48}{ratio,8:F2}   goal {(what.Contains("at most") ? "≤" : "≥")} {goal:F2}");
+            output.WriteLine($"  {what,-48}{(double.IsFinite(ratio) ? $"{ratio,8:F2}" : "     n/a")}   goal {(what.Contains("at most") ? "≤" : "≥")} {goal:F2}");
         var json = JsonSerializer.Serialize(new
         {
             benchmark = "peers", batch, epochs, target, openblasCoreType = core, cores = Environment.ProcessorCount,
-            runs = runs.Append(ours).Append(theirs), ratios = ratios.Select(r => new { r.What, ratio = Math.Round(r.Ratio, 3), r.Goal }),
+            runs = runs.Append(ours).Append(theirs), ratios = ratios.Select(r => new { r.What, ratio = double.IsFinite(r.Ratio) ? Math.Round(r.Ratio, 3) : (double?)null, r.Goal }), // null: a target not reached
         });
         return BenchCommand.Finish(json, args, output);
     }

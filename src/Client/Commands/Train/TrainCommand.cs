@@ -59,6 +59,8 @@ public static class TrainCommand
         CommonOptions.CheckpointDir,
         .. CommonOptions.TlsOptions,
         .. CommonOptions.TelemetryOptions,
+        CommonOptions.MetricsPort,
+        CommonOptions.Dashboard,
         new(ConfigFile.Option, "a JSON file of these options ({\"lr\": 0.1, \"hidden\": [256, 128]}), or a report.json to train again; the command line and TRAINER_* variables override it (default: none)", "FILE"),
         new("--job", "name of the job (default: generated)", "ID"),
         new("--out", "output folder (default runs/<time-stamp>)", "DIR"),
@@ -68,7 +70,9 @@ public static class TrainCommand
     {
         var request = TrainArguments.Read(args);
         using var telemetry = CommonOptions.StartTelemetry(args);
-        await TrainRun.RunAsync(request, output, cancellation);
+        using var metrics = CommonOptions.ServeMetrics(args);
+        using var dashboard = CommonOptions.ServeDashboard(args);
+        await TrainRun.RunAsync(request, output, cancellation, dashboard);
         return ExitCode.Done;
     }
 }

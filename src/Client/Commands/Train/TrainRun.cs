@@ -4,6 +4,7 @@ using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 using Trainer.Core.Training;
+using Trainer.Grains.Dashboard;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
 
@@ -16,14 +17,27 @@ namespace Trainer.Client.Commands.Train;
 /// </summary>
 public static class TrainRun
 {
-    public static async Task<JobRun> RunAsync(TrainRequest request, TextWriter output, CancellationToken cancellation)
+    /// <param name="dashboard">--dashboard: the page's board hears the job's events too.</param>
+    public static async Task<JobRun> RunAsync(TrainRequest request, TextWriter output, CancellationToken cancellation, DashboardServer? dashboard = null)
     {
         output.WriteLine($"job {request.Job}");
+        if (dashboard is not null) output.WriteLine($"dashboard {dashboard.Url}");
         var started = DateTime.UtcNow;
-        var progress = new ConsoleProgress(output, request.Options.Batch);
-        var run = request.Cluster.IsLocal
-            ? await RunLocalAsync(request, progress, output, cancellation)
-            : await RunOnClusterAsync(request, progress, output, cancellation);
+        ITrainingObserver progress = new ConsoleProgress(output, request.Options.Batch);
+        if (dashboard is not null) progress = new DashboardProgress(progress, dashboard.Board, request.Job);
+        JobRun run;
+        try
+        {
+            run = request.Cluster.IsLocal
+                ? await RunLocalAsync(request, progress, output, cancellation)
+                : await RunOnClusterAsync(request, progress, output, cancellation);
+        }
+        catch when (dashboard is not null)
+        {
+            dashboard.Board.Ended(request.Job, JobStatus.Failed);
+            throw;
+        }
+        dashboard?.Board.Ended(request.Job, JobStatus.Finished);
         RunResults.Write(request.Out, request.Job, request.Data, run.Options, run, started, output);
         return run;
     }
@@ -35,7 +49,9 @@ public static class TrainRun
         var data = DataLoader.Prepare(request.Data, ModelSpec.LabelRuleFor(options.Model, options.Task));
         var run = new JobRun(null!, options, data.Train.Name, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0, data.Preprocessor, data.TestFraction,
             kernel.Name, "local", Silos: 0, Workers: 1, JobMode.Sync, options.Partitions, options.Threads, null, []) { ClassNames = data.ClassNames, KernelIdentity = kernel.Identity };
-        output.WriteLine(run.Describe(new Network(ReferenceTrainer.SpecFor(options, data))));
+        var network = new Network(ReferenceTrainer.SpecFor(options, data));
+        output.WriteLine(run.Describe(network));
+        (progress as DashboardProgress)?.Placed(network.Spec.ToString(), "local", options.Epochs, "local (no cluster)", []);
         return run with { Result = await new ReferenceTrainer(kernel, progress).TrainAsync(data, options, cancellation) };
     }
 
@@ -70,6 +86,7 @@ public static class TrainRun
             KernelIdentity = info.Data.KernelIdentity,
         };
         output.WriteLine(run.Describe(job.Network));
+        (progress as DashboardProgress)?.Placed(job.Network.Spec.ToString(), spec.Mode, spec.Options.Epochs, info.ParameterServerSilo, run.WorkerSilos);
         TrainingResult result;
         try
         {

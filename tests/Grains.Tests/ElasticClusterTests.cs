@@ -1,0 +1,231 @@
+using System.Text.Json;
+using Trainer.Grains.Hosting;
+using Trainer.Grains.Tests.Support;
+
+namespace Trainer.Grains.Tests;
+
+/// <summary>
+/// Silo processes that come and go under a running sync job, on real Redis membership: silos that
+/// join get work, a silo stopped with SIGTERM hands its partitions over without a retried step, a
+/// restarted silo gets workers again. Each job ends with the reference trainer's weights.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class ElasticClusterTests
+{
+    // Small batches: an epoch lasts seconds across processes, long enough for silos to come and go in it.
+    private static readonly string[] Job = JobOf(epochs: 4);
+
+    private static string[] JobOf(int epochs) => ["--data", "fashion-mnist", "--model", "softmax", "--epochs", $"{epochs}", "--batch", "8",
+        "--lr", "0.01", "--val-fraction", "0.05"];
+    private static readonly string[] OnCluster = ["--checkpoint-every", "500"];
+
+    private static JsonElement Report(string outDir) => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "report.json"))).RootElement;
+
+    private static string Hash(string outDir) => Report(outDir).GetProperty("weightsSha256").GetString()!;
+
+    private static (int Workers, int Silos, int RetriedCalls)[] Epochs(string outDir) =>
+        [.. Report(outDir).GetProperty("epochs").EnumerateArray().Select(e =>
+            (e.GetProperty("workers").GetInt32(), e.GetProperty("silos").GetArrayLength(), e.GetProperty("retriedCalls").GetInt32()))];
+
+    private static async Task<string> Reference(string outDir, string[]? job = null)
+    {
+        var errors = new StringWriter();
+        var code = await Client.Cli.RunAsync(["train", .. job ?? Job, "--cluster", "local", "--out", outDir], new StringWriter(), errors);
+        Assert.True(code == 0, $"exit {code}: {errors}");
+        return Hash(outDir);
+    }
+
+    private static Task<ChildProcess> StartSilo(string cluster, params string[] extra)
+    {
+        var ports = ChildProcess.FreePorts(2);
+        return ChildProcess.StartSilo(["--cluster", cluster, "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", .. extra]);
+    }
+
+    /// <summary>Waits for one of the texts in a running job's output; fails at once if the job ends first.</summary>
+    private static async Task UntilSeen(LineWatcher output, string text, Task<int> run, StringWriter errors, string? orText = null)
+    {
+        var seen = orText is null ? output.Seen(text) : Task.WhenAny(output.Seen(text), output.Seen(orText));
+        await Task.WhenAny(seen, run).WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(seen.IsCompleted, $"the job ended (exit {(run.IsCompleted ? run.Result : -1)}) before printing '{text}': {errors}\n{output}");
+    }
+
+    [Fact]
+    public async Task Two_silos_that_join_once_the_job_runs_get_workers_and_the_hash_is_the_reference()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var cluster = $"redis://{redis.Endpoint}";
+        var work = Path.Combine(Path.GetTempPath(), "trainer-join-" + Guid.NewGuid().ToString("N")[..8]);
+        var silos = new List<ChildProcess> { await StartSilo(cluster) };
+        try
+        {
+            var reference = await Reference(Path.Combine(work, "reference"));
+            var output = new LineWatcher();
+            var errors = new StringWriter();
+            var run = Client.Cli.RunAsync(["train", .. Job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "joined")], output, errors);
+            await UntilSeen(output, "1 worker, mode sync", run, errors); // the job started on the one silo
+            silos.AddRange(await Task.WhenAll(StartSilo(cluster), StartSilo(cluster)));
+            Assert.True(await run == 0, $"{errors}\n{output}");
+
+            var epochs = Epochs(Path.Combine(work, "joined"));
+            Assert.True(epochs[^1] is (3, 3, 0), $"the last epoch: {epochs[^1]}\n{output}");
+            Assert.Contains("workers follow the cluster: 3 workers on 3 silos", output.ToString());
+            Assert.Equal(reference, Hash(Path.Combine(work, "joined")));
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+            if (Directory.Exists(work)) Directory.Delete(work, true);
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_stopped_with_SIGTERM_mid_epoch_hands_its_workers_over_without_a_retried_step()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var cluster = $"redis://{redis.Endpoint}";
+        var work = Path.Combine(Path.GetTempPath(), "trainer-sigterm-" + Guid.NewGuid().ToString("N")[..8]);
+        var silos = await Task.WhenAll(StartSilo(cluster), StartSilo(cluster), StartSilo(cluster));
+        try
+        {
+            var reference = await Reference(Path.Combine(work, "reference"));
+            var output = new LineWatcher();
+            var errors = new StringWriter();
+            var run = Client.Cli.RunAsync(["train", .. Job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "drained")], output, errors);
+            await UntilSeen(output, "epoch 1/4 ", run, errors);
+            silos[2].Terminate();
+            Assert.True(await run == 0, $"{errors}\n{output}");
+            Assert.Equal(0, await silos[2].ExitCodeAsync(TimeSpan.FromMinutes(1)));
+
+            var epochs = Epochs(Path.Combine(work, "drained"));
+            Assert.All(epochs, e => Assert.Equal(0, e.RetriedCalls));
+            Assert.True(epochs[^1] is (2, 2, 0), $"the last epoch: {epochs[^1]}\n{output}");
+            Assert.Equal(reference, Hash(Path.Combine(work, "drained")));
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+            if (Directory.Exists(work)) Directory.Delete(work, true);
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_killed_and_started_again_gets_workers_again_and_the_hash_is_the_reference()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var cluster = $"redis://{redis.Endpoint}";
+        var work = Path.Combine(Path.GetTempPath(), "trainer-restart-" + Guid.NewGuid().ToString("N")[..8]);
+        var silos = new List<ChildProcess>(await Task.WhenAll(StartSilo(cluster), StartSilo(cluster), StartSilo(cluster)));
+        try
+        {
+            var reference = await Reference(Path.Combine(work, "reference"));
+            var output = new LineWatcher();
+            var errors = new StringWriter();
+            var run = Client.Cli.RunAsync(["train", .. Job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "restarted")], output, errors);
+            await UntilSeen(output, "epoch 1/4 ", run, errors);
+            await silos[2].KillAsync();
+            await UntilSeen(output, "on 2 silos", run, errors, orText: "resumed at epoch"); // its workers moved to the survivors (or, with the server, resumed there)
+            silos.Add(await StartSilo(cluster));
+            Assert.True(await run == 0, $"{errors}\n{output}");
+
+            var epochs = Epochs(Path.Combine(work, "restarted"));
+            Assert.True(epochs[^1] is (3, 3, _), $"the last epoch: {epochs[^1]}\n{output}");
+            Assert.Equal(reference, Hash(Path.Combine(work, "restarted")));
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+            if (Directory.Exists(work)) Directory.Delete(work, true);
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_playing_an_older_cpu_is_refused_by_a_sync_job_with_its_reason_and_the_hash_stays_the_reference()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var cluster = $"redis://{redis.Endpoint}";
+        var work = Path.Combine(Path.GetTempPath(), "trainer-oldcpu-" + Guid.NewGuid().ToString("N")[..8]);
+        var silos = new List<ChildProcess> { await StartSilo(cluster) };
+        try
+        {
+            string[] job = JobOf(epochs: 8); // long enough for a silo to join and be refused
+            var reference = await Reference(Path.Combine(work, "reference"), job);
+            var output = new LineWatcher();
+            var errors = new StringWriter();
+            var run = Client.Cli.RunAsync(["train", .. job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "mixed")], output, errors);
+            await UntilSeen(output, "1 worker, mode sync", run, errors);
+            var ports = ChildProcess.FreePorts(2);
+            // .NET 10 without AVX-512 (its switch; .NET 8's DOTNET_EnableAVX512F is ignored): 256-bit vectors and OpenBLAS's Haswell core
+            silos.Add(await ChildProcess.StartSilo(new Dictionary<string, string> { ["DOTNET_EnableAVX512"] = "0" },
+                "--cluster", cluster, "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}"));
+            await UntilSeen(output, "is refused: its kernel", run, errors);
+            Assert.True(await run == 0, $"{errors}\n{output}");
+
+            Assert.Matches(@"note: .*silo S\S+ is refused: its kernel \(openblas [^)]*Haswell, avx2\+fma\) differs from the job's \(openblas [^)]*avx512\)", output.ToString());
+            Assert.All(Epochs(Path.Combine(work, "mixed")), e => Assert.Equal(1, e.Silos));
+            Assert.Equal(reference, Hash(Path.Combine(work, "mixed")));
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+            if (Directory.Exists(work)) Directory.Delete(work, true);
+        }
+    }
+
+    [Fact]
+    public async Task The_parameter_servers_silo_killed_is_noticed_through_the_membership_and_the_job_resumes_to_the_reference_hash()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var cluster = $"redis://{redis.Endpoint}";
+        var work = Path.Combine(Path.GetTempPath(), "trainer-server-" + Guid.NewGuid().ToString("N")[..8]);
+        var silos = new List<ChildProcess> { await StartSilo(cluster) };
+        try
+        {
+            var reference = await Reference(Path.Combine(work, "reference"));
+            var output = new LineWatcher();
+            var errors = new StringWriter();
+            var run = Client.Cli.RunAsync(["train", .. Job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "resumed")], output, errors);
+            await UntilSeen(output, "1 worker, mode sync", run, errors); // the server is on the first silo
+            silos.AddRange(await Task.WhenAll(StartSilo(cluster), StartSilo(cluster)));
+            await UntilSeen(output, "3 workers on 3 silos", run, errors);
+            await silos[0].KillAsync();
+            Assert.True(await run == 0, $"{errors}\n{output}");
+
+            // the membership's verdict, not a call's response timeout, ended the wait
+            Assert.Matches(@"parameter server lost \(the cluster declared its silo S\S+ dead\); resuming from its last checkpoint", output.ToString());
+            Assert.Equal(reference, Hash(Path.Combine(work, "resumed")));
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+            if (Directory.Exists(work)) Directory.Delete(work, true);
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_the_cluster_declared_dead_exits_with_one_line_and_code_5()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var cluster = $"redis://{redis.Endpoint}";
+        await using var survivor = await StartSilo(cluster);
+        await using var paused = await StartSilo(cluster);
+        await using var connection = await ClusterConnection.ConnectAsync(ClusterSpec.Parse(cluster));
+        var management = connection.Grains.GetGrain<IManagementGrain>(0);
+        var hosts = await management.GetHosts(onlyActive: true);
+        Assert.Equal(2, hosts.Count);
+
+        paused.Signal(stop: true); // a long pause: it answers no probe, and the survivor votes it dead
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((await management.GetHosts(onlyActive: false)).Count(h => h.Value == SiloStatus.Dead) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the paused silo was not declared dead within a minute");
+            await Task.Delay(200);
+        }
+        paused.Signal(stop: false); // it wakes, reads that it is dead, and must stop
+
+        Assert.Equal(5, await paused.ExitCodeAsync(TimeSpan.FromMinutes(1)));
+        var lines = paused.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.StartsWith("error: this silo stops: ", StringComparison.Ordinal) && l.Contains("exit 5"));
+        Assert.DoesNotContain("FATAL", paused.Output);
+        Assert.DoesNotContain("   at ", paused.Output);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Trainer.Grains.Tests.Support;
+
+/// <summary>
+/// A real Prometheus server (Debian's package) on a free loopback port, scraping the given targets
+/// every second into a throw-away folder, for the test's lifetime.
+/// </summary>
+internal sealed class PrometheusServer : IAsyncDisposable
+{
+    private const string Binary = "/usr/bin/prometheus";
+    private readonly ChildProcess _process;
+    private readonly string _folder;
+    private readonly HttpClient _http;
+
+    private PrometheusServer(ChildProcess process, string folder, int port)
+    {
+        (_process, _folder) = (process, folder);
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+    }
+
+    /// <param name="targets">Scrape job name → host:port serving /metrics.</param>
+    public static async Task<PrometheusServer> StartAsync(IReadOnlyDictionary<string, string> targets)
+    {
+        Assert.True(File.Exists(Binary), "prometheus is not installed: 'apt-get install prometheus' (./test.sh does)");
+        var folder = Directory.CreateTempSubdirectory("trainer-prometheus-").FullName;
+        var jobs = string.Concat(targets.Select(t => $"  - job_name: {t.Key}\n    static_configs: [{{targets: ['{t.Value}']}}]\n"));
+        File.WriteAllText(Path.Combine(folder, "prometheus.yml"), $"global: {{scrape_interval: 1s, scrape_timeout: 1s}}\nscrape_configs:\n{jobs}");
+        var port = ChildProcess.FreePorts(1)[0];
+        var process = await ChildProcess.StartAsync(Binary,
+            [$"--config.file={Path.Combine(folder, "prometheus.yml")}", $"--web.listen-address=127.0.0.1:{port}",
+             $"--storage.tsdb.path={Path.Combine(folder, "data")}"],
+            "Server is ready to receive web requests", TimeSpan.FromSeconds(30));
+        return new PrometheusServer(process, folder, port);
+    }
+
+    /// <summary>An instant query through the HTTP API: each series' labels and value.</summary>
+    public async Task<IReadOnlyList<(Dictionary<string, string> Labels, double Value)>> QueryAsync(string promql)
+    {
+        using var answer = await _http.GetFromJsonAsync<JsonDocument>($"api/v1/query?query={Uri.EscapeDataString(promql)}");
+        return answer!.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
+            .Select(r => (r.GetProperty("metric").Deserialize<Dictionary<string, string>>()!,
+                          double.Parse(r.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+    }
+
+    /// <summary>Asks the query again, every 200 ms until the deadline, until some series passes <paramref name="accept"/>.</summary>
+    public async Task<(Dictionary<string, string> Labels, double Value)> UntilAsync(string promql, Func<Dictionary<string, string>, double, bool> accept, TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        while (true)
+        {
+            foreach (var series in await QueryAsync(promql))
+                if (accept(series.Labels, series.Value)) return series;
+            try { await Task.Delay(200, timeout.Token); }
+            catch (OperationCanceledException) { throw new TimeoutException($"no series of '{promql}' as expected within {deadline}:\n{_process.Output}"); }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _process.DisposeAsync();
+        Directory.Delete(_folder, true);
+    }
+}
