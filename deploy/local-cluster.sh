@@ -8,6 +8,8 @@
 #
 # Ports: silo i listens on SILO_PORT_BASE+i and serves clients on GATEWAY_PORT_BASE+i
 # (defaults 11111 and 30000); Redis on REDIS_PORT (default 6380). State and logs: TRAINER_CLUSTER_DIR.
+# The silos read the built-in data sets, and files under TRAINER_DATA_ROOT (folders separated by ':'),
+# which they take from this script's environment like every TRAINER_* setting.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 state=${TRAINER_CLUSTER_DIR:-/tmp/trainer-local-cluster}

@@ -20,9 +20,9 @@ public static class CommandLineErrors
         foreach (var option in result.CommandResult.Children.OfType<OptionResult>().Where(o => !o.Implicit && o.Option.Arity.MaximumNumberOfValues > 0))
         {
             // the library takes the next token as the value even when it is the next option
-            if (option.Tokens.Count == 0 || option.Tokens[0].Value is ['-', '-', _, ..])
+            if (option.Tokens.Count == 0 || option.Tokens.Any(t => t.Value is ['-', '-', _, ..]))
                 return $"option {option.Option.Name} needs a value ({option.Option.HelpName})";
-            if (option.Tokens.Count > 1) return $"option {option.Option.Name} is given twice";
+            if (option.Tokens.Count > 1 && option.Option.Arity.MaximumNumberOfValues == 1) return $"option {option.Option.Name} is given twice"; // a repeatable option takes many
         }
         if (result.UnmatchedTokens.Count > 0) return Unmatched(result, result.UnmatchedTokens[0], path);
         if (result.Action is not ParseErrorAction || result.Errors.Count == 0) return null;

@@ -7,4 +7,7 @@ public sealed record OptionInfo(string Name, string Help, string? Value = null)
 
     /// <summary>The values tab completion offers (the option's fixed choices); empty when any value goes.</summary>
     public IReadOnlyList<string> Choices { get; init; } = [];
+
+    /// <summary>May be given more than once; the values are joined with the path separator (':'), as a variable or file gives a list.</summary>
+    public bool Repeatable { get; init; }
 }

@@ -15,7 +15,9 @@ public static class OptionSymbols
     {
         Option option = info.IsFlag
             ? new Option<bool>(info.Name) { Arity = ArgumentArity.Zero }
-            : new Option<string>(info.Name) { HelpName = info.Value };
+            : info.Repeatable
+                ? new Option<string[]>(info.Name) { HelpName = info.Value, Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false }
+                : new Option<string>(info.Name) { HelpName = info.Value };
         option.Description = info.Help;
         if (info.Choices.Count > 0) option.CompletionSources.Add([.. info.Choices]);
         return option;
@@ -28,7 +30,7 @@ public static class OptionSymbols
         var given = new Dictionary<string, string?>();
         foreach (var option in result.CommandResult.Children.OfType<OptionResult>())
             if (!option.Implicit && names.Contains(option.Option.Name))
-                given[option.Option.Name] = option.Tokens.Count == 0 ? null : option.Tokens[0].Value;
+                given[option.Option.Name] = option.Tokens.Count == 0 ? null : string.Join(Path.PathSeparator, option.Tokens.Select(t => t.Value));
         return given;
     }
 }

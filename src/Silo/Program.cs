@@ -31,7 +31,10 @@ catch (Exception e) when (e is SiloOptionsException or OptionsValidationExceptio
     return 2;
 }
 Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.SiloPort}, gateway port {options.GatewayPort}, advertised {options.Advertise}" +
-                  (options.HealthPort is { } health ? $", health probes on port {health}" : ""));
+                  (options.HealthPort is { } health ? $", health probes on port {health}" : "") +
+                  $", data roots {(options.DataRoots.Count == 0 ? "none (built-in sets only)" : string.Join(", ", options.DataRoots))}" +
+                  (options.MemoryLimit is { } limit ? $", memory limit {Trainer.Core.Training.MemoryEstimate.Format(limit)}" : "") +
+                  (options.MaxJobs is { } max ? $", at most {max} jobs" : ""));
 await host.WaitForShutdownAsync();
 Console.WriteLine("silo stopped");
 return 0;

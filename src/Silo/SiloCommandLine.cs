@@ -29,8 +29,13 @@ public static class SiloCommandLine
         new("--health-port", $"HTTP {HealthEndpoint.LivePath} and {HealthEndpoint.ReadyPath} probes on this port (default: none; {SiloOptions.DefaultPodHealthPort} in a pod)", "PORT"),
         new("--drain-delay", "seconds reported not ready before shutting down, 0 to 600 (default 0; 5 in a pod)", "S"),
         new("--store-patience", "seconds a job trains on while its checkpoint store (Redis) is unreachable before it stops, 0 to 600 (default 30)", "S"),
+        new("--data-root", "a folder jobs may read data from, besides the built-in sets; repeat it, or separate folders with ':' (default: none, built-in sets only)", "DIR")
+            { Repeatable = true },
+        new("--memory-limit", "the memory this silo's jobs may reserve by their estimates, e.g. 2GB (binary units; default: what the machine or the container's limit has available)", "SIZE"),
+        new("--max-jobs", "at most this many jobs with workers on this silo at once; a full silo is passed over (default: no limit)", "N"),
         .. SharedOptions.Telemetry,
         .. SharedOptions.Tls,
+        new("--tls-operators", "with mutual TLS: SHA-256 fingerprints of certificates that may cancel and resume any job, comma-separated, or a file of them (default: none; a job is its starter's)", "FP,...|FILE"),
     ];
 
     private const string Description = $"""

@@ -53,6 +53,15 @@ public static class SiloHosting
         Action<Orleans.Connections.Security.TlsOptions>? configureTls;
         try { configureTls = settings.Tls?.Configure(); } // certificates read now: a bad one is a one-line error
         catch (Trainer.Core.UserInputException e) { (options, error) = (null!, e.Message); return false; }
+        // a silo process reads only its data roots and admits what its limits allow (an embedded cluster's silos read anywhere)
+        builder.Services.AddSingleton(Trainer.Grains.Admission.DataRoots.Only(settings.DataRoots));
+        builder.Services.AddSingleton(new Trainer.Grains.Admission.SiloAdmission(settings.MemoryLimit, settings.MaxJobs));
+        IReadOnlyList<string> operators;
+        try { operators = settings.ReadOperators(); }
+        catch (SiloOptionsException e) { (options, error) = (null!, e.Message); return false; }
+        builder.Services.AddSingleton(settings.Tls is { } tls // with mutual TLS a job is its starter's certificate's
+            ? Trainer.Grains.Admission.JobOwnership.Enforce(tls.Ca(), operators)
+            : Trainer.Grains.Admission.JobOwnership.Open);
         builder.UseOrleans(silo =>
         {
             silo.AddTrainerClustering(settings).AddTrainerGrains();

@@ -20,6 +20,27 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
 
     public const int DefaultPodHealthPort = 8080;
 
+    /// <summary>The folders jobs may read data from besides the built-in sets (--data-root); none: the built-in sets only.</summary>
+    public IReadOnlyList<string> DataRoots { get; init; } = [];
+    /// <summary>What this silo's jobs may reserve by their memory estimates (--memory-limit); null: the machine's available memory.</summary>
+    public long? MemoryLimit { get; init; }
+    /// <summary>At most this many jobs with workers here (--max-jobs); null: no limit.</summary>
+    public int? MaxJobs { get; init; }
+    /// <summary>SHA-256 fingerprints (upper-case hex) of certificates that may cancel and resume any job (--tls-operators).</summary>
+    public IReadOnlyList<string> TlsOperators { get; init; } = [];
+    /// <summary>--tls-operators FILE: a file of such fingerprints (a mounted Secret), read when the silo starts (<see cref="ReadOperators"/>).</summary>
+    public string? TlsOperatorsFile { get; init; }
+
+    /// <summary>The operators' fingerprints: those given, or those in the file (one or more a line, or comma-separated).</summary>
+    public IReadOnlyList<string> ReadOperators()
+    {
+        if (TlsOperatorsFile is not { } file) return TlsOperators;
+        string text;
+        try { text = File.ReadAllText(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new SiloOptionsException($"--tls-operators {file}: cannot be read ({e.Message})"); }
+        return Fingerprints(string.Join(',', text.Split('\n', StringSplitOptions.TrimEntries)), Tls, file);
+    }
+
     /// <summary>The settings with their defaults; a bad one is a <see cref="SiloOptionsException"/> naming its option.</summary>
     public static SiloOptions From(SiloSettings settings, Func<string, string?>? environment = null)
     {
@@ -34,6 +55,7 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
         if (inPod && cluster == "localhost")
             throw new SiloOptionsException($"{PodIp} is set (a Kubernetes pod): give the silo Redis membership with --cluster redis://HOST:PORT (TRAINER_CLUSTER)");
         var advertise = settings.Advertise ?? podIp;
+        var tls = ReadTls(settings);
         return new SiloOptions(
             cluster,
             Port(settings.SiloPort, "--silo-port", 11111),
@@ -58,9 +80,48 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
                 ? throw new SiloOptionsException($"--telemetry '{telemetry}': expected {string.Join(", ", TelemetrySetup.Kinds)}")
                 : settings.Telemetry ?? TelemetrySetup.None,
             settings.OtlpEndpoint ?? NonEmpty(environment("OTEL_EXPORTER_OTLP_ENDPOINT")),
-            ReadTls(settings),
-            TimeSpan.FromSeconds(Seconds(settings.StorePatience, "--store-patience", Trainer.Grains.Checkpoints.CheckpointWriter.DefaultPatience.TotalSeconds)));
+            tls,
+            TimeSpan.FromSeconds(Seconds(settings.StorePatience, "--store-patience", Trainer.Grains.Checkpoints.CheckpointWriter.DefaultPatience.TotalSeconds)))
+        {
+            DataRoots = Folders(settings.DataRoot),
+            MemoryLimit = settings.MemoryLimit is { } limit ? ByteSize.Parse(limit, "--memory-limit") : null,
+            MaxJobs = settings.MaxJobs is { } max ? Count(max, "--max-jobs") : null,
+            TlsOperators = settings.TlsOperators is { } operators && !IsFile(operators) ? Fingerprints(operators, tls) : [],
+            TlsOperatorsFile = settings.TlsOperators is { } path && IsFile(path) ? NeedsTls(path, tls) : null,
+        };
     }
+
+    /// <summary>--data-root's folders (repeated, or joined with ':'); each must exist now, not when a job first asks.</summary>
+    private static IReadOnlyList<string> Folders(string? text)
+    {
+        if (text is null) return [];
+        var folders = text.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var folder in folders)
+            if (!Directory.Exists(folder)) throw new SiloOptionsException($"--data-root {folder}: no such folder");
+        return folders.Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))).ToArray();
+    }
+
+    private static int Count(string text, string option) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1
+            ? n : throw new SiloOptionsException($"{option} '{text}' is not a whole number of at least 1");
+
+    /// <summary>Operators' certificates by SHA-256 fingerprint, as <c>openssl x509 -noout -fingerprint -sha256</c> prints it (colons optional).</summary>
+    private static IReadOnlyList<string> Fingerprints(string text, TlsSettings? tls, string? file = null)
+    {
+        NeedsTls(text, tls);
+        return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f =>
+        {
+            var hex = (f.StartsWith("sha256 Fingerprint=", StringComparison.OrdinalIgnoreCase) ? f[19..] : f).Replace(":", "").ToUpperInvariant();
+            return hex.Length == 64 && hex.All(Uri.IsHexDigit) ? hex
+                : throw new SiloOptionsException($"--tls-operators {(file is null ? "" : file + ": ")}'{f}' is not a SHA-256 fingerprint (64 hex digits, as 'openssl x509 -noout -fingerprint -sha256 -in CERT' prints)");
+        }).ToArray();
+    }
+
+    /// <summary>A value with a '/' names a file of fingerprints; fingerprints have none.</summary>
+    private static bool IsFile(string text) => text.Contains('/');
+
+    private static string NeedsTls(string text, TlsSettings? tls) => tls is not null ? text
+        : throw new SiloOptionsException("--tls-operators names certificates of a mutual-TLS cluster: add --tls-certificate FILE (and --tls-ca FILE)");
 
     /// <summary>A cluster spec's own check (redis://HOST:PORT), as the silo's one-line error.</summary>
     private static void ReadCluster(string cluster)

@@ -30,6 +30,10 @@ public sealed class SiloSettings
     public string? TlsPassword { get; set; }
     public string? TlsStoreSubject { get; set; }
     public string? TlsCa { get; set; }
+    public string? TlsOperators { get; set; }
+    public string? DataRoot { get; set; }
+    public string? MemoryLimit { get; set; }
+    public string? MaxJobs { get; set; }
 
     public static SiloSettings Read(IConfiguration configuration) => configuration.GetSection(Section).Get<SiloSettings>() ?? new();
 }

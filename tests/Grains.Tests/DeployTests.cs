@@ -15,7 +15,7 @@ namespace Trainer.Grains.Tests;
 /// </summary>
 public sealed class DeployTests
 {
-    private static readonly string Root = FindRoot();
+    internal static readonly string Root = FindRoot();
 
     private static string FindRoot()
     {
@@ -24,7 +24,7 @@ public sealed class DeployTests
         throw new InvalidOperationException("the repository root (Distributed.sln) is not above the test binaries");
     }
 
-    private static string Run(string file, params string[] args)
+    internal static string Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
         foreach (var arg in args) start.ArgumentList.Add(arg);
@@ -38,14 +38,14 @@ public sealed class DeployTests
         return output.Result;
     }
 
-    private static List<YamlMappingNode> Documents(string yaml)
+    internal static List<YamlMappingNode> Documents(string yaml)
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(yaml));
         return stream.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
     }
 
-    private static YamlNode? At(YamlNode node, params string[] path)
+    internal static YamlNode? At(YamlNode node, params string[] path)
     {
         foreach (var key in path)
         {
@@ -55,14 +55,14 @@ public sealed class DeployTests
         return node;
     }
 
-    private static string? Text(YamlNode node, params string[] path) => (At(node, path) as YamlScalarNode)?.Value;
-    private static IEnumerable<YamlNode> Items(YamlNode node, params string[] path) => (At(node, path) as YamlSequenceNode)?.Children ?? [];
+    internal static string? Text(YamlNode node, params string[] path) => (At(node, path) as YamlScalarNode)?.Value;
+    internal static IEnumerable<YamlNode> Items(YamlNode node, params string[] path) => (At(node, path) as YamlSequenceNode)?.Children ?? [];
 
-    private static YamlMappingNode Find(List<YamlMappingNode> documents, string kind, string name) =>
+    internal static YamlMappingNode Find(List<YamlMappingNode> documents, string kind, string name) =>
         documents.Single(d => Text(d, "kind") == kind && Text(d, "metadata", "name") == name);
 
     /// <summary>The silo's settings as the container's environment gives them, read by the silo's own code.</summary>
-    private static SiloOptions SiloOptionsOf(YamlNode container, Dictionary<string, string> downwardApi)
+    internal static SiloOptions SiloOptionsOf(YamlNode container, Dictionary<string, string> downwardApi)
     {
         var environment = new Dictionary<string, string>();
         foreach (var variable in Items(container, "env"))

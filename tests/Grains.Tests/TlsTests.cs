@@ -83,7 +83,13 @@ internal static class Certificates
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+        return (ca, IssueLeaf(ca, leafName));
+    }
 
+    /// <summary>Another certificate of the same CA (which holds its private key).</summary>
+    public static X509Certificate2 IssueLeaf(X509Certificate2 ca, string leafName)
+    {
+        var now = DateTimeOffset.UtcNow;
         var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var leafRequest = new CertificateRequest($"CN={leafName}", leafKey, HashAlgorithmName.SHA256);
         leafRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
@@ -93,7 +99,13 @@ internal static class Certificates
         names.AddDnsName(leafName);
         names.AddIpAddress(System.Net.IPAddress.Loopback);
         leafRequest.CertificateExtensions.Add(names.Build());
-        var leaf = leafRequest.Create(ca, now.AddDays(-1), now.AddDays(7), RandomNumberGenerator.GetBytes(8)).CopyWithPrivateKey(leafKey);
-        return (ca, leaf);
+        return leafRequest.Create(ca, now.AddDays(-1), now.AddDays(7), RandomNumberGenerator.GetBytes(8)).CopyWithPrivateKey(leafKey);
+    }
+
+    /// <summary>A certificate and its key as one PEM file, as --tls-certificate takes it.</summary>
+    public static string WritePem(X509Certificate2 certificate, string path)
+    {
+        File.WriteAllText(path, certificate.ExportCertificatePem() + "\n" + certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        return path;
     }
 }

@@ -1,5 +1,6 @@
 using Trainer.Core.Models;
 using Trainer.Core.Training;
+using Trainer.Grains.Admission;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
 using Trainer.Grains.ParameterServer;
@@ -20,10 +21,11 @@ public sealed class ClusterJob
     private readonly IParameterServerGrain _server;
     private readonly IGrainFactory _grains;
     private readonly TextWriter? _log;
+    private readonly Func<string, string, CallerProof?> _prove;
 
-    private ClusterJob(IGrainFactory grains, JobSpec spec, JobInfo info, TextWriter? log)
+    private ClusterJob(IGrainFactory grains, JobSpec spec, JobInfo info, TextWriter? log, Func<string, string, CallerProof?>? prove)
     {
-        (Spec, Info, _log, _grains) = (spec, info, log, grains);
+        (Spec, Info, _log, _grains, _prove) = (spec, info, log, grains, prove ?? NoProof);
         _server = grains.GetGrain<IParameterServerGrain>(spec.Job);
         Network = new Network(ReferenceTrainer.SpecFor(spec.Options, info.Data.Features, info.Data.Classes, info.Data.Preprocessor));
     }
@@ -34,15 +36,18 @@ public sealed class ClusterJob
     /// <summary>How often the parameter server was resumed from its checkpoint during this run.</summary>
     public int Recoveries { get; private set; }
 
-    public static async Task<ClusterJob> StartAsync(IGrainFactory grains, JobSpec spec, TextWriter? log = null) =>
-        new(grains, spec, await grains.GetGrain<IParameterServerGrain>(spec.Job).Start(spec), log);
+    /// <param name="prove">With mutual TLS, the trainer's proof of its certificate for an action on a job (<see cref="ClusterConnection.Prove"/>): the job is that certificate's.</param>
+    public static async Task<ClusterJob> StartAsync(IGrainFactory grains, JobSpec spec, TextWriter? log = null, Func<string, string, CallerProof?>? prove = null) =>
+        new(grains, spec, await grains.GetGrain<IParameterServerGrain>(spec.Job).Start(spec, (prove ?? NoProof)(CallerProof.Start, spec.Job)), log, prove);
 
     /// <summary>Continues a job from its last checkpoint (after the trainer was lost, or the whole cluster restarted).</summary>
-    public static async Task<(ClusterJob Job, ResumeInfo Resume)> ResumeAsync(IGrainFactory grains, string job, TextWriter? log = null)
+    public static async Task<(ClusterJob Job, ResumeInfo Resume)> ResumeAsync(IGrainFactory grains, string job, TextWriter? log = null, Func<string, string, CallerProof?>? prove = null)
     {
-        var resume = await grains.GetGrain<IParameterServerGrain>(job).Resume();
-        return (new ClusterJob(grains, resume.Spec, resume.Info, log), resume);
+        var resume = await grains.GetGrain<IParameterServerGrain>(job).Resume((prove ?? NoProof)(CallerProof.Resume, job));
+        return (new ClusterJob(grains, resume.Spec, resume.Info, log, prove), resume);
     }
+
+    private static CallerProof? NoProof(string action, string job) => null;
 
     /// <summary>Follows the job's training loop to its end, telling the observer as it goes, then fetches the result's weights.</summary>
     public async Task<TrainingResult> RunAsync(ITrainingObserver observer, CancellationToken cancellation)
@@ -103,7 +108,7 @@ public sealed class ClusterJob
             try
             {
                 // bounded: a call that went through a frozen gateway must not wait out Resume's long response timeout
-                var resume = await _server.Resume().WaitAsync(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (deadline - DateTime.UtcNow).Ticks)), cancellation);
+                var resume = await _server.Resume(_prove(CallerProof.Resume, Spec.Job)).WaitAsync(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (deadline - DateTime.UtcNow).Ticks)), cancellation);
                 Info = resume.Info;
                 Recoveries++;
                 if (resume.Note is { } note) _log?.WriteLine($"warning: {note}");

@@ -23,8 +23,8 @@ public static class CancelCommand
     {
         var job = args.Required("--job");
         var cluster = CommonOptions.RunningCluster(args, "cancel");
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: CommonOptions.Tls(args));
-        if (!await connection.Grains.GetGrain<IParameterServerGrain>(job).Cancel())
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: CommonOptions.Tls(args), warn: output.WriteLine);
+        if (!await connection.Grains.GetGrain<IParameterServerGrain>(job).Cancel(connection.Prove(Trainer.Grains.Admission.CallerProof.Cancel, job)))
             throw new UserInputException($"--job {job}: no such job is running on {cluster} (see 'trainer status')");
         output.WriteLine($"job {job} cancelled: it stops before its next step; 'trainer resume --job {job}' continues it");
         return ExitCode.Done;

@@ -42,9 +42,9 @@ public static class ResumeCommand
         using var dashboard = CommonOptions.ServeDashboard(args);
         var started = DateTime.UtcNow;
         await using var connection = await ClusterConnection.ConnectAsync(cluster, args.String("--checkpoint-dir"), TimeSpan.FromSeconds(TrainRequest.DefaultStepTimeoutSeconds),
-            cancellation: cancellation, tls: CommonOptions.Tls(args));
+            cancellation: cancellation, tls: CommonOptions.Tls(args), warn: output.WriteLine);
         var silos = await connection.CountSilosAsync();
-        var (resumed, resume) = await ClusterJob.ResumeAsync(connection.Grains, job, output);
+        var (resumed, resume) = await ClusterJob.ResumeAsync(connection.Grains, job, output, connection.Prove);
         if (resume.Note is { } note) output.WriteLine($"warning: {note}");
         output.WriteLine($"job {job} resumed at epoch {resume.Epoch}, step {resume.Step} ({resume.CompletedEpochs} epochs complete)");
 

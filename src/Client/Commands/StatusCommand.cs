@@ -28,7 +28,8 @@ public static class StatusCommand
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
         var cluster = CommonOptions.RunningCluster(args, "status");
-        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: CommonOptions.Tls(args));
+        await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: CommonOptions.Tls(args),
+            warn: args.Flag("--json") ? null : output.WriteLine); // --json prints JSON only
         var jobs = await connection.Grains.GetGrain<IJobRegistryGrain>(0).List();
         var live = await Task.WhenAll(jobs.Select(async job =>
         {

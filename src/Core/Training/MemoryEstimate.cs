@@ -71,13 +71,14 @@ public sealed class MemoryEstimate
 
     /// <summary>Throws a one-line user error when the estimate exceeds what this machine has available.</summary>
     /// <param name="where">Where the job would run, for the message ("in this process", "on silo …").</param>
-    public void EnsureFits(string where, long availableBytes)
+    /// <param name="has">What has <paramref name="availableBytes"/>, for the message: the machine, or a silo's limit.</param>
+    public void EnsureFits(string where, long availableBytes, string has = "this machine has")
     {
         if (Bytes <= availableBytes) return;
         var largest = _items.GroupBy(i => i.Item).Select(g => (Item: g.Key, Bytes: g.Sum(i => i.Bytes))).OrderByDescending(i => i.Bytes).Take(3);
         throw new UserInputException(
             $"the job needs about {Format(Bytes)} of memory {where} ({string.Join(", ", largest.Select(i => $"{i.Item} {Format(i.Bytes)}"))}), " +
-            $"and this machine has {Format(availableBytes)} available; use a smaller model, fewer --partitions or more silos");
+            $"and {has} {Format(Math.Max(0, availableBytes))} available; use a smaller model, fewer --partitions or more silos");
     }
 
     public static string Format(long bytes) => bytes switch

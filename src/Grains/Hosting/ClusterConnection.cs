@@ -16,11 +16,16 @@ public sealed class ClusterConnection : IAsyncDisposable
 {
     private readonly EmbeddedCluster? _embedded;
     private readonly IHost? _client;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
 
-    private ClusterConnection(ClusterSpec spec, IGrainFactory grains, EmbeddedCluster? embedded, IHost? client)
+    private ClusterConnection(ClusterSpec spec, IGrainFactory grains, EmbeddedCluster? embedded, IHost? client,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
-        Spec = spec; Grains = grains; _embedded = embedded; _client = client;
+        Spec = spec; Grains = grains; _embedded = embedded; _client = client; _certificate = certificate;
     }
+
+    /// <summary>With mutual TLS, this trainer's proof that its certificate asks for <paramref name="action"/> on <paramref name="job"/> (jobs belong to certificates); null without.</summary>
+    public Admission.CallerProof? Prove(string action, string job) => _certificate is null ? null : Admission.CallerProof.Sign(_certificate, action, job);
 
     public ClusterSpec Spec { get; }
     public IGrainFactory Grains { get; }
@@ -29,10 +34,11 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// the server to replace a stalled worker) before the server counts as lost.</param>
     /// <param name="tls">Mutual TLS to the silos' gateways (silo processes only).</param>
     public static async Task<ClusterConnection> ConnectAsync(ClusterSpec spec, string? checkpoints = null, TimeSpan? stepTimeout = null,
-        LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default, TlsSettings? tls = null)
+        LogLevel logLevel = LogLevel.Error, CancellationToken cancellation = default, TlsSettings? tls = null, Action<string>? warn = null)
     {
         CheckTls(spec, tls);
         var configureTls = tls?.Configure(); // a bad certificate is a one-line error before any connection
+        var certificate = tls?.Certificate();
         if (spec.Kind == ClusterSpec.Embedded)
         {
             var embedded = await EmbeddedCluster.StartAsync(spec.EmbeddedSilos, checkpoints, logLevel: logLevel, cancellation: cancellation);
@@ -84,8 +90,31 @@ public sealed class ClusterConnection : IAsyncDisposable
             host.Dispose();
             throw new ClusterUnreachableException($"--cluster {spec}: cannot connect after {attempts} attempts ({FirstSentence(e.GetBaseException().Message)})", e);
         }
-        return new ClusterConnection(spec, host.Services.GetRequiredService<IClusterClient>(), null, host);
+        var connection = new ClusterConnection(spec, host.Services.GetRequiredService<IClusterClient>(), null, host, certificate);
+        if (tls is null) await connection.WarnIfOpenAsync(warn);
+        return connection;
     }
+
+    private static int _warned;
+
+    /// <summary>
+    /// Without TLS, a cluster whose silos are not all on loopback is open to anyone on the network who
+    /// reaches a gateway: said once per process, in one line (a sweep connects many times).
+    /// </summary>
+    private async Task WarnIfOpenAsync(Action<string>? warn)
+    {
+        if (warn is null || Volatile.Read(ref _warned) != 0) return;
+        Dictionary<SiloAddress, SiloStatus> hosts;
+        try { hosts = await Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true); }
+        catch (Exception e) when (ClusterFaults.IsLoss(e) || e is OrleansException) { return; } // the job's own calls will say what is wrong
+        if (OpenWarning(Spec, hosts.Keys.Select(s => s.Endpoint.Address)) is { } line && Interlocked.Exchange(ref _warned, 1) == 0) warn(line);
+    }
+
+    /// <summary>The warning for a cluster without TLS whose silos are at these addresses; null when all are on loopback.</summary>
+    public static string? OpenWarning(ClusterSpec spec, IEnumerable<System.Net.IPAddress> silos) =>
+        silos.Any(a => !System.Net.IPAddress.IsLoopback(a))
+            ? $"warning: --cluster {spec} runs without TLS and is not on loopback: anyone on its network can run, inspect and cancel jobs on it (docs/deploy.md, mutual TLS)"
+            : null;
 
     /// <summary>TLS secures connections to silo processes: with an embedded cluster or the local trainer it is an error, not a silent no-op.</summary>
     public static void CheckTls(ClusterSpec spec, TlsSettings? tls)

@@ -12,7 +12,11 @@ using Trainer.Grains.Transport.Sockets;
 
 namespace Trainer.Grains.Hosting;
 
-/// <summary>What every silo of the product needs, whatever its clustering: serialization and placement.</summary>
+/// <summary>
+/// What every silo of the product needs, whatever its clustering: serialization, placement, and its
+/// policy (data roots, admission, job ownership). A silo process registers its own policy first;
+/// an embedded cluster's silos read anywhere and admit what the machine holds.
+/// </summary>
 public static class SiloSetup
 {
     public const string DefaultServiceId = "trainer";
@@ -21,6 +25,9 @@ public static class SiloSetup
     public static ISiloBuilder AddTrainerGrains(this ISiloBuilder silo)
     {
         silo.Services.AddSerializer(serializer => serializer.AddTrainerSerialization());
+        silo.Services.TryAddSingleton(Admission.DataRoots.Anywhere);
+        silo.Services.TryAddSingleton(_ => Admission.SiloAdmission.Unlimited());
+        silo.Services.TryAddSingleton(Admission.JobOwnership.Open);
         silo.Services.TryAddSingleton(new CheckpointPatience(CheckpointWriter.DefaultPatience));
         silo.Services.TryAddSingleton<JobBoard>(); // the dashboard of the jobs whose parameter server runs here
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();

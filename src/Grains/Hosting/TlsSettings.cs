@@ -41,6 +41,12 @@ public sealed record TlsSettings(string? CertificateFile, string? Password, stri
         };
     }
 
+    /// <summary>This process's certificate with its private key (it signs the trainer's proofs of who asks, <see cref="Admission.CallerProof"/>).</summary>
+    public X509Certificate2 Certificate() => LoadCertificate();
+
+    /// <summary>The cluster's CA; null: the system's trusted roots.</summary>
+    public X509Certificate2? Ca() => CaFile is null ? null : LoadCa(CaFile);
+
     private static bool Trusted(X509Certificate2 remote, X509Certificate2? ca, SslPolicyErrors errors)
     {
         if (ca is null) return (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None;

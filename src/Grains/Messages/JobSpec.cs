@@ -10,8 +10,11 @@ namespace Trainer.Grains.Messages;
 /// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-spec")]
 public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
-    int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1, string? ClientProcess = null)
+    int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1, string? ClientProcess = null, string? Owner = null)
 {
+    // Owner: on a mutual-TLS cluster, the SHA-256 fingerprint of the certificate that started the job,
+    // set by the parameter server from the starter's proof (what a client puts here is ignored).
+
     /// <summary>This process, as <see cref="DataShape.Process"/> names one.</summary>
     public static string ThisProcess => $"{Environment.MachineName}:{Environment.ProcessId}";
 

@@ -18,12 +18,18 @@ public sealed record WorkerSetup(string Job, int Index, int Workers, int FirstPa
 
 /// <summary>
 /// The data as a worker loaded it, and where the worker runs: its silo, its process (machine and
-/// id: silos of one process share its memory) and the memory that process has available.
+/// id: silos of one process share its memory) and the memory its silo can give the job
+/// (<c>Room</c> says what has it: the machine, or the silo's --memory-limit).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.data-shape")]
 public sealed record DataShape(
     string Name, int Features, int Classes, int TrainRows, int ValidationRows, int TestRows,
-    Preprocessor Preprocessor, double TestFraction, string Kernel, string KernelIdentity, string Silo, string Process, long AvailableBytes, string[]? ClassNames = null);
+    Preprocessor Preprocessor, double TestFraction, string Kernel, string KernelIdentity, string Silo, string Process, long AvailableBytes, string[]? ClassNames = null, string? Room = null)
+{
+    /// <summary>The bytes a data set holds in memory: its features and labels as float32.</summary>
+    public static long BytesOf(Core.Data.PreparedData data) =>
+        new[] { data.Train, data.Validation, data.Test }.Sum(d => d is null ? 0 : ((long)d.Count * d.Features + d.Count) * sizeof(float));
+}
 
 /// <summary>A started job: its data, model size, schedule, where its workers run and the first of each worker's partitions.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-info")]

@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Trainer.Grains.Admission;
 using Trainer.Core.Training;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Transport;
@@ -14,13 +15,16 @@ namespace Trainer.Grains.ParameterServer;
 [Alias("trainer.parameter-server")]
 public interface IParameterServerGrain : IGrainWithStringKey
 {
-    /// <summary>Creates the job: its workers load their data and partitions; the weights are initialised and checkpointed.</summary>
+    /// <summary>
+    /// Creates the job: its workers load their data and partitions; the weights are initialised and
+    /// checkpointed. On a mutual-TLS cluster the job belongs to the certificate <paramref name="caller"/> proves.
+    /// </summary>
     [Alias("start"), ResponseTimeout("00:10:00")]
-    Task<JobInfo> Start(JobSpec spec);
+    Task<JobInfo> Start(JobSpec spec, CallerProof? caller = null);
 
-    /// <summary>Continues the job from its last checkpoint (after this grain, its silo or the client was lost).</summary>
+    /// <summary>Continues the job from its last checkpoint (after this grain, its silo or the client was lost); on a mutual-TLS cluster, for its owner or an operator only.</summary>
     [Alias("resume"), ResponseTimeout("00:10:00")]
-    Task<ResumeInfo> Resume();
+    Task<ResumeInfo> Resume(CallerProof? caller = null);
 
     /// <summary>Runs the training loop from where the job stands, streaming its events; the last one is the outcome.</summary>
     [Alias("run")]
@@ -34,9 +38,12 @@ public interface IParameterServerGrain : IGrainWithStringKey
     [Alias("status"), AlwaysInterleave]
     Task<JobStatus?> Status();
 
-    /// <summary>Stops the job at its next step ('trainer cancel'): the running loop fails with a cancellation; the checkpoint stays. False when no job runs here.</summary>
+    /// <summary>
+    /// Stops the job at its next step ('trainer cancel'): the running loop fails with a cancellation; the
+    /// checkpoint stays. False when no job runs here. On a mutual-TLS cluster, for its owner or an operator only.
+    /// </summary>
     [Alias("cancel"), AlwaysInterleave]
-    Task<bool> Cancel();
+    Task<bool> Cancel(CallerProof? caller = null);
 
     /// <summary>
     /// A silo is about to stop (SIGTERM, a drain): the job moves its workers off it at its next step

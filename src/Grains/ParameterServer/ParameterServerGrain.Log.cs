@@ -10,6 +10,9 @@ public sealed partial class ParameterServerGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} cancelled at epoch {Epoch}, step {Step}")]
     private partial void JobCancelled(string job, int epoch, long step);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: {Action} refused: {Reason}")]
+    private partial void ActionRefused(string job, string action, string reason);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed")]
     private partial void JobFailed(string job, Exception error);
 }

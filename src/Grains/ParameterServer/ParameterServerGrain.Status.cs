@@ -1,3 +1,4 @@
+using Trainer.Grains.Admission;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Workers;
 
@@ -8,13 +9,25 @@ public sealed partial class ParameterServerGrain
 {
     public Task<JobStatus?> Status() => Task.FromResult(_job?.ToStatus(silo.SiloAddress.ToString()));
 
-    public Task<bool> Cancel()
+    public Task<bool> Cancel(CallerProof? caller = null)
     {
         if (_job is not { Status: JobStatus.Running } job) return Task.FromResult(false);
+        Authorize(caller, CallerProof.Cancel, job.Spec);
         job.Status = JobStatus.Cancelled;
         ReportStatus(job);
         JobCancelled(job.Spec.Job, job.State.Epoch, job.State.Update!.Step);
         return Task.FromResult(true);
+    }
+
+    /// <summary>Only the job's owner or an operator may act on it (mutual TLS); a refusal is also in the silo's log, which operators read.</summary>
+    private void Authorize(CallerProof? caller, string action, JobSpec spec)
+    {
+        try { ownership.EnsureMay(caller, action, spec.Job, spec.Owner); }
+        catch (Core.UserInputException e)
+        {
+            ActionRefused(spec.Job, action, e.Message);
+            throw;
+        }
     }
 
     public Task SiloLeaving(SiloAddress leaving) =>

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Trainer.Core;
 using Trainer.Core.Training;
+using Trainer.Grains.Admission;
 using Trainer.Grains.Checkpoints;
 using Trainer.Grains.Dashboard;
 using Trainer.Grains.Hosting;
@@ -28,13 +29,16 @@ public sealed partial class ParameterServerGrain(
     IClusterManifestProvider manifests,
     CheckpointPatience patience,
     JobBoard board,
+    SiloAdmission admission,
+    JobOwnership ownership,
     [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
 {
     private ServerJob? _job;
     private readonly ClusterView _cluster = new(membership, manifests);
 
-    public async Task<JobInfo> Start(JobSpec spec)
+    public async Task<JobInfo> Start(JobSpec spec, CallerProof? caller = null)
     {
+        spec = spec with { Owner = ownership.Caller(caller, CallerProof.Start, spec.Job) };
         if (checkpoint.RecordExists && checkpoint.State.Spec is not null)
             throw new UserInputException($"--job {spec.Job}: this job already has a checkpoint (epoch {checkpoint.State.Epoch}, step {checkpoint.State.Update?.Step}); " +
                                          $"continue it with 'trainer resume --job {spec.Job}', or choose another --job");
@@ -45,14 +49,14 @@ public sealed partial class ParameterServerGrain(
         try { await WriteCheckpoint(); }
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
         {
-            await job.ReleaseAsync();
+            await ReleaseAsync(job);
             _job = null;
             throw new JobFaultException(JobFaultException.StoreLost, $"job {spec.Job}: the checkpoint store is unreachable ({CheckpointWriter.Describe(e)})");
         }
         return job.Info;
     }
 
-    public async Task<ResumeInfo> Resume()
+    public async Task<ResumeInfo> Resume(CallerProof? caller = null)
     {
         try { await checkpoint.ReadStateAsync(); } // the newest checkpoint, also when this activation is not new
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
@@ -62,6 +66,7 @@ public sealed partial class ParameterServerGrain(
         var state = checkpoint.State;
         if (!checkpoint.RecordExists || state.Spec is null)
             throw new UserInputException($"--job {this.GetPrimaryKeyString()}: no checkpoint of this job (never started, or already finished)");
+        Authorize(caller, CallerProof.Resume, state.Spec);
         var job = await Build();
         ReportStatus(job);
         JobResumed(state.Spec.Job, state.Epoch, state.Update!.Step);
@@ -104,7 +109,7 @@ public sealed partial class ParameterServerGrain(
             job.Status = JobStatus.Finished;
             ReportStatus(job);
             board.Ended(job.Spec.Job, JobStatus.Finished);
-            await job.ReleaseAsync();
+            await ReleaseAsync(job);
         }
         _job = null;
         DeactivateOnIdle();
@@ -125,7 +130,7 @@ public sealed partial class ParameterServerGrain(
         if (_job is { } old) old.Superseded = true;
         _job = null;
         var writer = new CheckpointWriter(checkpoint.State.Spec!.Job, WriteCheckpoint, RefreshETag, TimeProvider.System, patience.Value);
-        var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), _cluster, logger, writer);
+        var job = await ServerJob.BuildAsync(grains, checkpoint.State, silo.SiloAddress.ToString(), _cluster, logger, writer, admission);
         _job = job;
         return job;
     }
@@ -168,7 +173,21 @@ public sealed partial class ParameterServerGrain(
             ReportStatus(job);
             JobFailed(job.Spec.Job, e);
         }
+        _ = ReleaseAsync(job); // a failed or cancelled job holds no place on its silos (a resume places it again)
         return fault;
+    }
+
+    /// <summary>The job lets its workers, shards and its reservation on this silo go.</summary>
+    private async Task ReleaseAsync(ServerJob job)
+    {
+        admission.Leave(job.Spec.Job, SiloAdmission.ServerHolder(job.Spec.Job));
+        await job.ReleaseAsync();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_job is { } job) admission.Leave(job.Spec.Job, SiloAdmission.ServerHolder(job.Spec.Job));
+        return Task.CompletedTask;
     }
 
     /// <summary>The running job; none means this activation lost it (its silo was lost and it was activated again): the trainer must resume it.</summary>

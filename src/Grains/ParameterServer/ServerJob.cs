@@ -4,6 +4,7 @@ using Trainer.Core;
 using Trainer.Core.Models;
 using Trainer.Core.Optim;
 using Trainer.Core.Training;
+using Trainer.Grains.Admission;
 using Trainer.Grains.Checkpoints;
 using Trainer.Grains.Messages;
 using Trainer.Grains.Transport;
@@ -55,13 +56,31 @@ public sealed partial class ServerJob : IEpochRunner
 
     /// <summary>
     /// The job of a state (a new one, or a checkpoint's): its workers load the data, its size is
-    /// checked, the workers get their partitions, and what the state lacks (a new job's weights,
-    /// update and loop) is made.
+    /// checked against what the silos give (and the server's part reserved on its own silo), the
+    /// workers get their partitions, and what the state lacks (a new job's weights, update and loop)
+    /// is made. A job that cannot be built lets its workers go at once: a refused job holds no place.
     /// </summary>
-    public static async Task<ServerJob> BuildAsync(IGrainFactory grains, JobState state, string silo, ClusterView cluster, ILogger logger, CheckpointWriter checkpoints)
+    public static async Task<ServerJob> BuildAsync(IGrainFactory grains, JobState state, string silo, ClusterView cluster, ILogger logger, CheckpointWriter checkpoints,
+        SiloAdmission admission)
     {
         var spec = state.Spec!;
         var pool = new WorkerPool(grains, spec, state.Generations ?? [], logger, cluster.Usable);
+        try
+        {
+            return await BuildAsync(grains, state, silo, cluster, checkpoints, admission, pool);
+        }
+        catch
+        {
+            admission.Leave(spec.Job, SiloAdmission.ServerHolder(spec.Job));
+            await pool.ReleaseAsync();
+            throw;
+        }
+    }
+
+    private static async Task<ServerJob> BuildAsync(IGrainFactory grains, JobState state, string silo, ClusterView cluster, CheckpointWriter checkpoints,
+        SiloAdmission admission, WorkerPool pool)
+    {
+        var spec = state.Spec!;
         var notes = await pool.PlaceAsync(spec.Options.Partitions);
         var shapes = pool.Shapes;
         var shape = shapes[0];
@@ -70,7 +89,8 @@ public sealed partial class ServerJob : IEpochRunner
         var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes, shape.Preprocessor));
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);
         var shardPlan = spec.PsShards > 1 ? new ShardPlan(network.ParameterCount, spec.PsShards) : null;
-        JobMemory.EnsureFits(spec, network, plan, pool.Ranges, shapes);
+        JobMemory.EnsureFits(spec, network, plan, pool.Ranges, shapes, (admission.Available(), admission.Describe()));
+        admission.Reserve(spec.Job, SiloAdmission.ServerHolder(spec.Job), silo, JobMemory.ServerBytes(spec, network, pool.Ranges));
         await pool.SetupAsync();
 
         state.Weights ??= new FloatVector(network.Initialise(options.Seed));

@@ -2,6 +2,7 @@ using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
 using Trainer.Core.Training;
+using Trainer.Grains.Admission;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
 using Trainer.Grains.ParameterServer;
@@ -10,27 +11,52 @@ using Trainer.Grains.Transport;
 
 namespace Trainer.Grains.Workers;
 
-/// <summary>A worker: its partitions' gradients with the weights it is sent, and its shard of evaluation.</summary>
+/// <summary>
+/// A worker: its partitions' gradients with the weights it is sent, and its shard of evaluation. It
+/// reads only what its silo's data roots allow, and its job is admitted by its silo (a place among
+/// --max-jobs, its data and its buffers reserved against the silo's memory) before it allocates.
+/// </summary>
 [SpreadPlacement]
-public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
+public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdmission admission) : Grain, IWorkerGrain
 {
     private Job? _job;
+    private string? _admitted; // the job this worker holds a place of on its silo
+
+    private string Key => this.GetPrimaryKeyString();
+    private string SiloName => silo.SiloAddress.ToString();
 
     public async Task<DataShape> Load(WorkerLoad load)
     {
-        var data = await DatasetCache.GetAsync(load.Data, ModelSpec.LabelRuleFor(load.Options.Model, load.Options.Task));
+        roots.Check(load.Data); // before the file is opened: a refusal has none of its bytes
+        Admit(load.Job);
+        PreparedData data;
+        try
+        {
+            data = await DatasetCache.GetAsync(load.Data, ModelSpec.LabelRuleFor(load.Options.Model, load.Options.Task));
+            admission.Reserve(load.Job, SiloAdmission.DataHolder(load.Job), SiloName, DataShape.BytesOf(data)); // one holder per job and silo: its workers share the data
+        }
+        catch
+        {
+            LeaveJob();
+            throw;
+        }
         var kernel = KernelChoice.Select(load.Kernel);
         return new DataShape(data.Train.Name, data.Features, data.Classes, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0,
-            data.Preprocessor, data.TestFraction, kernel.Name, kernel.Identity, silo.SiloAddress.ToString(), JobSpec.ThisProcess, MachineMemory.AvailableBytes(), data.ClassNames);
+            data.Preprocessor, data.TestFraction, kernel.Name, kernel.Identity, SiloName, JobSpec.ThisProcess, admission.Available(), data.ClassNames, admission.Describe());
     }
 
     public async Task Setup(WorkerSetup setup)
     {
         var options = setup.Options;
+        roots.Check(setup.Data);
+        Admit(setup.Job);
         var data = await DatasetCache.GetAsync(setup.Data, ModelSpec.LabelRuleFor(options.Model, options.Task));
         var kernel = KernelChoice.Select(setup.Kernel);
         var network = new Network(ReferenceTrainer.SpecFor(options, data));
         var plan = new PartitionPlan(data.Train.Count, options.Partitions, options.Batch, options.Seed);
+        // reserved before the buffers are allocated: a job that raced another for the silo's room is refused here
+        admission.Reserve(setup.Job, Key, SiloName,
+            MemoryEstimate.Worker(network.Spec, network.ParameterCount, setup.PartitionCount, plan.MicroBatch.Max(), options.Threads).Bytes);
         var gradients = new PartitionGradients(network, kernel, data.Train, plan, setup.FirstPartition, setup.PartitionCount, options.Threads);
         _job = new Job(setup, data, kernel, network, plan, gradients);
     }
@@ -71,8 +97,31 @@ public sealed class WorkerGrain(ILocalSiloDetails silo) : Grain, IWorkerGrain
     public Task Release()
     {
         _job = null;
+        LeaveJob();
         DeactivateOnIdle();
         return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        LeaveJob();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>This worker joins its job's place on the silo (a full silo refuses a job new to it).</summary>
+    private void Admit(string job)
+    {
+        if (_admitted == job) return;
+        LeaveJob();
+        admission.Join(job, Key, SiloName);
+        _admitted = job;
+    }
+
+    private void LeaveJob()
+    {
+        if (_admitted is not { } job) return;
+        admission.Leave(job, Key);
+        _admitted = null;
     }
 
     private Job Current() => _job ?? throw new WorkerStateLostException($"worker {this.GetPrimaryKeyString()} has no job: it was not set up, or its activation is new");

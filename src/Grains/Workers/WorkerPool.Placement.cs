@@ -10,7 +10,8 @@ namespace Trainer.Grains.Workers;
 /// gets workers (with <c>--workers auto</c>, the pool grows to one per silo up to the partitions); a
 /// silo that left or is leaving hands its workers to the others; then every worker gets its
 /// contiguous range of partitions again. Any such split gives the same bits, so nothing is redone.
-/// A silo whose kernel differs from the job's, or that cannot read the data, is refused.
+/// A silo whose kernel differs from the job's, that cannot read the data, or that runs its
+/// --max-jobs already, is refused; a new job that every silo refuses is refused itself.
 /// </summary>
 public sealed partial class WorkerPool
 {
@@ -63,6 +64,8 @@ public sealed partial class WorkerPool
         for (var round = 0; ; round++)
         {
             var usable = Usable();
+            if (usable.Count == 0 && first && _refused.Count > 0)
+                throw new UserInputException($"job {_spec.Job}: every silo was refused ({string.Join("; ", notes)})");
             if (usable.Count == 0) return notes; // nowhere to go: the calls fail and the workers are replaced, or the cluster is lost
             var count = WorkerPlacement.Count(_spec.Workers, usable.Count, partitions);
             var desired = WorkerPlacement.Assign(_slots.Select(s => s.Silo is { } silo && usable.Contains(silo) ? silo : null).ToArray(), usable, count);
@@ -75,6 +78,7 @@ public sealed partial class WorkerPool
             var loads = moves.Select(async Task<(int i, string? Refused, bool Lost)> (i) =>
             {
                 try { await MoveAsync(i, desired[i]); return (i, null, false); }
+                catch (Admission.SiloFullException e) { return (i, e.Message, false); }
                 catch (Exception e) when (!first && (e is UserInputException || e is JobFaultException { Kind: JobFaultException.UserError }))
                 {
                     return (i, $"it cannot read the data ({e.Message})", false);
@@ -93,7 +97,8 @@ public sealed partial class WorkerPool
                 continue; // place again without the silos that did not answer
             }
             var refusals = outcomes.Where(r => r.Refused is not null).Select(r => (r.i, Reason: r.Refused!)).ToList();
-            KernelIdentity ??= _slots[0].Shape!.KernelIdentity;
+            // the first worker that loaded sets the job's kernel (on a new job, worker 0 may be on a full silo)
+            if (Reference is { } reference) KernelIdentity ??= reference.KernelIdentity;
             foreach (var i in moves.Where(i => _slots[i].Shape is { } shape && Differs(shape)))
                 refusals.Add((i, Refusal(_slots[i].Shape!)));
             if (refusals.Count == 0) break;
@@ -101,7 +106,7 @@ public sealed partial class WorkerPool
             {
                 var silo = desired[i];
                 _refused[silo] = reason!;
-                notes.Add($"silo {silo} is refused: {reason}");
+                notes.Add(reason.StartsWith("silo ", StringComparison.Ordinal) ? reason : $"silo {silo} is refused: {reason}");
             }
             if (round == 8) throw new UserInputException($"job {_spec.Job}: every silo was refused ({string.Join("; ", notes)})");
         }
@@ -118,15 +123,18 @@ public sealed partial class WorkerPool
     /// <summary>Every worker sets up its partitions (a new job's, once its size is checked).</summary>
     public Task SetupAsync() => Task.WhenAll(_slots.Select((s, i) => s.Grain.Setup(Setup(i))));
 
+    /// <summary>What the first worker that loaded found: the data and kernel the others must match.</summary>
+    private DataShape? Reference => _slots.FirstOrDefault(s => s.Shape is not null)?.Shape;
+
     /// <summary>A worker that cannot give the job's bits: another kernel in sync mode, or other data.</summary>
     private bool Differs(DataShape shape)
     {
-        var reference = _slots[0].Shape!;
+        var reference = Reference!;
         return (_spec.Mode == JobMode.Sync && shape.KernelIdentity != KernelIdentity)
                || shape.TrainRows != reference.TrainRows || shape.Features != reference.Features || shape.Classes != reference.Classes;
     }
 
     private string Refusal(DataShape shape) => shape.KernelIdentity != KernelIdentity
         ? $"its kernel ({shape.KernelIdentity}) differs from the job's ({KernelIdentity}), and a sync job's bits depend on it"
-        : $"it reads other data ({shape.TrainRows} training rows, the job has {_slots[0].Shape!.TrainRows})";
+        : $"it reads other data ({shape.TrainRows} training rows, the job has {Reference!.TrainRows})";
 }

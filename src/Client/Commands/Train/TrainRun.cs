@@ -58,9 +58,9 @@ public static class TrainRun
     private static async Task<JobRun> RunOnClusterAsync(TrainRequest request, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
     {
         await using var connection = await ClusterConnection.ConnectAsync(request.Cluster, request.CheckpointDir,
-            TimeSpan.FromSeconds(request.StepTimeoutSeconds ?? TrainRequest.DefaultStepTimeoutSeconds), cancellation: cancellation, tls: request.Tls);
+            TimeSpan.FromSeconds(request.StepTimeoutSeconds ?? TrainRequest.DefaultStepTimeoutSeconds), cancellation: cancellation, tls: request.Tls, warn: output.WriteLine);
         var silos = await connection.CountSilosAsync();
-        var job = await ClusterJob.StartAsync(connection.Grains, request.ToJob(silos), output);
+        var job = await ClusterJob.StartAsync(connection.Grains, request.ToJob(silos), output, connection.Prove);
         return await FollowAsync(job, request.Cluster, silos, null, progress, output, cancellation);
     }
 
