@@ -84,6 +84,31 @@ public sealed class CheckpointWriter(string job, Func<Task> write, Func<Task> re
         }
     }
 
+    /// <summary>How long a start or a resume waits for a store that is just coming back (the client reconnects within seconds of a restart).</summary>
+    public static readonly TimeSpan ReconnectWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Runs a read or write that a job cannot start without, trying again while the store is out,
+    /// up to <see cref="ReconnectWait"/>: a Redis just restarted answers once its client has
+    /// reconnected. Past that, the outage's exception.
+    /// </summary>
+    public static async Task OnceTheStoreAnswers(Func<Task> operation, TimeProvider time)
+    {
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                await operation();
+                return;
+            }
+            catch (Exception e) when (IsOutage(e) && time.GetElapsedTime(started) < ReconnectWait)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), time);
+            }
+        }
+    }
+
     /// <summary>The store did not answer (a lost connection, a timeout, an I/O error): not the job's fault, and it may come back.</summary>
     public static bool IsOutage(Exception e)
     {

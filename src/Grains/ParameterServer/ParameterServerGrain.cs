@@ -46,7 +46,7 @@ public sealed partial class ParameterServerGrain(
             throw new UserInputException($"--ps-shards {spec.PsShards} works with --mode sync; this job's mode is {spec.Mode}");
         checkpoint.State = new JobState { Spec = spec };
         var job = await Build();
-        try { await WriteCheckpoint(); }
+        try { await CheckpointWriter.OnceTheStoreAnswers(WriteCheckpoint, TimeProvider.System); }
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
         {
             await ReleaseAsync(job);
@@ -58,7 +58,7 @@ public sealed partial class ParameterServerGrain(
 
     public async Task<ResumeInfo> Resume(CallerProof? caller = null)
     {
-        try { await checkpoint.ReadStateAsync(); } // the newest checkpoint, also when this activation is not new
+        try { await CheckpointWriter.OnceTheStoreAnswers(checkpoint.ReadStateAsync, TimeProvider.System); } // the newest checkpoint, also when this activation is not new
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
         {
             throw new JobFaultException(JobFaultException.StoreLost, $"job {this.GetPrimaryKeyString()}: the checkpoint store is unreachable ({CheckpointWriter.Describe(e)})");
