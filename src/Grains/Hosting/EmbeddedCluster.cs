@@ -122,13 +122,28 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Loopback ports free at this moment (bound to port 0, then released).</summary>
+    // Below Linux's ephemeral range (32768-60999): a port the kernel lends to an outgoing connection
+    // between our check and the silo's bind made the silo fail with "address in use".
+    private const int FirstPort = 20000, EndPort = 32000;
+    private static int _nextPort = Random.Shared.Next(FirstPort, EndPort);
+
+    /// <summary>Loopback ports free at this moment (each bound once, then released), handed out in turn from 20000-31999.</summary>
     public static int[] FreePorts(int count)
     {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
+        var ports = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            while (true)
+            {
+                var port = FirstPort + (int)((uint)Interlocked.Increment(ref _nextPort) % (EndPort - FirstPort));
+                var listener = new TcpListener(IPAddress.Loopback, port);
+                try { listener.Start(); }
+                catch (SocketException) { continue; } // taken: the next one
+                listener.Stop();
+                ports[i] = port;
+                break;
+            }
+        }
         return ports;
     }
 }
