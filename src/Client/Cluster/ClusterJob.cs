@@ -24,7 +24,7 @@ public sealed class ClusterJob
     {
         (Spec, Info, _log) = (spec, info, log);
         _server = grains.GetGrain<IParameterServerGrain>(spec.Job);
-        Network = new Network(ReferenceTrainer.SpecFor(spec.Options, info.Data.Features, info.Data.Classes, info.Data.Preprocessor));
+        Network = new Network(ReferenceTrainer.SpecFor(spec.Options, info.Data.Features, info.Data.Classes, info.Data.Preprocessor, info.Data.ImageShape));
     }
 
     public JobSpec Spec { get; }

@@ -73,14 +73,20 @@ public static class KernelBench
         return BenchCommand.Finish(json, args, output);
     }
 
-    /// <summary>Forward 2·in·out per layer, backward 2·in·out for dW plus 2·in·out for dX except at the input.</summary>
+    /// <summary>Forward 2·in·out per dense layer (2·M·C·K²·positions per convolution), backward as much for dW and again for dX except at the input.</summary>
     private static double FlopsPerSample(ModelSpec spec, Network network)
     {
         double flops = 0;
         for (var l = 0; l < network.LayerCount; l++)
         {
-            var w = network.Tensors[2 * l];
-            flops += (l == 0 ? 4.0 : 6.0) * w.Rows * w.Cols;
+            var layer = network.Layers[l];
+            var multiplies = layer switch
+            {
+                Trainer.Core.Models.Layers.ConvLayer conv => (double)conv.WeightCount * conv.Output.Height * conv.Output.Width,
+                Trainer.Core.Models.Layers.DenseLayer dense => dense.WeightCount,
+                _ => 0,
+            };
+            flops += (l == 0 ? 4.0 : 6.0) * multiplies;
         }
         return flops;
     }
@@ -106,7 +112,7 @@ public static class KernelBench
 
         void Step(int s)
         {
-            var sums = gradients.Compute(weights, orders, s % plan.StepsPerEpoch);
+            var sums = gradients.Compute(weights, orders, 1, s % plan.StepsPerEpoch);
             update.Apply([sums], weights, 1);
             update.State.Step = 0; // the rate stays the constant 1e-3 (and the guard's reference the first step's)
         }
