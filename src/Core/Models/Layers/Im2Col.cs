@@ -5,9 +5,60 @@ namespace Trainer.Core.Models.Layers;
 /// columns holds, for every output position (ho, wo), the input pixel under that kernel tap, or 0 in
 /// the padding. Rows are <c>ld</c> floats apart, so the columns of several images sit side by side.
 /// <see cref="Fold"/> adds columns back onto an image, the adjoint, for the input's gradient.
+/// With stride 1 the rows are "wide" instead (<see cref="UnfoldWide"/>): each output row spans the
+/// whole (padded) input width, so a kernel tap's row is one contiguous run of the image and is copied
+/// at once; the last K − 1 positions of every output row are filler, computed and then ignored.
 /// </summary>
 public static class Im2Col
 {
+    /// <summary>Stride 1: row (c, kh, kw) is the (padded) image from (c, kh, kw) on, Ho·Wp − K + 1 floats, then K − 1 zeros.</summary>
+    public static void UnfoldWide(ReadOnlySpan<float> padded, Shape paddedShape, int kernel, int outputHeight, Span<float> columns, int ld, int offset)
+    {
+        var (h, w) = (paddedShape.Height, paddedShape.Width);
+        var run = outputHeight * w - (kernel - 1);
+        for (var c = 0; c < paddedShape.Channels; c++)
+            for (var kh = 0; kh < kernel; kh++)
+                for (var kw = 0; kw < kernel; kw++)
+                {
+                    var row = columns.Slice(((c * kernel + kh) * kernel + kw) * ld + offset, outputHeight * w);
+                    padded.Slice((c * h + kh) * w + kw, run).CopyTo(row);
+                    row[run..].Clear();
+                }
+    }
+
+    /// <summary>The adjoint of <see cref="UnfoldWide"/>: every row's run added back onto the (padded) image (filler columns hold zeros).</summary>
+    public static void FoldWide(ReadOnlySpan<float> columns, int ld, int offset, Shape paddedShape, int kernel, int outputHeight, Span<float> padded)
+    {
+        var (h, w) = (paddedShape.Height, paddedShape.Width);
+        var run = outputHeight * w - (kernel - 1);
+        for (var c = 0; c < paddedShape.Channels; c++)
+            for (var kh = 0; kh < kernel; kh++)
+                for (var kw = 0; kw < kernel; kw++)
+                {
+                    var target = padded.Slice((c * h + kh) * w + kw, run);
+                    System.Numerics.Tensors.TensorPrimitives.Add(target, columns.Slice(((c * kernel + kh) * kernel + kw) * ld + offset, run), target);
+                }
+    }
+
+    /// <summary>The image inside a zero border of <paramref name="padding"/> pixels.</summary>
+    public static void Pad(ReadOnlySpan<float> image, Shape shape, int padding, Span<float> padded)
+    {
+        var (h, w, wp) = (shape.Height, shape.Width, shape.Width + 2 * padding);
+        padded.Clear();
+        for (var c = 0; c < shape.Channels; c++)
+            for (var y = 0; y < h; y++)
+                image.Slice((c * h + y) * w, w).CopyTo(padded.Slice((c * (h + 2 * padding) + y + padding) * wp + padding, w));
+    }
+
+    /// <summary>The inside of a padded image's gradient: what reaches the image itself.</summary>
+    public static void Unpad(ReadOnlySpan<float> padded, Shape shape, int padding, Span<float> image)
+    {
+        var (h, w, wp) = (shape.Height, shape.Width, shape.Width + 2 * padding);
+        for (var c = 0; c < shape.Channels; c++)
+            for (var y = 0; y < h; y++)
+                padded.Slice((c * (h + 2 * padding) + y + padding) * wp + padding, w).CopyTo(image.Slice((c * h + y) * w, w));
+    }
+
     public static void Unfold(ReadOnlySpan<float> image, Shape input, int kernel, int stride, int padding, Shape output, Span<float> columns, int ld, int offset)
     {
         var (h, w, ho, wo) = (input.Height, input.Width, output.Height, output.Width);

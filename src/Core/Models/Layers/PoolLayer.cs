@@ -27,6 +27,7 @@ public sealed class PoolLayer(string name, Shape input, string kind, int kernel,
 
     public override void Forward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, in DropoutRows dropout)
     {
+        if (Kernel == 2 && Stride == 2) { ForwardTwoByTwo(input, rows, buffers); return; }
         var (h, w, ho, wo) = (Input.Height, Input.Width, Output.Height, Output.Width);
         var scale = 1f / (Kernel * Kernel);
         for (var r = 0; r < rows; r++)
@@ -56,6 +57,43 @@ public sealed class PoolLayer(string name, Shape input, string kind, int kernel,
                         }
                     }
             }
+    }
+
+    /// <summary>The common 2 × 2 window every 2 pixels, two input rows at a time: the same values as the general loop, several times faster.</summary>
+    private void ForwardTwoByTwo(ReadOnlySpan<float> input, int rows, LayerBuffers buffers)
+    {
+        var (h, w, ho, wo) = (Input.Height, Input.Width, Output.Height, Output.Width);
+        var max = Kind == Max;
+        for (var p = 0; p < rows * Input.Channels; p++)
+        {
+            var (r, c) = Math.DivRem(p, Input.Channels);
+            var planeStart = r * InputSize + c * h * w;
+            var output = buffers.A.AsSpan(p * ho * wo, ho * wo);
+            var winners = max ? buffers.Winners.AsSpan(p * ho * wo, ho * wo) : default;
+            for (var y = 0; y < ho; y++)
+            {
+                var topStart = planeStart + 2 * y * w;
+                var top = input.Slice(topStart, w);
+                var bottom = input.Slice(topStart + w, w);
+                var outRow = output.Slice(y * wo, wo);
+                if (!max)
+                {
+                    for (var x = 0; x < wo; x++) outRow[x] = (top[2 * x] + top[2 * x + 1] + bottom[2 * x] + bottom[2 * x + 1]) * 0.25f;
+                    continue;
+                }
+                var winRow = winners.Slice(y * wo, wo);
+                var rowOffset = topStart - r * InputSize;
+                for (var x = 0; x < wo; x++)
+                {
+                    var (best, at) = (top[2 * x], 2 * x);
+                    if (top[2 * x + 1] > best) (best, at) = (top[2 * x + 1], 2 * x + 1);
+                    if (bottom[2 * x] > best) (best, at) = (bottom[2 * x], w + 2 * x);
+                    if (bottom[2 * x + 1] > best) (best, at) = (bottom[2 * x + 1], w + 2 * x + 1);
+                    outRow[x] = best;
+                    winRow[x] = rowOffset + at;
+                }
+            }
+        }
     }
 
     public override void Backward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, Span<float> gradient, Span<float> dInput)
