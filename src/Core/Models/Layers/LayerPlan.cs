@@ -25,6 +25,9 @@ public static partial class LayerPlan
         var convolutional = spec.IsConvolutional;
         var shape = convolutional ? InputShapeOf(spec) : Shape.Flat(spec.Features);
         var hidden = convolutional ? Parse(spec.Kind == ModelSpec.LeNet ? LeNet : spec.Layers ?? "") : spec.Hidden.Select(h => $"dense{h}").ToArray();
+        UserInputException Error(string token, string why) => spec.Kind == ModelSpec.LeNet
+            ? new($"--model lenet: {token}: {why} (LeNet takes images of at least 12x12)")
+            : LayerPlan.Error(token, why);
         foreach (var token in hidden)
         {
             var name = $"layer{layers.Count + 1}";
