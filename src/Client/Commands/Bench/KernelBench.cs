@@ -24,7 +24,7 @@ public static class KernelBench
         new("--model", "model kind (default mlp)", "KIND") { Choices = ModelSpec.Kinds },
         new("--hidden", "MLP hidden widths (default 256)", "W[,W...]"),
         new("--activation", "hidden-layer activation (default relu)", "NAME") { Choices = ModelSpec.Activations },
-        new("--layers", "cnn's layers, as train takes them", "LIST"),
+        new("--layers", "cnn's layers, as train takes them (default: none, cnn needs it)", "LIST"),
         new("--pool", "lenet's and cnn's pooling max|avg (default max)", "KIND") { Choices = Trainer.Core.Models.Layers.PoolLayer.Kinds },
         new("--features", "input width (default 784, Fashion-MNIST; lenet and cnn: 1x28x28 images)", "D"),
         new("--classes", "classes (default 10)", "K"),

@@ -22,7 +22,7 @@ public static class TrainCommand
         new("--hidden", "MLP hidden widths, e.g. 256 or 256,128 (default 256)", "W[,W...]"),
         new("--activation", "hidden-layer activation of mlp, lenet and cnn: relu|tanh|sigmoid (default relu)", "NAME") { Choices = ModelSpec.Activations },
         new("--dropout", "inverted dropout on every hidden dense layer in training, 0 to 0.95 (default 0)", "P"),
-        new("--layers", "cnn's layers, e.g. conv5x5x32,pool2,conv5x5x64,pool2,dense1024 (convKxKxC[sN][pN], poolK, maxpoolK, avgpoolK[sN], denseN)", "LIST"),
+        new("--layers", "cnn's layers, e.g. conv5x5x32,pool2,conv5x5x64,pool2,dense1024 (convKxKxC[sN][pN], poolK, maxpoolK, avgpoolK[sN], denseN; default: none, cnn needs it)", "LIST"),
         new("--pool", "lenet's pooling, and cnn's poolK layers: max (default) | avg", "KIND") { Choices = PoolLayer.Kinds },
         new("--input-shape", "lenet, cnn: a row's image shape C,H,W (default: an IDX folder's or fashion-mnist's 1,28,28; a CSV needs it)", "C,H,W"),
         new("--task", "classification|regression: what an MLP learns (default: a built-in data set's own, else classification)", "TASK") { Choices = ModelSpec.Tasks },
