@@ -56,6 +56,8 @@ public static partial class LayerPlan
             else continue; // flatten: every dense layer reads its input flat
             shape = layers[^1].Output;
         }
+        if (spec.Dropout > 0 && convolutional && !layers.OfType<DenseLayer>().Any())
+            throw new UserInputException($"--dropout drops the units of hidden dense layers; --layers {spec.Layers} has none (add one, e.g. dense128)");
         var outputName = layers.Count == 0 ? "" : $"layer{layers.Count + 1}";
         layers.Add(new DenseLayer(outputName, Inputs(shape), outputs, null, 0, layers.Count));
         return layers.ToArray();
