@@ -22,6 +22,8 @@ public sealed class ExportTests
         { "mlp-relu", ["--model", "mlp", "--data", "digits", "--hidden", "24", "--epochs", "5"] },
         { "svm", ["--model", "svm", "--data", "breast-cancer", "--epochs", "5"] },
         { "perceptron", ["--model", "perceptron", "--data", "breast-cancer", "--epochs", "5", "--momentum", "0"] },
+        { "cnn", ["--model", "cnn", "--data", "digits", "--input-shape", "1,8,8", "--layers", "conv3x3x6p1,maxpool2,conv2x2x8s1p1,avgpool2s1,dense32", "--activation", "tanh", "--dropout", "0.2", "--epochs", "5"] },
+        { "lenet", ["--model", "lenet", "--data", "fashion-mnist", "--dropout", "0.1", "--epochs", "1", "--val-fraction", "0"] },
     };
 
     [Theory]

@@ -39,6 +39,44 @@ public sealed class SyncDeterminismTests(Clusters clusters) : IClassFixture<Clus
     }
 
     /// <summary>
+    /// LeNet with dropout on 28 × 28 images: convolutions, pooling and the masks (drawn from the step
+    /// and each row's index, not from who computes the row) keep the contract on 1 to 3 silos.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Lenet_with_dropout_on_a_cluster_gives_the_reference_weights_on_1_2_and_4_workers(int silos)
+    {
+        var data = new DataSpec(SmallFashion.Folder);
+        var options = new TrainOptions { Model = "lenet", Dropout = 0.3, Epochs = 2, Batch = 32 };
+        var reference = Training.Reference(data, options);
+        var cluster = await clusters.WithSilos(silos);
+        foreach (var workers in new[] { 1, 2, 4 })
+        {
+            var result = await Training.OnCluster(cluster.Grains, data, options, workers);
+            Assert.True(reference.WeightsSha256 == result.WeightsSha256, $"lenet, {silos} silos, {workers} workers: the weights differ from the reference");
+            Assert.Equal(reference.Epochs.Select(e => e.TrainLoss), result.Epochs.Select(e => e.TrainLoss));
+        }
+        Assert.NotEqual(reference.WeightsSha256, Training.Reference(data, options with { Dropout = 0 }).WeightsSha256);
+    }
+
+    /// <summary>A cnn with average pooling and dropout, on a sharded server (shards cut its conv tensors) with LARS's per-layer norms.</summary>
+    [Fact]
+    public async Task A_cnn_with_lars_on_a_sharded_parameter_server_gives_the_reference_weights()
+    {
+        var data = new DataSpec(SmallFashion.Folder);
+        var options = new TrainOptions
+        {
+            Model = "cnn", Layers = "conv5x5x8p2,pool2,conv3x3x16s2,avgpool2,dense64", Pool = "max", Activation = "tanh", Dropout = 0.2,
+            Epochs = 2, Batch = 64, Optimizer = "lars", LearningRate = 2, TrustCoefficient = 0.01, WeightDecay = 1e-4,
+        };
+        var reference = Training.Reference(data, options);
+        var cluster = await clusters.WithSilos(2);
+        Assert.Equal(reference.WeightsSha256, (await Training.OnCluster(cluster.Grains, data, options, workers: 3, psShards: 3)).WeightsSha256);
+    }
+
+    /// <summary>
     /// Both kernels --kernel auto can end with keep the contract: OpenBLAS with the core type chosen for
     /// this machine (and checked), and the managed kernel it falls back to. Each against the reference
     /// trainer on the same kernel; the two kernels' bits differ from each other.

@@ -27,7 +27,7 @@ public sealed class ClusterJob
     {
         (Spec, Info, _log, _grains, _prove) = (spec, info, log, grains, prove ?? NoProof);
         _server = grains.GetGrain<IParameterServerGrain>(spec.Job);
-        Network = new Network(ReferenceTrainer.SpecFor(spec.Options, info.Data.Features, info.Data.Classes, info.Data.Preprocessor));
+        Network = new Network(ReferenceTrainer.SpecFor(spec.Options, info.Data.Features, info.Data.Classes, info.Data.Preprocessor, info.Data.ImageShape));
     }
 
     public JobSpec Spec { get; }

@@ -23,11 +23,16 @@ public static class ReportOptions
     public static Dictionary<string, object> From(DataSpec spec, TrainOptions options, JobRun run)
     {
         var mlp = options.Model == ModelSpec.Mlp;
+        var convolutional = options.Model is ModelSpec.LeNet or ModelSpec.Cnn;
         var block = new Dictionary<string, object?>
         {
             ["model"] = options.Model,
             ["hidden"] = mlp ? options.Hidden : null,
-            ["activation"] = mlp ? options.Activation : null,
+            ["activation"] = ModelSpec.HasHiddenLayers(options.Model) ? options.Activation : null,
+            ["dropout"] = options.Dropout > 0 ? options.Dropout : null,
+            ["layers"] = options.Layers,
+            ["pool"] = convolutional ? options.Pool : null,
+            ["inputShape"] = options.InputShape is { } shape ? string.Join(',', shape) : null,
             ["task"] = mlp ? options.Task : null,
             ["data"] = spec.Data,
             ["test"] = spec.Test,

@@ -25,6 +25,9 @@ public sealed class Dataset
     /// <summary>The classes' names when the file named them (class i is ClassNames[i]); null for numeric labels.</summary>
     public string[]? ClassNames { get; }
 
+    /// <summary>[C, H, W] when every row is an image (IDX files: 1 × H × W); null for tabular data.</summary>
+    public int[]? ImageShape { get; init; }
+
     public ReadOnlySpan<float> Row(int i) => X.AsSpan(i * Features, Features);
 
     /// <summary>A new data set holding copies of the given rows, in that order.</summary>
@@ -37,6 +40,6 @@ public sealed class Dataset
             Row(rows[i]).CopyTo(x.AsSpan(i * Features, Features));
             y[i] = Y[rows[i]];
         }
-        return new Dataset(name ?? Name, rows.Length, Features, x, y, Classes, ClassNames);
+        return new Dataset(name ?? Name, rows.Length, Features, x, y, Classes, ClassNames) { ImageShape = ImageShape };
     }
 }

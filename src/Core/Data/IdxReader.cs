@@ -26,7 +26,7 @@ public static class IdxReader
         var labels = new LabelCollector(rule, labelsPath);
         for (var i = 0; i < count; i++) labels.Add(rawLabels[i], $"label {i}");
         var (y, classes) = labels.Finish();
-        return new Dataset(name, count, features, x, y, classes);
+        return new Dataset(name, count, features, x, y, classes) { ImageShape = [1, imageDims[1], imageDims[2]] };
     }
 
     /// <summary>One IDX file of unsigned bytes: its dimensions and its data.</summary>

@@ -1,4 +1,5 @@
 using Trainer.Core.Models;
+using Trainer.Core.Models.Layers;
 using Trainer.Core.Training;
 
 namespace Trainer.Core.Export;
@@ -7,7 +8,9 @@ namespace Trainer.Core.Export;
 /// A trained model as an ONNX graph (IR 8, opset 17) that takes raw features, as <c>trainer predict</c> does:
 /// <list type="bullet">
 /// <item>input <c>features</c>: float [N, d]; the model's standardisation as Sub and Div nodes;</item>
-/// <item>per dense layer a Gemm (weights outputs × inputs, so transB = 1) and the activation;</item>
+/// <item>for lenet and cnn a Reshape to [N, C, H, W], then per convolution a Conv (weights [M, C, K, K], strides,
+/// pads) and the activation, per pooling layer a MaxPool or AveragePool, and a Flatten before the first dense layer;</item>
+/// <item>per dense layer a Gemm (weights outputs × inputs, so transB = 1) and the activation (dropout acts in training only: it has no node);</item>
 /// <item>outputs by head: softmax and MLP classifiers give <c>probabilities</c> [N, K] and
 /// <c>label</c> (ArgMax, int64 [N]); logistic regression the positive class's <c>probability</c> [N, 1]
 /// and <c>label</c> (z &gt; 0); perceptron and SVM their <c>score</c> and <c>label</c>; regression <c>value</c> [N, 1]
@@ -40,19 +43,48 @@ public static class OnnxExport
             x = "standardised";
         }
 
-        for (var layer = 0; layer < network.LayerCount; layer++)
+        var image = false;
+        if (spec.InputShape is [var c, var h, var w])
         {
-            var (weight, bias) = (network.Tensors[2 * layer], network.Tensors[2 * layer + 1]);
-            var name = network.LayerCount == 1 ? "dense" : $"layer{layer + 1}";
-            initializers.Add(Tensor($"{name}.weight", [weight.Rows, weight.Cols], model.Weights.AsSpan(weight.Offset, weight.Length)));
-            initializers.Add(Tensor($"{name}.bias", [bias.Cols], model.Weights.AsSpan(bias.Offset, bias.Length)));
-            var z = layer == network.LayerCount - 1 ? "logits" : $"{name}.z";
-            nodes.Add(Node("Gemm", [x, $"{name}.weight", $"{name}.bias"], [z], Attribute.Int("transB", 1)));
+            initializers.Add(Int64Tensor("image.shape", [4], [-1, c, h, w]));
+            nodes.Add(Node("Reshape", [x, "image.shape"], ["image"]));
+            (x, image) = ("image", true);
+        }
+        foreach (var layer in network.Layers)
+        {
+            var name = layer.Name == "" ? "dense" : layer.Name;
+            var last = layer == network.Layers[^1];
+            var z = last ? "logits" : $"{name}.z";
+            string? activation = null;
+            switch (layer)
+            {
+                case ConvLayer conv:
+                    initializers.Add(Tensor($"{name}.weight", [conv.Channels, conv.Input.Channels, conv.Kernel, conv.Kernel], model.Weights.AsSpan(conv.WeightOffset, (int)conv.WeightCount)));
+                    initializers.Add(Tensor($"{name}.bias", [conv.Channels], model.Weights.AsSpan(conv.BiasOffset, (int)conv.BiasCount)));
+                    nodes.Add(Node("Conv", [x, $"{name}.weight", $"{name}.bias"], [z], Attribute.Ints("kernel_shape", conv.Kernel, conv.Kernel),
+                        Attribute.Ints("strides", conv.Stride, conv.Stride), Attribute.Ints("pads", conv.Padding, conv.Padding, conv.Padding, conv.Padding)));
+                    activation = conv.Activation;
+                    break;
+                case PoolLayer pool:
+                    nodes.Add(Node(pool.Kind == PoolLayer.Max ? "MaxPool" : "AveragePool", [x], [z], Attribute.Ints("kernel_shape", pool.Kernel, pool.Kernel), Attribute.Ints("strides", pool.Stride, pool.Stride)));
+                    break;
+                case DenseLayer dense:
+                    if (image)
+                    {
+                        nodes.Add(Node("Flatten", [x], [$"{name}.flat"], Attribute.Int("axis", 1)));
+                        (x, image) = ($"{name}.flat", false);
+                    }
+                    initializers.Add(Tensor($"{name}.weight", [dense.OutputSize, dense.InputSize], model.Weights.AsSpan(dense.WeightOffset, (int)dense.WeightCount)));
+                    initializers.Add(Tensor($"{name}.bias", [dense.OutputSize], model.Weights.AsSpan(dense.BiasOffset, (int)dense.BiasCount)));
+                    nodes.Add(Node("Gemm", [x, $"{name}.weight", $"{name}.bias"], [z], Attribute.Int("transB", 1)));
+                    activation = dense.Activation;
+                    break;
+            }
             x = z;
-            if (layer < network.LayerCount - 1)
+            if (activation is not null)
             {
                 x = $"{name}.a";
-                nodes.Add(Node(spec.Activation switch { "relu" => "Relu", "tanh" => "Tanh", _ => "Sigmoid" }, [z], [x]));
+                nodes.Add(Node(activation switch { "relu" => "Relu", "tanh" => "Tanh", _ => "Sigmoid" }, [z], [x]));
             }
         }
 
@@ -126,6 +158,7 @@ public static class OnnxExport
     private static class Attribute
     {
         public static ProtoWriter Int(string name, long value) => new ProtoWriter().String(1, name).Int(3, value).Int(20, 2); // type INT
+        public static ProtoWriter Ints(string name, params long[] values) => new ProtoWriter().String(1, name).PackedInts(8, values).Int(20, 7); // type INTS
     }
 
     private static ProtoWriter Tensor(string name, long[] dims, ReadOnlySpan<float> values)

@@ -31,7 +31,7 @@ public abstract class LossHead
         ModelSpec.Svm => new HingeLoss(),
         ModelSpec.Softmax => new SoftmaxCrossEntropy(spec.Classes),
         ModelSpec.Mlp when spec.IsRegression => new SquaredError(spec.TargetMean, spec.TargetScale),
-        ModelSpec.Mlp => new SoftmaxCrossEntropy(spec.Classes),
+        ModelSpec.Mlp or ModelSpec.LeNet or ModelSpec.Cnn => new SoftmaxCrossEntropy(spec.Classes),
         _ => throw new ArgumentException($"unknown model {spec.Kind}"),
     };
 }

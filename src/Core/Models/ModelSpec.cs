@@ -3,18 +3,36 @@ namespace Trainer.Core.Models;
 /// <summary>
 /// What to build: the model kind, input width, number of classes (0 for a regression target),
 /// for the MLP its hidden widths and activation, and for regression the target's mean and scale
-/// (the network learns the standardised target). Everything else follows from these.
+/// (the network learns the standardised target); for the convolutional models the image shape of a
+/// row, the layers (<see cref="Layers.LayerPlan"/>) and the pooling kind; and the hidden layers'
+/// dropout rate, which acts in training only. Everything else follows from these.
 /// </summary>
 public sealed record ModelSpec(string Kind, int Features, int Classes, int[] Hidden, string Activation = "relu", double TargetMean = 0, double TargetScale = 1)
 {
+    /// <summary>The probability of dropping a hidden unit in training (inverted dropout); 0: none.</summary>
+    public double Dropout { get; init; }
+    /// <summary>A row's image shape [C, H, W], for lenet and cnn.</summary>
+    public int[]? InputShape { get; init; }
+    /// <summary>cnn's layers as --layers gives them.</summary>
+    public string? Layers { get; init; }
+    /// <summary>The kind of a plain poolK layer: max or avg.</summary>
+    public string Pool { get; init; } = Models.Layers.PoolLayer.Max;
+
     public const string LinearRegression = "linreg";
     public const string LogisticRegression = "logreg";
     public const string Softmax = "softmax";
     public const string Perceptron = "perceptron";
     public const string Svm = "svm";
     public const string Mlp = "mlp";
+    public const string LeNet = "lenet";
+    public const string Cnn = "cnn";
 
-    public static IReadOnlyList<string> Kinds { get; } = [LinearRegression, LogisticRegression, Softmax, Perceptron, Svm, Mlp];
+    public static IReadOnlyList<string> Kinds { get; } = [LinearRegression, LogisticRegression, Softmax, Perceptron, Svm, Mlp, LeNet, Cnn];
+
+    public bool IsConvolutional => Kind is LeNet or Cnn;
+
+    /// <summary>Whether the model has hidden layers, which --activation and --dropout act on.</summary>
+    public static bool HasHiddenLayers(string kind) => kind is Mlp or LeNet or Cnn;
     public static IReadOnlyList<string> Activations { get; } = ["relu", "tanh", "sigmoid"];
 
     public bool IsRegression => Classes == 0;
@@ -34,7 +52,7 @@ public sealed record ModelSpec(string Kind, int Features, int Classes, int[] Hid
         {
             LinearRegression => Data.LabelRule.Regression with { ModelName = kind },
             LogisticRegression or Perceptron or Svm => new Data.LabelRule(true, 2, kind),
-            Softmax => new Data.LabelRule(true, null, kind),
+            Softmax or LeNet or Cnn => new Data.LabelRule(true, null, kind),
             Mlp when task == Regression => Data.LabelRule.Regression with { ModelName = kind },
             Mlp => new Data.LabelRule(true, null, kind),
             _ => throw new UserInputException($"--model '{kind}' is not one of {string.Join(", ", Kinds)}"),
@@ -47,11 +65,19 @@ public sealed record ModelSpec(string Kind, int Features, int Classes, int[] Hid
     /// <summary>Equality by value, including the hidden widths.</summary>
     public bool Equals(ModelSpec? other) =>
         other is not null && Kind == other.Kind && Features == other.Features && Classes == other.Classes &&
-        Hidden.AsSpan().SequenceEqual(other.Hidden) && Activation == other.Activation && TargetMean == other.TargetMean && TargetScale == other.TargetScale;
+        Hidden.AsSpan().SequenceEqual(other.Hidden) && Activation == other.Activation && TargetMean == other.TargetMean && TargetScale == other.TargetScale &&
+        Dropout == other.Dropout && (InputShape ?? []).AsSpan().SequenceEqual(other.InputShape ?? []) && Layers == other.Layers && Pool == other.Pool;
 
     public override int GetHashCode() => HashCode.Combine(Kind, Features, Classes, Hidden.Length, Activation);
 
-    public override string ToString() => Kind == Mlp
-        ? $"mlp {Features}-{string.Join("-", Hidden)}-{Math.Max(1, Classes)} {Activation}"
-        : $"{Kind} {Features}→{(Classes > 2 ? Classes : 1)}";
+    public override string ToString() => Kind switch
+    {
+        Mlp => $"mlp {Features}-{string.Join("-", Hidden)}-{Math.Max(1, Classes)} {Activation}{DropoutText}",
+        LeNet => $"lenet {ShapeText}→{Classes} {Activation} {Pool}-pool{DropoutText}",
+        Cnn => $"cnn {ShapeText} {Layers}→{Classes} {Activation} {Pool}-pool{DropoutText}",
+        _ => $"{Kind} {Features}→{(Classes > 2 ? Classes : 1)}",
+    };
+
+    private string DropoutText => Dropout > 0 ? $" dropout {Dropout.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
+    private string ShapeText => InputShape is { } shape ? string.Join("x", shape) : Features.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

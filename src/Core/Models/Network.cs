@@ -1,37 +1,35 @@
-using System.Numerics.Tensors;
 using Trainer.Core.Kernels;
+using Trainer.Core.Models.Layers;
 using Trainer.Core.Random;
 
 namespace Trainer.Core.Models;
 
 /// <summary>
-/// Every model of the product as a feed-forward network over one flat float32 parameter vector:
-/// the linear models are a single dense layer (d → 1, or d → K for softmax) and the MLP adds hidden
-/// layers; a <see cref="LossHead"/> on top makes it linear or logistic regression, perceptron, SVM
-/// or a classifier. Parameter order: layer by layer, weights (outputs × inputs, row-major) then biases.
+/// Every model of the product as a feed-forward network of <see cref="Layer"/>s over one flat float32
+/// parameter vector: the linear models are a single dense layer (d → 1, or d → K for softmax), the
+/// MLP adds hidden layers, and LeNet and the cnn models start with convolutions and pooling
+/// (<see cref="LayerPlan"/>); a <see cref="LossHead"/> on top makes it linear or logistic regression,
+/// perceptron, SVM or a classifier. Parameter order: layer by layer, weights then biases.
 /// </summary>
 public sealed class Network
 {
-    private readonly int[] _widths;
+    private readonly Layer[] _layers;
 
     public Network(ModelSpec spec)
     {
         Spec = spec;
         Head = LossHead.For(spec);
-        _widths = Widths(spec, Head);
-        if (CountParameters(spec) is var count && count > MaxParameters)
-            throw new UserInputException($"the model {spec} would have {count:N0} parameters, more than one float32 vector holds ({MaxParameters:N0}); use smaller --hidden widths");
+        _layers = LayerPlan.Build(spec, Head.Outputs);
+        if (Count(_layers) is var count && count > MaxParameters)
+            throw new UserInputException($"the model {spec} would have {count:N0} parameters, more than one float32 vector holds ({MaxParameters:N0}); use smaller {(spec.IsConvolutional ? "--layers" : "--hidden widths")}");
 
         var tensors = new List<ParameterTensor>();
         var offset = 0;
-        for (var l = 0; l < LayerCount; l++)
+        foreach (var layer in _layers)
         {
-            var (inputs, outputs) = (_widths[l], _widths[l + 1]);
-            var prefix = LayerCount == 1 ? "" : $"layer{l + 1}.";
-            tensors.Add(new ParameterTensor(prefix + "weight", offset, outputs, inputs, IsBias: false));
-            offset += outputs * inputs;
-            tensors.Add(new ParameterTensor(prefix + "bias", offset, 1, outputs, IsBias: true));
-            offset += outputs;
+            layer.WeightOffset = offset;
+            tensors.AddRange(layer.Tensors(layer.Name == "" ? "" : layer.Name + "."));
+            offset += (int)(layer.WeightCount + layer.BiasCount);
         }
         Tensors = tensors;
         ParameterCount = offset;
@@ -40,105 +38,88 @@ public sealed class Network
     /// <summary>The most elements a .NET array holds: the parameter vector is one array.</summary>
     public static readonly long MaxParameters = Array.MaxLength;
 
-    /// <summary>Layer widths: the inputs, the hidden layers, the head's outputs.</summary>
-    private static int[] Widths(ModelSpec spec, LossHead head) => [spec.Features, .. spec.Kind == ModelSpec.Mlp ? spec.Hidden : [], head.Outputs];
+    private static long Count(IEnumerable<Layer> layers) => layers.Sum(l => l.WeightCount + l.BiasCount);
 
     /// <summary>The parameter count of a model, counted without overflow and without building it.</summary>
-    public static long CountParameters(ModelSpec spec)
-    {
-        var widths = Widths(spec, LossHead.For(spec));
-        long count = 0;
-        for (var l = 0; l + 1 < widths.Length; l++) count += ((long)widths[l] + 1) * widths[l + 1];
-        return count;
-    }
+    public static long CountParameters(ModelSpec spec) => Count(LayerPlan.Build(spec, LossHead.For(spec).Outputs));
 
     /// <summary>The floats of a <see cref="Workspace"/> for a batch of <paramref name="rows"/> rows.</summary>
-    public static long WorkspaceFloats(ModelSpec spec, int rows)
-    {
-        var widths = Widths(spec, LossHead.For(spec));
-        long floats = (long)rows * (widths[0] + 1);
-        for (var l = 0; l + 1 < widths.Length; l++) floats += (long)rows * widths[l + 1] * (l + 2 < widths.Length ? 4 : 2);
-        return floats;
-    }
+    public static long WorkspaceFloats(ModelSpec spec, int rows) =>
+        (long)rows * (spec.Features + 1) + LayerPlan.Build(spec, LossHead.For(spec).Outputs).Sum(l => l.BufferFloats(rows));
 
     public ModelSpec Spec { get; }
     public LossHead Head { get; }
+    public IReadOnlyList<Layer> Layers => _layers;
     public IReadOnlyList<ParameterTensor> Tensors { get; }
     public int ParameterCount { get; }
-    public int LayerCount => _widths.Length - 1;
+    public int LayerCount => _layers.Length;
     public int OutputWidth => Head.Outputs;
 
-    /// <summary>Seeded initial weights: He normal before ReLU, Glorot normal before tanh/sigmoid and at an MLP's output, N(0, 0.01²) for the linear models (as d2l); biases zero.</summary>
+    /// <summary>
+    /// Seeded initial weights: He normal before ReLU, Glorot normal before tanh/sigmoid and at an
+    /// MLP's output, N(0, 0.01²) for the linear models (as d2l); a convolution's fan-in is C·K·K and
+    /// its fan-out M·K·K; biases zero.
+    /// </summary>
     public float[] Initialise(ulong seed)
     {
         var weights = new float[ParameterCount];
         var rng = Rng.For(seed, RandomStream.Initialisation);
-        for (var l = 0; l < LayerCount; l++)
+        foreach (var layer in _layers)
         {
-            var (inputs, outputs) = (_widths[l], _widths[l + 1]);
-            var last = l == LayerCount - 1;
+            var (fanIn, fanOut, activation) = layer switch
+            {
+                DenseLayer dense => (dense.InputSize, dense.OutputSize, dense.Activation),
+                ConvLayer conv => (conv.Input.Channels * conv.Kernel * conv.Kernel, conv.Channels * conv.Kernel * conv.Kernel, conv.Activation),
+                _ => (0, 0, null),
+            };
+            if (layer.WeightCount == 0) continue;
             var std = LayerCount == 1 ? 0.01
-                : !last && Spec.Activation == "relu" ? Math.Sqrt(2.0 / inputs)
-                : Math.Sqrt(2.0 / (inputs + outputs));
-            var w = WeightsOf(weights.AsSpan(), l);
+                : activation == "relu" ? Math.Sqrt(2.0 / fanIn)
+                : Math.Sqrt(2.0 / (fanIn + fanOut));
+            var w = weights.AsSpan(layer.WeightOffset, (int)layer.WeightCount);
             for (var i = 0; i < w.Length; i++) w[i] = (float)(rng.NextGaussian() * std);
         }
         return weights;
     }
 
-    public Workspace CreateWorkspace(int maxRows) => new(_widths, maxRows);
+    public Workspace CreateWorkspace(int maxRows) => new(_layers, Spec.Features, maxRows);
 
-    /// <summary>Outputs of the network for <paramref name="rows"/> rows of x, left in the workspace.</summary>
+    /// <summary>Outputs of the network for <paramref name="rows"/> rows of x, left in the workspace; no dropout.</summary>
     public ReadOnlySpan<float> Forward(IKernel kernel, ReadOnlySpan<float> weights, ReadOnlySpan<float> x, int rows, Workspace ws)
     {
-        var input = x[..(rows * _widths[0])];
-        for (var l = 0; l < LayerCount; l++)
+        Forward(kernel, weights, x, rows, ws, default);
+        return ws.Layers[^1].Output(rows * OutputWidth);
+    }
+
+    private void Forward(IKernel kernel, ReadOnlySpan<float> weights, ReadOnlySpan<float> x, int rows, Workspace ws, in DropoutRows dropout)
+    {
+        var input = x[..(rows * Spec.Features)];
+        for (var l = 0; l < _layers.Length; l++)
         {
-            var (inputs, outputs) = (_widths[l], _widths[l + 1]);
-            var z = ws.Z[l].AsSpan(0, rows * outputs);
-            kernel.Gemm(false, true, rows, outputs, inputs, 1f, input, inputs, WeightsOf(weights, l), inputs, 0f, z, outputs);
-            var bias = BiasOf(weights, l);
-            if (l == LayerCount - 1)
-            {
-                for (var r = 0; r < rows; r++) TensorPrimitives.Add(z.Slice(r * outputs, outputs), bias, z.Slice(r * outputs, outputs));
-                return z;
-            }
-            var a = ws.A[l].AsSpan(0, rows * outputs);
-            Activation.ForwardWithBias(Spec.Activation, z, bias, a);
-            input = a;
+            _layers[l].Forward(kernel, weights, input, rows, ws.Layers[l], dropout);
+            input = ws.Layers[l].Output(rows * _layers[l].OutputSize);
         }
-        throw new InvalidOperationException("a network has at least one layer");
     }
 
     /// <summary>
     /// The sum over the rows of the loss, and the sum of the per-row gradients written into
     /// <paramref name="gradient"/> (overwritten, not added to): the partial sums that are combined across partitions.
+    /// With <paramref name="dropout"/> (a training step) hidden units are dropped as it says.
     /// </summary>
-    public double Gradient(IKernel kernel, ReadOnlySpan<float> weights, ReadOnlySpan<float> x, ReadOnlySpan<float> labels, int rows, Span<float> gradient, Workspace ws)
+    public double Gradient(IKernel kernel, ReadOnlySpan<float> weights, ReadOnlySpan<float> x, ReadOnlySpan<float> labels, int rows, Span<float> gradient, Workspace ws,
+        in DropoutRows dropout = default)
     {
         if (rows == 0) { gradient.Clear(); return 0; }
-        var outputs = Forward(kernel, weights, x, rows, ws);
-        var last = LayerCount - 1;
-        var dZ = ws.DZ[last].AsSpan(0, rows * _widths[last + 1]);
-        var loss = Head.Loss(outputs, labels[..rows], dZ);
-
+        Forward(kernel, weights, x, rows, ws, dropout);
+        var last = _layers.Length - 1;
+        var outputs = ws.Layers[last].Output(rows * OutputWidth);
+        var loss = Head.Loss(outputs, labels[..rows], ws.Layers[last].DA.AsSpan(0, rows * OutputWidth));
         for (var l = last; l >= 0; l--)
         {
-            var (inputs, width) = (_widths[l], _widths[l + 1]);
-            ReadOnlySpan<float> input = l == 0 ? x[..(rows * inputs)] : ws.A[l - 1].AsSpan(0, rows * inputs);
-            // dW = dZᵀ · input, db = column sums of dZ
-            kernel.Gemm(true, false, width, inputs, rows, 1f, dZ, width, input, inputs, 0f, WeightsOf(gradient, l), inputs);
-            var db = BiasOf(gradient, l);
-            dZ[..width].CopyTo(db);
-            for (var r = 1; r < rows; r++) TensorPrimitives.Add(db, dZ.Slice(r * width, width), db);
-            if (l == 0) break;
-
-            // dA = dZ · W, then through the activation of layer l−1
-            var dA = ws.DA[l - 1].AsSpan(0, rows * inputs);
-            kernel.Gemm(false, false, rows, inputs, width, 1f, dZ, width, WeightsOf(weights, l), inputs, 0f, dA, inputs);
-            var dZPrevious = ws.DZ[l - 1].AsSpan(0, rows * inputs);
-            Activation.Backward(Spec.Activation, ws.Z[l - 1].AsSpan(0, rows * inputs), ws.A[l - 1].AsSpan(0, rows * inputs), dA, dZPrevious);
-            dZ = dZPrevious;
+            var layer = _layers[l];
+            var input = l == 0 ? x[..(rows * Spec.Features)] : ws.Layers[l - 1].Output(rows * layer.InputSize);
+            var dInput = l == 0 ? Span<float>.Empty : ws.Layers[l - 1].DA.AsSpan(0, rows * layer.InputSize);
+            layer.Backward(kernel, weights, input, rows, ws.Layers[l], gradient, dInput);
         }
         return loss;
     }
@@ -163,37 +144,21 @@ public sealed class Network
             else if (prediction == labels[r]) sums.Correct++;
         }
     }
-
-    private Span<float> WeightsOf(Span<float> parameters, int layer) => parameters.Slice(Tensors[2 * layer].Offset, Tensors[2 * layer].Length);
-    private ReadOnlySpan<float> WeightsOf(ReadOnlySpan<float> parameters, int layer) => parameters.Slice(Tensors[2 * layer].Offset, Tensors[2 * layer].Length);
-    private Span<float> BiasOf(Span<float> parameters, int layer) => parameters.Slice(Tensors[2 * layer + 1].Offset, Tensors[2 * layer + 1].Length);
-    private ReadOnlySpan<float> BiasOf(ReadOnlySpan<float> parameters, int layer) => parameters.Slice(Tensors[2 * layer + 1].Offset, Tensors[2 * layer + 1].Length);
 }
 
 /// <summary>Reusable per-thread buffers for a batch of up to MaxRows rows: no allocation inside the step loop.</summary>
 public sealed class Workspace
 {
-    internal Workspace(int[] widths, int maxRows)
+    internal Workspace(IReadOnlyList<Layer> layers, int features, int maxRows)
     {
         MaxRows = maxRows;
-        var layers = widths.Length - 1;
-        Z = new float[layers][]; A = new float[layers][]; DZ = new float[layers][]; DA = new float[layers][];
-        for (var l = 0; l < layers; l++)
-        {
-            var size = maxRows * widths[l + 1];
-            Z[l] = new float[size]; DZ[l] = new float[size];
-            A[l] = l < layers - 1 ? new float[size] : [];
-            DA[l] = l < layers - 1 ? new float[size] : [];
-        }
-        BatchX = new float[maxRows * widths[0]];
+        Layers = layers.Select(l => l.CreateBuffers(maxRows)).ToArray();
+        BatchX = new float[maxRows * features];
         BatchY = new float[maxRows];
     }
 
     public int MaxRows { get; }
-    internal float[][] Z { get; }
-    internal float[][] A { get; }
-    internal float[][] DZ { get; }
-    internal float[][] DA { get; }
+    public LayerBuffers[] Layers { get; }
 
     /// <summary>Where a batch's rows are gathered before the forward pass.</summary>
     public float[] BatchX { get; }

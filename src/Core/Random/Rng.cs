@@ -80,7 +80,7 @@ public sealed class Rng
         return Mix(state);
     }
 
-    private static ulong Mix(ulong z)
+    internal static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
@@ -95,4 +95,5 @@ public enum RandomStream : ulong
     Split = 2,
     PartitionAssignment = 3,
     Shuffle = 4,
+    Dropout = 5,
 }

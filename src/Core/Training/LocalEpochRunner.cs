@@ -45,7 +45,7 @@ public sealed class LocalEpochRunner : IEpochRunner
             cancellation.ThrowIfCancellationRequested();
             using (var span = TrainerTelemetry.StartStep("local", epoch, _update.State.Step, parent))
             {
-                var gradient = _gradients.Compute(Weights, orders, s);
+                var gradient = _gradients.Compute(Weights, orders, epoch, s);
                 var updateStart = clock.Elapsed;
                 var loss = _update.Apply([gradient], Weights, epoch);
                 var updateSeconds = (clock.Elapsed - updateStart).TotalSeconds;

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
+using Trainer.Core.Models.Layers;
 
 namespace Trainer.Core.Training;
 
@@ -57,16 +58,17 @@ public sealed class PartitionGradients
 
     /// <summary>The range's block sums, per-partition losses and row count for one step.</summary>
     /// <param name="epochOrders">Epoch orders indexed by absolute partition (only this range's are read).</param>
-    public StepSums Compute(float[] weights, int[][] epochOrders, int step)
+    /// <param name="epoch">The epoch (1-based) and <paramref name="step"/> its step, which with the rows' indices fix dropout's masks.</param>
+    public StepSums Compute(float[] weights, int[][] epochOrders, int epoch, int step)
     {
         var clock = Stopwatch.StartNew();
         var losses = new double[_count];
         var norms = new double[_count];
         var rows = new int[_count];
         if (_count == 1 || _parallel.MaxDegreeOfParallelism == 1)
-            for (var i = 0; i < _count; i++) ComputeOne(weights, epochOrders, step, i, losses, norms, rows);
+            for (var i = 0; i < _count; i++) ComputeOne(weights, epochOrders, epoch, step, i, losses, norms, rows);
         else
-            Parallel.For(0, _count, _parallel, i => ComputeOne(weights, epochOrders, step, i, losses, norms, rows));
+            Parallel.For(0, _count, _parallel, i => ComputeOne(weights, epochOrders, epoch, step, i, losses, norms, rows));
 
         var blocks = new (int, float[])[_blocks.Count];
         for (var b = 0; b < _blocks.Count; b++)
@@ -79,7 +81,7 @@ public sealed class PartitionGradients
         return new StepSums(_first, blocks, losses, norms, rows.Sum(), clock.Elapsed.TotalSeconds);
     }
 
-    private void ComputeOne(float[] weights, int[][] epochOrders, int step, int i, double[] losses, double[] squaredNorms, int[] rowCounts)
+    private void ComputeOne(float[] weights, int[][] epochOrders, int epoch, int step, int i, double[] losses, double[] squaredNorms, int[] rowCounts)
     {
         var partition = _first + i;
         var rows = _plan.MicroBatchRows(epochOrders[partition], partition, step);
@@ -90,7 +92,7 @@ public sealed class PartitionGradients
             _data.Row(rows[r]).CopyTo(ws.BatchX.AsSpan(r * features, features));
             ws.BatchY[r] = _data.Y[rows[r]];
         }
-        losses[i] = _network.Gradient(_kernel, weights, ws.BatchX, ws.BatchY, rows.Length, _sums[i], ws);
+        losses[i] = _network.Gradient(_kernel, weights, ws.BatchX, ws.BatchY, rows.Length, _sums[i], ws, new DropoutRows(_plan.Seed, epoch, step, rows));
         rowCounts[i] = rows.Length;
         // before the tree adds other partitions into this buffer; a pass over it costs far less than the gradient
         squaredNorms[i] = rows.Length == 0 ? 0 : TensorPrimitives.SumOfSquares(_sums[i]) / ((double)rows.Length * rows.Length);

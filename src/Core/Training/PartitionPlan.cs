@@ -41,6 +41,7 @@ public sealed class PartitionPlan
     }
 
     public int Rows { get; }
+    public ulong Seed => _seed;
     public int Partitions { get; }
     public int GlobalBatch { get; }
     public int StepsPerEpoch { get; }

@@ -10,12 +10,22 @@ namespace Trainer.Core.Training;
 /// </summary>
 public sealed class ReferenceTrainer(IKernel kernel, ITrainingObserver? observer = null)
 {
-    public static ModelSpec SpecFor(TrainOptions options, PreparedData data) => SpecFor(options, data.Features, data.Classes, data.Preprocessor);
+    public static ModelSpec SpecFor(TrainOptions options, PreparedData data) => SpecFor(options, data.Features, data.Classes, data.Preprocessor, data.Train.ImageShape);
 
     /// <param name="preprocessor">The data's preprocessing: a regression target's mean and scale go into the model.</param>
-    public static ModelSpec SpecFor(TrainOptions options, int features, int classes, Preprocessor? preprocessor = null) =>
-        new(options.Model, features, classes, options.Model == ModelSpec.Mlp ? options.Hidden : [], options.Activation,
-            classes == 0 ? preprocessor?.TargetMean ?? 0 : 0, classes == 0 ? preprocessor?.TargetScale ?? 1 : 1);
+    /// <param name="imageShape">The data's image shape, if its rows are images: a convolutional model's input unless --input-shape says otherwise.</param>
+    public static ModelSpec SpecFor(TrainOptions options, int features, int classes, Preprocessor? preprocessor = null, int[]? imageShape = null)
+    {
+        var convolutional = options.Model is ModelSpec.LeNet or ModelSpec.Cnn;
+        return new(options.Model, features, classes, options.Model == ModelSpec.Mlp ? options.Hidden : [], options.Activation,
+            classes == 0 ? preprocessor?.TargetMean ?? 0 : 0, classes == 0 ? preprocessor?.TargetScale ?? 1 : 1)
+        {
+            Dropout = options.Dropout,
+            InputShape = convolutional ? options.InputShape ?? imageShape : null,
+            Layers = options.Model == ModelSpec.Cnn ? options.Layers : null,
+            Pool = convolutional ? options.Pool : Models.Layers.PoolLayer.Max,
+        };
+    }
 
     public TrainingResult Train(PreparedData data, TrainOptions options, CancellationToken cancellation = default) =>
         TrainAsync(data, options, cancellation).GetAwaiter().GetResult();

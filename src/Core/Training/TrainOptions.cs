@@ -9,6 +9,14 @@ public sealed record TrainOptions
     public string Model { get; init; } = ModelSpec.Mlp;
     public int[] Hidden { get; init; } = [256];
     public string Activation { get; init; } = "relu";
+    /// <summary>Inverted dropout's rate on every hidden dense layer in training (d2l 4.6); 0: none.</summary>
+    public double Dropout { get; init; }
+    /// <summary>--model cnn's layers (<see cref="Models.Layers.LayerPlan"/>).</summary>
+    public string? Layers { get; init; }
+    /// <summary>max or avg: LeNet's pooling, and a cnn's poolK layers.</summary>
+    public string Pool { get; init; } = Models.Layers.PoolLayer.Max;
+    /// <summary>A row's image shape [C, H, W] for lenet and cnn; null: the data's own (IDX images are 1 × H × W).</summary>
+    public int[]? InputShape { get; init; }
     /// <summary>classification or regression, for the MLP (the other models have one task); null: classification.</summary>
     public string? Task { get; init; }
     public int Epochs { get; init; } = 20;

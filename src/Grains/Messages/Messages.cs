@@ -24,7 +24,8 @@ public sealed record WorkerSetup(string Job, int Index, int Workers, int FirstPa
 [GenerateSerializer, Immutable, Alias("trainer.data-shape")]
 public sealed record DataShape(
     string Name, int Features, int Classes, int TrainRows, int ValidationRows, int TestRows,
-    Preprocessor Preprocessor, double TestFraction, string Kernel, string KernelIdentity, string Silo, string Process, long AvailableBytes, string[]? ClassNames = null, string? Room = null)
+    Preprocessor Preprocessor, double TestFraction, string Kernel, string KernelIdentity, string Silo, string Process, long AvailableBytes, string[]? ClassNames = null, string? Room = null,
+    int[]? ImageShape = null)
 {
     /// <summary>The bytes a data set holds in memory: its features and labels as float32.</summary>
     public static long BytesOf(Core.Data.PreparedData data) =>
@@ -45,7 +46,7 @@ public sealed record ResumeInfo(JobSpec Spec, JobInfo Info, int CompletedEpochs,
 
 /// <summary>What a parameter-server shard holds: its range of the job's parameters and the update rule's settings for it.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.shard-setup")]
-public sealed record ShardSetup(string Job, int Shard, int Shards, TrainOptions Options, int Features, int Classes, int Partitions);
+public sealed record ShardSetup(string Job, int Shard, int Shards, TrainOptions Options, int Features, int Classes, int Partitions, int[]? ImageShape = null);
 
 /// <summary>
 /// A shard's step after its part of the reduction tree: whether its slice of the mean gradient is

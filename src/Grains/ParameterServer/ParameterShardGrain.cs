@@ -21,7 +21,7 @@ public sealed class ParameterShardGrain : Grain, IParameterShardGrain
 
     public Task Load(ShardSetup setup, FloatVector weights, FloatVector? velocity)
     {
-        var network = new Network(ReferenceTrainer.SpecFor(setup.Options, setup.Features, setup.Classes));
+        var network = new Network(ReferenceTrainer.SpecFor(setup.Options, setup.Features, setup.Classes, imageShape: setup.ImageShape));
         var plan = new ShardPlan(network.ParameterCount, setup.Shards);
         var (start, length) = plan.Range(setup.Shard);
         if (weights.Values.Length != length)

@@ -67,7 +67,7 @@ public sealed partial class ServerJob
         await Task.WhenAll(_shards.Select((shard, s) =>
         {
             var (start, length) = plan.Range(s);
-            return shard.Load(new ShardSetup(Spec.Job, s, plan.Shards, Spec.Options, Info.Data.Features, Info.Data.Classes, Info.Partitions),
+            return shard.Load(new ShardSetup(Spec.Job, s, plan.Shards, Spec.Options, Info.Data.Features, Info.Data.Classes, Info.Partitions, Info.Data.ImageShape),
                 new FloatVector(Weights[start..(start + length)]), velocity.Length == 0 ? null : new FloatVector(velocity[start..(start + length)]));
         }));
     }

@@ -86,7 +86,7 @@ public sealed partial class ServerJob : IEpochRunner
         var shape = shapes[0];
 
         var options = spec.Options;
-        var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes, shape.Preprocessor));
+        var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes, shape.Preprocessor, shape.ImageShape));
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);
         var shardPlan = spec.PsShards > 1 ? new ShardPlan(network.ParameterCount, spec.PsShards) : null;
         JobMemory.EnsureFits(spec, network, plan, pool.Ranges, shapes, (admission.Available(), admission.Describe()));

@@ -42,7 +42,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         }
         var kernel = KernelChoice.Select(load.Kernel);
         return new DataShape(data.Train.Name, data.Features, data.Classes, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0,
-            data.Preprocessor, data.TestFraction, kernel.Name, kernel.Identity, SiloName, JobSpec.ThisProcess, admission.Available(), data.ClassNames, admission.Describe());
+            data.Preprocessor, data.TestFraction, kernel.Name, kernel.Identity, SiloName, JobSpec.ThisProcess, admission.Available(), data.ClassNames, admission.Describe(), data.Train.ImageShape);
     }
 
     public async Task Setup(WorkerSetup setup)
@@ -66,7 +66,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         var job = Current();
         using var span = TrainerTelemetry.Source.StartActivity("gradient");
         span?.SetTag("job", job.Setup.Job).SetTag("worker", job.Setup.Index).SetTag("epoch", epoch).SetTag("step", step);
-        return Task.FromResult(job.Gradients.Compute(job.WeightsOf(version, weights), job.OrdersFor(epoch), step));
+        return Task.FromResult(job.Gradients.Compute(job.WeightsOf(version, weights), job.OrdersFor(epoch), epoch, step));
     }
 
     public async Task<StepSums> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts)
@@ -78,7 +78,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         var slices = await Task.WhenAll(shards.Select(shard => shard.Weights()));
         for (var s = 0; s < shards.Length; s++) slices[s].Values.CopyTo(weights, shardStarts[s]);
 
-        var sums = job.Gradients.Compute(weights, job.OrdersFor(epoch), step);
+        var sums = job.Gradients.Compute(weights, job.OrdersFor(epoch), epoch, step);
         await Task.WhenAll(shards.Select((shard, s) => shard.Push(globalStep,
             sums with { Blocks = sums.Blocks.Select(b => (b.Start, b.Sum[shardStarts[s]..shardStarts[s + 1]])).ToArray() })));
         return sums.WithoutBlocks();

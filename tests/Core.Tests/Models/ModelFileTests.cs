@@ -25,6 +25,19 @@ public sealed class ModelFileTests
     }
 
     [Fact]
+    public void A_convolutional_model_reads_back_with_its_shape_layers_pooling_and_dropout()
+    {
+        using var folder = new TestData.TempFolder();
+        var spec = new ModelSpec(ModelSpec.Cnn, 2 * 9 * 9, 3, [], "tanh") { InputShape = [2, 9, 9], Layers = "conv3x3x4p1,avgpool2,dense8", Pool = "avg", Dropout = 0.25 };
+        var original = new ModelFile(spec, Preprocessor.Identity, new DataOrigin("images", null, 42, 0), new Network(spec).Initialise(1));
+        var read = ModelFile.Read(folder.File("m.json", original.ToBytes()));
+        Assert.Equal(original.Spec, read.Spec);
+        Assert.NotEqual(original.Spec, read.Spec with { Pool = "max" });
+        Assert.Equal(original.Weights, read.Weights);
+        Assert.Equal(new Network(spec).Tensors, new Network(read.Spec).Tensors);
+    }
+
+    [Fact]
     public void Damaged_weights_are_detected_by_their_hash()
     {
         using var folder = new TestData.TempFolder();

@@ -35,4 +35,21 @@ public sealed class FashionMnistTests
         var best = result.Epochs.Max(e => e.Test!.Accuracy!.Value);
         Assert.True(best >= 0.88, $"best test accuracy in 15 epochs {best:F4}");
     }
+
+    /// <summary>
+    /// LeNet-5 with ReLU and max pooling (d2l 7.6 with the modern choices): the issue asks for 0.89
+    /// within 15 epochs; a cosine schedule over 6 epochs at batch 128 gets there (0.896 on the
+    /// author's machine), the cheapest run found that does, at 360,000 samples.
+    /// </summary>
+    [Fact]
+    public void Lenet_with_relu_and_max_pooling_reaches_89_percent_in_six_epochs()
+    {
+        var data = DataLoader.Prepare(new DataSpec("fashion-mnist", ValFraction: 0), ModelSpec.LabelRuleFor("lenet"));
+        var result = new ReferenceTrainer(KernelsUnderTest.Get("openblas")).Train(data, new TrainOptions
+        {
+            Model = "lenet", Epochs = 6, Batch = 128, LearningRate = 0.05, Momentum = 0.9, Schedule = "cosine",
+        });
+        Assert.Equal(6, result.Epochs.Count);
+        Assert.True(result.Test!.Accuracy >= 0.89, $"test accuracy after 6 epochs {result.Test.Accuracy:F4}");
+    }
 }

@@ -15,7 +15,7 @@ internal static class CoreTypeBench
     public static object Run(ParsedArguments args, TextWriter output)
     {
         var coreTypes = args.String("--core-types")!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        string[] passOn = [.. new[] { "--model", "--hidden", "--activation", "--features", "--classes", "--batch", "--seconds" }
+        string[] passOn = [.. new[] { "--model", "--hidden", "--activation", "--layers", "--pool", "--features", "--classes", "--batch", "--seconds" }
             .Where(args.Has).SelectMany(o => new[] { o, args.String(o)! })];
         var auto = Measure(null, passOn);
         var results = coreTypes.Select(core => Measure(core, passOn)).Prepend(auto).ToList();

@@ -23,8 +23,10 @@ public static class KernelBench
     [
         new("--model", "model kind (default mlp)", "KIND") { Choices = ModelSpec.Kinds },
         new("--hidden", "MLP hidden widths (default 256)", "W[,W...]"),
-        new("--activation", "MLP activation (default relu)", "NAME") { Choices = ModelSpec.Activations },
-        new("--features", "input width (default 784, Fashion-MNIST)", "D"),
+        new("--activation", "hidden-layer activation (default relu)", "NAME") { Choices = ModelSpec.Activations },
+        new("--layers", "cnn's layers, as train takes them (default: none, cnn needs it)", "LIST"),
+        new("--pool", "lenet's and cnn's pooling max|avg (default max)", "KIND") { Choices = Trainer.Core.Models.Layers.PoolLayer.Kinds },
+        new("--features", "input width (default 784, Fashion-MNIST; lenet and cnn: 1x28x28 images)", "D"),
         new("--classes", "classes (default 10)", "K"),
         new("--batch", "global batch (default 256)", "B"),
         new("--seconds", "measuring time per row of the table (default 2)", "S"),
@@ -38,8 +40,14 @@ public static class KernelBench
     {
         var kind = args.Choice("--model", ModelSpec.Mlp, ModelSpec.Kinds);
         var classes = kind is ModelSpec.LinearRegression ? 0 : kind is ModelSpec.LogisticRegression or ModelSpec.Perceptron or ModelSpec.Svm ? 2 : args.Int("--classes", 10, 2);
-        var spec = new ModelSpec(kind, args.Int("--features", 784, 1), classes,
-            kind == ModelSpec.Mlp ? args.IntList("--hidden", [256]) : [], args.Choice("--activation", "relu", ModelSpec.Activations));
+        var convolutional = kind is ModelSpec.LeNet or ModelSpec.Cnn;
+        var spec = new ModelSpec(kind, convolutional ? 784 : args.Int("--features", 784, 1), classes,
+            kind == ModelSpec.Mlp ? args.IntList("--hidden", [256]) : [], args.Choice("--activation", "relu", ModelSpec.Activations))
+        {
+            InputShape = convolutional ? [1, 28, 28] : null,
+            Layers = kind == ModelSpec.Cnn ? string.Join(',', Trainer.Core.Models.Layers.LayerPlan.Parse(args.String("--layers") ?? throw new UserInputException("--layers: --model cnn needs its layers"))) : null,
+            Pool = args.Choice("--pool", "max", Trainer.Core.Models.Layers.PoolLayer.Kinds),
+        };
         var batch = args.Int("--batch", 256, 1);
         var seconds = args.Double("--seconds", 2, 0, 600, positive: true);
         var kernelNames = args.String("--kernels", OpenBlasKernel.TryLoad() is null ? "managed" : "openblas,managed").Split(',', StringSplitOptions.TrimEntries);
@@ -73,14 +81,20 @@ public static class KernelBench
         return BenchCommand.Finish(json, args, output);
     }
 
-    /// <summary>Forward 2·in·out per layer, backward 2·in·out for dW plus 2·in·out for dX except at the input.</summary>
+    /// <summary>Forward 2·in·out per dense layer (2·M·C·K²·positions per convolution), backward as much for dW and again for dX except at the input.</summary>
     private static double FlopsPerSample(ModelSpec spec, Network network)
     {
         double flops = 0;
         for (var l = 0; l < network.LayerCount; l++)
         {
-            var w = network.Tensors[2 * l];
-            flops += (l == 0 ? 4.0 : 6.0) * w.Rows * w.Cols;
+            var layer = network.Layers[l];
+            var multiplies = layer switch
+            {
+                Trainer.Core.Models.Layers.ConvLayer conv => (double)conv.WeightCount * conv.Output.Height * conv.Output.Width,
+                Trainer.Core.Models.Layers.DenseLayer dense => dense.WeightCount,
+                _ => 0,
+            };
+            flops += (l == 0 ? 4.0 : 6.0) * multiplies;
         }
         return flops;
     }
@@ -106,7 +120,7 @@ public static class KernelBench
 
         void Step(int s)
         {
-            var sums = gradients.Compute(weights, orders, s % plan.StepsPerEpoch);
+            var sums = gradients.Compute(weights, orders, 1, s % plan.StepsPerEpoch);
             update.Apply([sums], weights, 1);
             update.State.Step = 0; // the rate stays the constant 1e-3 (and the guard's reference the first step's)
         }

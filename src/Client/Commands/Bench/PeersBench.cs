@@ -6,11 +6,12 @@ using Trainer.Client.CommandLine;
 using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Core.Kernels;
+using Trainer.Core.Models;
 
 namespace Trainer.Client.Commands.Bench;
 
 /// <summary>
-/// <c>trainer bench peers</c>: the Fashion-MNIST MLP job on the trainer's configurations and on
+/// <c>trainer bench peers</c>: the Fashion-MNIST MLP job (or with <c>--model lenet</c> d2l's LeNet) on the trainer's configurations and on
 /// PyTorch (one thread, and DistributedDataParallel with two processes of one thread), one after
 /// the other in one run and one environment (OpenBLAS's core type set to the one the trainer chose,
 /// for PyTorch too), then the ratios the product is held to. Every run is a process of its own
@@ -20,6 +21,7 @@ public static partial class PeersBench
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
+        new("--model", "mlp (default): the MLP 784-256-10 against PyTorch and DDP | lenet: LeNet-5 (ReLU, max pooling) on one thread against PyTorch's", "KIND") { Choices = ["mlp", ModelSpec.LeNet] },
         new("--epochs", "epochs of each throughput run (default 6; samples/s is the median over epochs 2 on)", "N"),
         new("--batch", "global batch (default 256)", "B"),
         new("--target", "test accuracy to time (default 0.88)", "ACC"),
@@ -43,6 +45,8 @@ public static partial class PeersBench
         var core = (KernelChoice.Select("auto") as OpenBlasKernel)?.CoreType;
         var environment = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1" };
         if (core is not null) environment["OPENBLAS_CORETYPE"] = core;
+        if (args.Choice("--model", "mlp", ["mlp", ModelSpec.LeNet]) == ModelSpec.LeNet)
+            return RunLeNet(args, output, epochs, batch, python, peers, core, environment, cancellation);
         output.WriteLine($"bench peers: Fashion-MNIST MLP 784-256-10, batch {batch}, lr 0.1, momentum 0.9, {epochs} epochs; OPENBLAS_CORETYPE={core ?? "(OpenBLAS's choice)"} for every run; {Environment.ProcessorCount} cores");
 
         string[] job = ["--data", "fashion-mnist", "--batch", $"{batch}", "--lr", "0.1", "--momentum", "0.9", "--val-fraction", "0", "--patience", "0"];
@@ -84,6 +88,39 @@ public static partial class PeersBench
         {
             benchmark = "peers", batch, epochs, target, openblasCoreType = core, cores = Environment.ProcessorCount,
             runs = runs.Append(ours).Append(theirs), ratios = ratios.Select(r => new { r.What, ratio = double.IsFinite(r.Ratio) ? Math.Round(r.Ratio, 3) : (double?)null, r.Goal }), // null: a target not reached
+        });
+        return BenchCommand.Finish(json, args, output);
+    }
+
+    /// <summary>
+    /// LeNet-5 (ReLU, max pooling) at the same batch, lr 0.1 and momentum 0.9: the trainer on one
+    /// thread and one partition against PyTorch on one thread (its own convolutions), and the
+    /// trainer's defaults for the record.
+    /// </summary>
+    private static int RunLeNet(ParsedArguments args, TextWriter output, int epochs, int batch, string python, string peers, string? core,
+        IReadOnlyDictionary<string, string> environment, CancellationToken cancellation)
+    {
+        output.WriteLine($"bench peers: Fashion-MNIST LeNet-5 (ReLU, max pooling), batch {batch}, lr 0.1, momentum 0.9, {epochs} epochs; OPENBLAS_CORETYPE={core ?? "(OpenBLAS's choice)"} for every run; {Environment.ProcessorCount} cores");
+        string[] job = ["--model", ModelSpec.LeNet, "--data", "fashion-mnist", "--batch", $"{batch}", "--lr", "0.1", "--momentum", "0.9", "--val-fraction", "0", "--patience", "0", "--epochs", $"{epochs}"];
+        var runs = new List<PeerRun>();
+        foreach (var run in new Func<PeerRun>[]
+        {
+            () => Trainer("local, 1 partition, 1 thread", [.. job, "--cluster", "local", "--partitions", "1", "--threads", "1"], environment),
+            () => Torch("PyTorch, 1 thread", python, [Path.Combine(peers, "torch_fmnist.py"), ModelSpec.LeNet, $"{epochs}", $"{batch}", "0.1", "1", "0.9"], environment),
+            () => Trainer("local, defaults", [.. job, "--cluster", "local"], environment),
+        })
+        {
+            cancellation.ThrowIfCancellationRequested();
+            runs.Add(run());
+            output.WriteLine($"  {runs[^1].Name,-44}{runs[^1].SamplesPerSecond,12:N0} samples/s");
+        }
+        var ratio = runs[0].SamplesPerSecond / runs[1].SamplesPerSecond;
+        output.WriteLine("ratios:");
+        output.WriteLine($"  {"local 1 partition 1 thread / PyTorch 1 thread",-48}{ratio,8:F2}   goal ≥ 0.80");
+        var json = JsonSerializer.Serialize(new
+        {
+            benchmark = "peers", model = ModelSpec.LeNet, batch, epochs, openblasCoreType = core, cores = Environment.ProcessorCount,
+            runs, ratios = new[] { new { What = "local 1 partition 1 thread / PyTorch 1 thread", ratio = Math.Round(ratio, 3), Goal = 0.8 } },
         });
         return BenchCommand.Finish(json, args, output);
     }

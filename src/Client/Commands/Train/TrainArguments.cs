@@ -4,6 +4,7 @@ using Trainer.Core;
 using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
+using Trainer.Core.Models.Layers;
 using Trainer.Core.Optim;
 using Trainer.Core.Training;
 using Trainer.Grains.Hosting;
@@ -70,8 +71,12 @@ public static class TrainArguments
     {
         var defaults = new TrainOptions();
         var hidden = args.IntList("--hidden", defaults.Hidden);
-        if (model != ModelSpec.Mlp && (args.Has("--hidden") || args.Has("--activation")))
+        if (!ModelSpec.HasHiddenLayers(model) && (args.Has("--hidden") || args.Has("--activation")))
             throw new UserInputException($"--hidden and --activation shape an MLP; --model {model} has no hidden layers");
+        if (!ModelSpec.HasHiddenLayers(model) && args.Has("--dropout"))
+            throw new UserInputException($"--dropout drops hidden units; --model {model} has no hidden layers");
+        if (model != ModelSpec.Mlp && args.Has("--hidden"))
+            throw new UserInputException($"--hidden gives an MLP's widths; --model {model}'s layers are {(model == ModelSpec.Cnn ? "--layers" : "fixed")}");
         var batch = args.Int("--batch", defaults.Batch, min: 1);
         var task = args.String("--task") ?? (model == ModelSpec.Mlp ? BuiltInDatasets.TaskOf(args.String("--data", "digits")) : null);
         var optimizer = args.Choice("--optimizer", defaults.Optimizer, Optimizer.Kinds);
@@ -85,6 +90,10 @@ public static class TrainArguments
             Model = model,
             Hidden = hidden,
             Activation = args.Choice("--activation", defaults.Activation, ModelSpec.Activations),
+            Dropout = args.Double("--dropout", 0, min: 0, max: 0.95),
+            Layers = Layers(args, model),
+            Pool = Convolutional(args, model, "--pool") ? args.Choice("--pool", defaults.Pool, PoolLayer.Kinds) : defaults.Pool,
+            InputShape = Convolutional(args, model, "--input-shape") ? InputShape(args) : null,
             Task = task,
             Epochs = args.Int("--epochs", defaults.Epochs, min: 1),
             Batch = batch,
@@ -112,6 +121,31 @@ public static class TrainArguments
         var text when !int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) => throw new UserInputException($"--workers '{text}': expected a whole number or {TrainRequest.AutoWorkers}"),
         _ => args.Int("--workers", 0, min: 1, max: partitions),
     };
+
+    /// <summary>Whether an option of the convolutional models is given; given for another model, it is an error.</summary>
+    private static bool Convolutional(ParsedArguments args, string model, string option)
+    {
+        if (!args.Has(option)) return false;
+        if (model is not (ModelSpec.LeNet or ModelSpec.Cnn))
+            throw new UserInputException($"{option} is for the convolutional models (--model lenet or cnn); this job's model is {model}");
+        return true;
+    }
+
+    /// <summary>--layers, which --model cnn needs and no other model takes; its form is checked here, its shapes when the data is known.</summary>
+    private static string? Layers(ParsedArguments args, string model)
+    {
+        if (model != ModelSpec.Cnn)
+            return args.Has("--layers") ? throw new UserInputException($"--layers lists --model cnn's layers; this job's model is {model}") : null;
+        var text = args.String("--layers") ?? throw new UserInputException("--layers: --model cnn needs its layers, e.g. --layers conv5x5x32,pool2,conv5x5x64,pool2,dense1024");
+        return string.Join(',', LayerPlan.Parse(text));
+    }
+
+    /// <summary>--input-shape C,H,W.</summary>
+    private static int[] InputShape(ParsedArguments args)
+    {
+        var shape = args.IntList("--input-shape", []);
+        return shape.Length == 3 ? shape : throw new UserInputException($"--input-shape '{args.String("--input-shape")}': expected C,H,W, e.g. 1,28,28");
+    }
 
     /// <summary>--monitor: regression has only the loss to watch.</summary>
     private static string Monitor(ParsedArguments args, string model)

@@ -3,6 +3,7 @@ using Trainer.CommandLine;
 using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
+using Trainer.Core.Models.Layers;
 using Trainer.Core.Optim;
 using Trainer.Core.Training;
 using Trainer.Grains.Messages;
@@ -17,9 +18,13 @@ public static class TrainCommand
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--model", "linreg|logreg|softmax|perceptron|svm|mlp (default mlp)", "KIND") { Choices = ModelSpec.Kinds },
+        new("--model", "linreg|logreg|softmax|perceptron|svm|mlp|lenet|cnn (default mlp)", "KIND") { Choices = ModelSpec.Kinds },
         new("--hidden", "MLP hidden widths, e.g. 256 or 256,128 (default 256)", "W[,W...]"),
-        new("--activation", "MLP activation relu|tanh|sigmoid (default relu)", "NAME") { Choices = ModelSpec.Activations },
+        new("--activation", "hidden-layer activation of mlp, lenet and cnn: relu|tanh|sigmoid (default relu)", "NAME") { Choices = ModelSpec.Activations },
+        new("--dropout", "inverted dropout on every hidden dense layer in training, 0 to 0.95 (default 0)", "P"),
+        new("--layers", "cnn's layers, e.g. conv5x5x32,pool2,conv5x5x64,pool2,dense1024 (convKxKxC[sN][pN], poolK, maxpoolK, avgpoolK[sN], denseN; default: none, cnn needs it)", "LIST"),
+        new("--pool", "lenet's pooling, and cnn's poolK layers: max (default) | avg", "KIND") { Choices = PoolLayer.Kinds },
+        new("--input-shape", "lenet, cnn: a row's image shape C,H,W (default: an IDX folder's or fashion-mnist's 1,28,28; a CSV needs it)", "C,H,W"),
         new("--task", "classification|regression: what an MLP learns (default: a built-in data set's own, else classification)", "TASK") { Choices = ModelSpec.Tasks },
         new("--data", "built-in digits (default), breast-cancer, diabetes, fashion-mnist; or a .csv/.csv.gz/.libsvm/.svm file or IDX folder", "NAME|PATH") { Choices = BuiltInDatasets.Names },
         new("--test", "held-out test set (file or IDX folder); fashion-mnist brings its t10k files (default: a split of --data)", "NAME|PATH"),

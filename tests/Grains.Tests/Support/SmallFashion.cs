@@ -1,0 +1,44 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Trainer.Core.Data;
+
+namespace Trainer.Grains.Tests.Support;
+
+/// <summary>
+/// The first rows of Fashion-MNIST as an IDX folder of their own (28 × 28 images, train and t10k):
+/// LeNet's real input at a size whose epochs take a second, for exact comparisons on clusters.
+/// Written once into the temporary folder and reused by later runs (written aside, then moved in).
+/// </summary>
+internal static class SmallFashion
+{
+    private static readonly Lazy<string> Written = new(() => Write(trainRows: 600, testRows: 200));
+
+    public static string Folder => Written.Value;
+
+    private static string Write(int trainRows, int testRows)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"trainer-small-fashion-{trainRows}-{testRows}");
+        if (Directory.Exists(folder)) return folder;
+        var source = BuiltInDatasets.LocateFashionMnist();
+        var aside = $"{folder}-{Environment.ProcessId}";
+        Directory.CreateDirectory(aside);
+        foreach (var (prefix, rows) in new[] { ("train", trainRows), ("t10k", testRows) })
+        {
+            Copy(Path.Combine(source, $"{prefix}-images-idx3-ubyte.gz"), Path.Combine(aside, $"{prefix}-images-idx3-ubyte"), rows, headerInts: 4, rowBytes: 28 * 28);
+            Copy(Path.Combine(source, $"{prefix}-labels-idx1-ubyte.gz"), Path.Combine(aside, $"{prefix}-labels-idx1-ubyte"), rows, headerInts: 2, rowBytes: 1);
+        }
+        try { Directory.Move(aside, folder); }
+        catch (IOException) { Directory.Delete(aside, recursive: true); } // another run moved its copy in first
+        return folder;
+    }
+
+    /// <summary>An IDX file's header with the count set to <paramref name="rows"/>, and its first rows.</summary>
+    private static void Copy(string gz, string target, int rows, int headerInts, int rowBytes)
+    {
+        using var input = new GZipStream(File.OpenRead(gz), CompressionMode.Decompress);
+        var bytes = new byte[4 * headerInts + rows * rowBytes];
+        input.ReadExactly(bytes);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), rows);
+        File.WriteAllBytes(target, bytes);
+    }
+}
