@@ -12,8 +12,12 @@ namespace Trainer.Grains.Tests.Support;
 internal static class SmallFashion
 {
     private static readonly Lazy<string> Written = new(() => Write(trainRows: 600, testRows: 200));
+    private static readonly Lazy<string> WrittenLarger = new(() => Write(trainRows: 6000, testRows: 200));
 
     public static string Folder => Written.Value;
+
+    /// <summary>6,000 training images: epochs long enough (about 170 steps) for a test to act in the middle of one.</summary>
+    public static string LargerFolder => WrittenLarger.Value;
 
     private static string Write(int trainRows, int testRows)
     {
