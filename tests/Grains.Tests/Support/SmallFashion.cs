@@ -7,7 +7,7 @@ namespace Trainer.Grains.Tests.Support;
 /// <summary>
 /// The first rows of Fashion-MNIST as an IDX folder of their own (28 × 28 images, train and t10k):
 /// LeNet's real input at a size whose epochs take a second, for exact comparisons on clusters.
-/// Written once into the temporary folder and reused by later runs (written aside, then moved in).
+/// Written once per test run into a temporary folder of its own, deleted when the run ends.
 /// </summary>
 internal static class SmallFashion
 {
@@ -21,18 +21,16 @@ internal static class SmallFashion
 
     private static string Write(int trainRows, int testRows)
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"trainer-small-fashion-{trainRows}-{testRows}");
-        if (Directory.Exists(folder)) return folder;
+        // this test run's own copy: a folder shared between runs can vanish under one (another run's clean-up)
+        var folder = Path.Combine(Path.GetTempPath(), $"trainer-small-fashion-{trainRows}-{testRows}-{Environment.ProcessId}");
         var source = BuiltInDatasets.LocateFashionMnist();
-        var aside = $"{folder}-{Environment.ProcessId}";
-        Directory.CreateDirectory(aside);
+        Directory.CreateDirectory(folder);
         foreach (var (prefix, rows) in new[] { ("train", trainRows), ("t10k", testRows) })
         {
-            Copy(Path.Combine(source, $"{prefix}-images-idx3-ubyte.gz"), Path.Combine(aside, $"{prefix}-images-idx3-ubyte"), rows, headerInts: 4, rowBytes: 28 * 28);
-            Copy(Path.Combine(source, $"{prefix}-labels-idx1-ubyte.gz"), Path.Combine(aside, $"{prefix}-labels-idx1-ubyte"), rows, headerInts: 2, rowBytes: 1);
+            Copy(Path.Combine(source, $"{prefix}-images-idx3-ubyte.gz"), Path.Combine(folder, $"{prefix}-images-idx3-ubyte"), rows, headerInts: 4, rowBytes: 28 * 28);
+            Copy(Path.Combine(source, $"{prefix}-labels-idx1-ubyte.gz"), Path.Combine(folder, $"{prefix}-labels-idx1-ubyte"), rows, headerInts: 2, rowBytes: 1);
         }
-        try { Directory.Move(aside, folder); }
-        catch (IOException) { Directory.Delete(aside, recursive: true); } // another run moved its copy in first
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(folder, recursive: true); } catch (IOException) { } };
         return folder;
     }
 
