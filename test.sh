@@ -18,7 +18,8 @@ command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 
 missing=()
 for package in "${packages[@]}"; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  # installed, not merely known: a removed package keeps its configuration ("rc") and dpkg -s still succeeds
+  [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] || missing+=("$package")
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
