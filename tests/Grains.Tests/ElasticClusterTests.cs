@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Tests.Support;
+using static Trainer.Grains.Tests.Support.ProcessJobs;
 
 namespace Trainer.Grains.Tests;
 
@@ -19,35 +19,9 @@ public sealed class ElasticClusterTests
         "--lr", "0.01", "--val-fraction", "0.05"];
     private static readonly string[] OnCluster = ["--checkpoint-every", "500"];
 
-    private static JsonElement Report(string outDir) => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "report.json"))).RootElement;
-
-    private static string Hash(string outDir) => Report(outDir).GetProperty("weightsSha256").GetString()!;
-
     private static (int Workers, int Silos, int RetriedCalls)[] Epochs(string outDir) =>
-        [.. Report(outDir).GetProperty("epochs").EnumerateArray().Select(e =>
+        [.. ReportOf(outDir).GetProperty("epochs").EnumerateArray().Select(e =>
             (e.GetProperty("workers").GetInt32(), e.GetProperty("silos").GetArrayLength(), e.GetProperty("retriedCalls").GetInt32()))];
-
-    private static async Task<string> Reference(string outDir, string[]? job = null)
-    {
-        var errors = new StringWriter();
-        var code = await Client.Cli.RunAsync(["train", .. job ?? Job, "--cluster", "local", "--out", outDir], new StringWriter(), errors);
-        Assert.True(code == 0, $"exit {code}: {errors}");
-        return Hash(outDir);
-    }
-
-    private static Task<ChildProcess> StartSilo(string cluster, params string[] extra)
-    {
-        var ports = ChildProcess.FreePorts(2);
-        return ChildProcess.StartSilo(["--cluster", cluster, "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", .. extra]);
-    }
-
-    /// <summary>Waits for one of the texts in a running job's output; fails at once if the job ends first.</summary>
-    private static async Task UntilSeen(LineWatcher output, string text, Task<int> run, StringWriter errors, string? orText = null)
-    {
-        var seen = orText is null ? output.Seen(text) : Task.WhenAny(output.Seen(text), output.Seen(orText));
-        await Task.WhenAny(seen, run).WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.True(seen.IsCompleted, $"the job ended (exit {(run.IsCompleted ? run.Result : -1)}) before printing '{text}': {errors}\n{output}");
-    }
 
     [Fact]
     public async Task Two_silos_that_join_once_the_job_runs_get_workers_and_the_hash_is_the_reference()
@@ -58,7 +32,7 @@ public sealed class ElasticClusterTests
         var silos = new List<ChildProcess> { await StartSilo(cluster) };
         try
         {
-            var reference = await Reference(Path.Combine(work, "reference"));
+            var reference = await Reference(Job, Path.Combine(work, "reference"));
             var output = new LineWatcher();
             var errors = new StringWriter();
             var run = Client.Cli.RunAsync(["train", .. Job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "joined")], output, errors);
@@ -69,7 +43,7 @@ public sealed class ElasticClusterTests
             var epochs = Epochs(Path.Combine(work, "joined"));
             Assert.True(epochs[^1] is (3, 3, 0), $"the last epoch: {epochs[^1]}\n{output}");
             Assert.Contains("workers follow the cluster: 3 workers on 3 silos", output.ToString());
-            Assert.Equal(reference, Hash(Path.Combine(work, "joined")));
+            Assert.Equal(reference, HashOf(Path.Combine(work, "joined")));
         }
         finally
         {
@@ -89,7 +63,7 @@ public sealed class ElasticClusterTests
             ChildProcess.StartSilo("--cluster", cluster, "--silo-port", $"{ports[2 * i]}", "--gateway-port", $"{ports[2 * i + 1]}")));
         try
         {
-            var reference = await Reference(Path.Combine(work, "reference"));
+            var reference = await Reference(Job, Path.Combine(work, "reference"));
             var output = new LineWatcher();
             var errors = new StringWriter();
             var run = Client.Cli.RunAsync(["train", .. Job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "drained")], output, errors);
@@ -101,7 +75,7 @@ public sealed class ElasticClusterTests
             var epochs = Epochs(Path.Combine(work, "drained"));
             Assert.All(epochs, e => Assert.Equal(0, e.RetriedCalls));
             Assert.True(epochs[^1] is (2, 2, 0), $"the last epoch: {epochs[^1]}\n{output}");
-            Assert.Equal(reference, Hash(Path.Combine(work, "drained")));
+            Assert.Equal(reference, HashOf(Path.Combine(work, "drained")));
         }
         finally
         {
@@ -119,7 +93,7 @@ public sealed class ElasticClusterTests
         var silos = new List<ChildProcess>(await Task.WhenAll(StartSilo(cluster), StartSilo(cluster), StartSilo(cluster)));
         try
         {
-            var reference = await Reference(Path.Combine(work, "reference"));
+            var reference = await Reference(Job, Path.Combine(work, "reference"));
             var output = new LineWatcher();
             var errors = new StringWriter();
             var run = Client.Cli.RunAsync(["train", .. Job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "restarted")], output, errors);
@@ -131,7 +105,7 @@ public sealed class ElasticClusterTests
 
             var epochs = Epochs(Path.Combine(work, "restarted"));
             Assert.True(epochs[^1] is (3, 3, _), $"the last epoch: {epochs[^1]}\n{output}");
-            Assert.Equal(reference, Hash(Path.Combine(work, "restarted")));
+            Assert.Equal(reference, HashOf(Path.Combine(work, "restarted")));
         }
         finally
         {
@@ -150,7 +124,7 @@ public sealed class ElasticClusterTests
         try
         {
             string[] job = JobOf(epochs: 8); // long enough for a silo to join and be refused
-            var reference = await Reference(Path.Combine(work, "reference"), job);
+            var reference = await Reference(job, Path.Combine(work, "reference"));
             var output = new LineWatcher();
             var errors = new StringWriter();
             var run = Client.Cli.RunAsync(["train", .. job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "mixed")], output, errors);
@@ -164,7 +138,7 @@ public sealed class ElasticClusterTests
 
             Assert.Matches(@"note: .*silo S\S+ is refused: its kernel \(openblas [^)]*Haswell, avx2\+fma\) differs from the job's \(openblas [^)]*avx512\)", output.ToString());
             Assert.All(Epochs(Path.Combine(work, "mixed")), e => Assert.Equal(1, e.Silos));
-            Assert.Equal(reference, Hash(Path.Combine(work, "mixed")));
+            Assert.Equal(reference, HashOf(Path.Combine(work, "mixed")));
         }
         finally
         {
@@ -182,7 +156,7 @@ public sealed class ElasticClusterTests
         var silos = new List<ChildProcess> { await StartSilo(cluster) };
         try
         {
-            var reference = await Reference(Path.Combine(work, "reference"));
+            var reference = await Reference(Job, Path.Combine(work, "reference"));
             var output = new LineWatcher();
             var errors = new StringWriter();
             var run = Client.Cli.RunAsync(["train", .. Job, .. OnCluster, "--cluster", cluster, "--out", Path.Combine(work, "resumed")], output, errors);
@@ -194,7 +168,7 @@ public sealed class ElasticClusterTests
 
             // the membership's verdict, not a call's response timeout, ended the wait
             Assert.Matches(@"parameter server lost \(the cluster declared its silo S\S+ dead\); resuming from its last checkpoint", output.ToString());
-            Assert.Equal(reference, Hash(Path.Combine(work, "resumed")));
+            Assert.Equal(reference, HashOf(Path.Combine(work, "resumed")));
         }
         finally
         {
@@ -213,20 +187,12 @@ public sealed class ElasticClusterTests
             "--primary", $"127.0.0.1:{ports[0]}");
         await using var connection = await ClusterConnection.ConnectAsync(ClusterSpec.Parse($"localhost:{ports[1]}"));
         var management = connection.Grains.GetGrain<IManagementGrain>(0);
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while ((await management.GetHosts(onlyActive: true)).Count < 2)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the second silo did not join within a minute");
-            await Task.Delay(200);
-        }
+        await Eventually.Until(async () => (await management.GetHosts(onlyActive: true)).Count == 2, TimeSpan.FromMinutes(1),
+            () => "the second silo did not join within a minute");
 
         paused.Signal(stop: true); // a long pause: it answers no probe, and the survivor votes it dead
-        deadline = DateTime.UtcNow.AddMinutes(1);
-        while ((await management.GetHosts(onlyActive: false)).Count(h => h.Value == SiloStatus.Dead) == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the paused silo was not declared dead within a minute");
-            await Task.Delay(200);
-        }
+        await Eventually.Until(async () => (await management.GetHosts(onlyActive: false)).Any(h => h.Value == SiloStatus.Dead), TimeSpan.FromMinutes(1),
+            () => "the paused silo was not declared dead within a minute");
         paused.Signal(stop: false); // it wakes, reads that it is dead, and must stop
 
         Assert.Equal(5, await paused.ExitCodeAsync(TimeSpan.FromMinutes(1)));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Trainer.Grains.Tests.Support;
+using static Trainer.Grains.Tests.Support.ProcessJobs;
 
 namespace Trainer.Grains.Tests;
 
@@ -13,12 +14,6 @@ public sealed class ProcessFaultTests
     private static readonly string[] Job = ["--data", "fashion-mnist", "--model", "softmax", "--epochs", "3", "--batch", "64",
         "--lr", "0.05", "--momentum", "0.9", "--val-fraction", "0.05", "--checkpoint-every", "100"];
 
-    private static string HashOf(string outDir)
-    {
-        using var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "report.json")));
-        return report.RootElement.GetProperty("weightsSha256").GetString()!;
-    }
-
     private static async Task<string> Train(string outDir, params string[] args)
     {
         var output = new LineWatcher();
@@ -28,22 +23,10 @@ public sealed class ProcessFaultTests
         return HashOf(outDir);
     }
 
-    /// <summary>Waits for a line of a running job's output; fails at once if the job ends first.</summary>
-    private static async Task UntilSeen(LineWatcher output, string text, Task<int> run, StringWriter errors)
-    {
-        var seen = output.Seen(text);
-        await Task.WhenAny(seen, run).WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.True(seen.IsCompleted, $"the job ended (exit {(run.IsCompleted ? run.Result : -1)}) before printing '{text}': {errors}\n{output}");
-    }
-
     private static async Task<ChildProcess[]> StartSilos(string cluster, int count)
     {
         var silos = new List<ChildProcess>();
-        foreach (var _ in Enumerable.Range(0, count))
-        {
-            var ports = ChildProcess.FreePorts(2);
-            silos.Add(await ChildProcess.StartSilo("--cluster", cluster, "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}"));
-        }
+        foreach (var _ in Enumerable.Range(0, count)) silos.Add(await StartSilo(cluster));
         return [.. silos];
     }
 

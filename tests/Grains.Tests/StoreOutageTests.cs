@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Trainer.Grains.Tests.Support;
+using static Trainer.Grains.Tests.Support.ProcessJobs;
 
 namespace Trainer.Grains.Tests;
 
@@ -15,31 +15,6 @@ public sealed class StoreOutageTests
     private static readonly string[] Job = ["--data", "fashion-mnist", "--model", "softmax", "--epochs", "6", "--batch", "8",
         "--lr", "0.01", "--val-fraction", "0.05"];
 
-    private static JsonElement Report(string outDir) => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "report.json"))).RootElement;
-
-    private static string Hash(string outDir) => Report(outDir).GetProperty("weightsSha256").GetString()!;
-
-    private static async Task<string> Reference(string outDir)
-    {
-        var errors = new StringWriter();
-        var code = await Client.Cli.RunAsync(["train", .. Job, "--cluster", "local", "--out", outDir], new StringWriter(), errors);
-        Assert.True(code == 0, $"exit {code}: {errors}");
-        return Hash(outDir);
-    }
-
-    private static Task<ChildProcess> StartSilo(string cluster, params string[] extra)
-    {
-        var ports = ChildProcess.FreePorts(2);
-        return ChildProcess.StartSilo(["--cluster", cluster, "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", .. extra]);
-    }
-
-    private static async Task UntilSeen(LineWatcher output, string text, Task<int> run, StringWriter errors)
-    {
-        var seen = output.Seen(text);
-        await Task.WhenAny(seen, run).WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.True(seen.IsCompleted, $"the job ended (exit {(run.IsCompleted ? run.Result : -1)}) before printing '{text}': {errors}\n{output}");
-    }
-
     [Fact]
     public async Task Redis_killed_and_started_again_mid_job_puts_checkpoints_off_and_the_job_ends_with_the_fault_free_hash()
     {
@@ -49,7 +24,7 @@ public sealed class StoreOutageTests
         await using var silo = await StartSilo(cluster);
         try
         {
-            var reference = await Reference(Path.Combine(work, "reference"));
+            var reference = await Reference(Job, Path.Combine(work, "reference"));
             var output = new LineWatcher();
             var errors = new StringWriter();
             var run = Client.Cli.RunAsync(["train", .. Job, "--checkpoint-every", "200", "--cluster", cluster, "--out", Path.Combine(work, "blinked")], output, errors);
@@ -59,8 +34,8 @@ public sealed class StoreOutageTests
             await redis.RestartAsync();
             Assert.True(await run == 0, $"{errors}\n{output}");
 
-            Assert.True(Report(Path.Combine(work, "blinked")).GetProperty("epochs").EnumerateArray().Sum(e => e.GetProperty("deferredCheckpoints").GetInt32()) > 0);
-            Assert.Equal(reference, Hash(Path.Combine(work, "blinked")));
+            Assert.True(ReportOf(Path.Combine(work, "blinked")).GetProperty("epochs").EnumerateArray().Sum(e => e.GetProperty("deferredCheckpoints").GetInt32()) > 0);
+            Assert.Equal(reference, HashOf(Path.Combine(work, "blinked")));
         }
         finally
         {
@@ -77,7 +52,7 @@ public sealed class StoreOutageTests
         await using var silo = await StartSilo(cluster, "--store-patience", "2");
         try
         {
-            var reference = await Reference(Path.Combine(work, "reference"));
+            var reference = await Reference(Job, Path.Combine(work, "reference"));
             var output = new LineWatcher();
             var errors = new StringWriter();
             var run = Client.Cli.RunAsync(["train", .. Job, "--checkpoint-every", "200", "--cluster", cluster, "--job", "kept-down", "--out", Path.Combine(work, "down")],
@@ -95,7 +70,7 @@ public sealed class StoreOutageTests
             var resumed = new StringWriter();
             var code = await Client.Cli.RunAsync(["resume", "--job", "kept-down", "--cluster", cluster, "--out", Path.Combine(work, "resumed")], resumed, errors);
             Assert.True(code == 0, $"exit {code}: {errors}\n{resumed}");
-            Assert.Equal(reference, Hash(Path.Combine(work, "resumed")));
+            Assert.Equal(reference, HashOf(Path.Combine(work, "resumed")));
         }
         finally
         {

@@ -45,17 +45,17 @@ internal sealed class PrometheusServer : IAsyncDisposable
             .ToList();
     }
 
-    /// <summary>Asks the query again, every 200 ms until the deadline, until some series passes <paramref name="accept"/>.</summary>
+    /// <summary>Asks the query again, until some series passes <paramref name="accept"/>.</summary>
     public async Task<(Dictionary<string, string> Labels, double Value)> UntilAsync(string promql, Func<Dictionary<string, string>, double, bool> accept, TimeSpan deadline)
     {
-        using var timeout = new CancellationTokenSource(deadline);
-        while (true)
+        (Dictionary<string, string> Labels, double Value)? found = null;
+        await Eventually.Until(async () =>
         {
             foreach (var series in await QueryAsync(promql))
-                if (accept(series.Labels, series.Value)) return series;
-            try { await Task.Delay(200, timeout.Token); }
-            catch (OperationCanceledException) { throw new TimeoutException($"no series of '{promql}' as expected within {deadline}:\n{_process.Output}"); }
-        }
+                if (accept(series.Labels, series.Value)) { found = series; return true; }
+            return false;
+        }, deadline, () => $"no series of '{promql}' as expected within {deadline}:\n{_process.Output}");
+        return found!.Value;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,9 +1,6 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Trainer.Grains.Transport.Sockets;
 
@@ -13,33 +10,13 @@ namespace Trainer.Grains.Transport.Sockets;
 /// the other's receive pipe in one copy: no system calls, no kernel copies, no loopback TCP. Each
 /// end counts its traffic as a socket would, so the wire's counters stay true.
 /// </summary>
-internal sealed class InProcessConnection : ConnectionContext, IConnectionIdFeature, IConnectionItemsFeature, IConnectionTransportFeature, IConnectionLifetimeFeature
+internal sealed class InProcessConnection : PipeConnection
 {
-    private static readonly PipeOptions Options = new(minimumSegmentSize: 64 * 1024, pauseWriterThreshold: 64L << 20, resumeWriterThreshold: 32L << 20,
-        readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.ThreadPool, useSynchronizationContext: false);
-    private static long _lastId;
-
-    private readonly Pipe _received = new(Options), _toSend = new(Options);
-    private readonly CancellationTokenSource _closed = new();
     private readonly TrafficCounter _traffic;
     private InProcessConnection _peer = null!;
     private Task _sending = Task.CompletedTask;
-    private int _closing;
 
-    private InProcessConnection(EndPoint local, EndPoint remote, TrafficCounter traffic)
-    {
-        (LocalEndPoint, RemoteEndPoint, _traffic) = (local, remote, traffic);
-        ConnectionId = $"in-process-{Interlocked.Increment(ref _lastId)}";
-        Interlocked.Increment(ref BulkSocketTransport.Opened);
-        Transport = new DuplexPipe(_received.Reader, _toSend.Writer);
-        Features = new FeatureCollection();
-        Features.Set<IConnectionIdFeature>(this);
-        Features.Set<IConnectionItemsFeature>(this);
-        Features.Set<IConnectionTransportFeature>(this);
-        Features.Set<IConnectionLifetimeFeature>(this);
-        Features.Set<IConnectionEndPointFeature>(new EndPoints(this));
-        ConnectionClosed = _closed.Token;
-    }
+    private InProcessConnection(EndPoint local, EndPoint remote, TrafficCounter traffic) : base("in-process", local, remote) => _traffic = traffic;
 
     /// <summary>The connecting end and the accepted end of one connection.</summary>
     public static (InProcessConnection Connecting, InProcessConnection Accepted) Pair(EndPoint listener, TrafficCounter connecting, TrafficCounter accepting)
@@ -53,30 +30,19 @@ internal sealed class InProcessConnection : ConnectionContext, IConnectionIdFeat
         return (a, b);
     }
 
-    public override string ConnectionId { get; set; }
-    public override IFeatureCollection Features { get; }
-    public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
-    public override IDuplexPipe Transport { get; set; }
-    public override CancellationToken ConnectionClosed { get; set; }
-    public override EndPoint? LocalEndPoint { get; set; }
-    public override EndPoint? RemoteEndPoint { get; set; }
+    public override void Abort(ConnectionAbortedException abortReason) => ToSend.Reader.CancelPendingRead();
 
-    public override void Abort(ConnectionAbortedException abortReason) => _toSend.Reader.CancelPendingRead();
-
-    public override async ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
-        Transport.Input.Complete();
-        Transport.Output.Complete();
-        _toSend.Reader.CancelPendingRead();
-        await _sending.ConfigureAwait(false);
-        _closed.Dispose();
+        ToSend.Reader.CancelPendingRead();
+        return DisposeAsync(_sending);
     }
 
     /// <summary>What Orleans wrote here goes into the peer's receive pipe; when either side stops, both ends close.</summary>
     private async Task SendLoop()
     {
-        var reader = _toSend.Reader;
-        var peer = _peer._received.Writer;
+        var reader = ToSend.Reader;
+        var peer = _peer.Received.Writer;
         try
         {
             while (true)
@@ -101,27 +67,9 @@ internal sealed class InProcessConnection : ConnectionContext, IConnectionIdFeat
         {
             await reader.CompleteAsync().ConfigureAwait(false);
             await peer.CompleteAsync().ConfigureAwait(false); // the peer reads to the end, then sees the connection closed
-            Close();
-            _peer.Close();
-            _peer._toSend.Reader.CancelPendingRead();
+            Closed();
+            _peer.Closed();
+            _peer.ToSend.Reader.CancelPendingRead();
         }
-    }
-
-    private void Close()
-    {
-        if (Interlocked.Exchange(ref _closing, 1) != 0) return;
-        ThreadPool.UnsafeQueueUserWorkItem(static c => { try { c._closed.Cancel(); } catch (ObjectDisposedException) { } }, this, preferLocal: false);
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-        public PipeWriter Output { get; } = output;
-    }
-
-    private sealed class EndPoints(InProcessConnection connection) : IConnectionEndPointFeature
-    {
-        public EndPoint? LocalEndPoint { get => connection.LocalEndPoint; set => connection.LocalEndPoint = value; }
-        public EndPoint? RemoteEndPoint { get => connection.RemoteEndPoint; set => connection.RemoteEndPoint = value; }
     }
 }
