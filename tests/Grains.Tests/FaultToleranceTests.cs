@@ -16,7 +16,7 @@ namespace Trainer.Grains.Tests;
 public sealed class FaultToleranceTests
 {
     private static readonly DataSpec Data = new("fashion-mnist", ValFraction: 0.05);
-    private static readonly TrainOptions Options = new() { Model = "softmax", Epochs = 3, Batch = 64, LearningRate = 0.05, Momentum = 0.9 };
+    private static readonly TrainOptions Options = new() { Model = "softmax", Epochs = 3, Batch = 16, LearningRate = 0.05, Momentum = 0.9 }; // epochs of seconds: the progress events (every 200 ms) fall inside epoch 2
 
     /// <summary>Stops a silo once epoch 2 has made progress, and reports when the next step after that completed.</summary>
     private sealed class StopMidEpoch(Func<Task> stop) : ITrainingObserver
