@@ -32,9 +32,24 @@ public static class SiloSetup
         silo.Services.TryAddSingleton<JobBoard>(); // the dashboard of the jobs whose parameter server runs here
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
         BulkSocketTransport.AddToSilo(silo.Services);
+        UseConsistentDirectory(silo);
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();
         silo.AddActivityPropagation(); // Orleans's call spans join the product's (a no-op without a listener)
         return silo;
+    }
+
+    /// <summary>
+    /// The strongly consistent grain directory (Orleans 9+, still marked experimental). Orleans's
+    /// default directory deactivates every activation whose directory entry a silo held the moment that
+    /// silo starts shutting down: a SIGTERM'd silo took workers and servers on the other silos with it
+    /// (a fresh activation then answered the next step "has no job"). This one hands the silo's part
+    /// of the directory over instead. Every silo of a cluster must use the same directory.
+    /// </summary>
+    private static void UseConsistentDirectory(ISiloBuilder silo)
+    {
+#pragma warning disable ORLEANSEXP003
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
     }
 
     /// <summary>Localhost clustering (one silo is the primary) with checkpoints in files.</summary>

@@ -15,7 +15,8 @@ namespace Trainer.Grains.Workers;
 /// </summary>
 public sealed partial class WorkerPool
 {
-    private readonly int[] _lastGenerations;
+    /// <summary>The last generation each worker index had, in this pool or before it (the checkpoint's): a worker that comes back never reuses a key.</summary>
+    private readonly List<int> _generations;
     private readonly Dictionary<SiloAddress, string> _refused = [];
     /// <summary>Silos where a worker was lost or could not load: passed over until the cluster changes (a frozen silo is still "active" for a while).</summary>
     private readonly HashSet<SiloAddress> _unreachable = [];

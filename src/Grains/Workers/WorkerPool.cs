@@ -25,12 +25,11 @@ public sealed partial class WorkerPool
     private readonly Func<IReadOnlyList<SiloAddress>> _usableSilos;
     private readonly List<Slot> _slots = [];
 
-    /// <summary>A worker: its grain, the silo chosen for it, its generation, the weights version it holds (−1: none), what it loaded.</summary>
-    private sealed class Slot(IWorkerGrain grain, SiloAddress? silo, int generation)
+    /// <summary>A worker: its grain, the silo chosen for it, the weights version it holds (−1: none), what it loaded.</summary>
+    private sealed class Slot(IWorkerGrain grain, SiloAddress? silo)
     {
         public IWorkerGrain Grain { get; } = grain;
         public SiloAddress? Silo { get; } = silo;
-        public int Generation { get; } = generation;
         public long Holds { get; set; } = -1;
         public DataShape? Shape { get; set; }
     }
@@ -40,15 +39,15 @@ public sealed partial class WorkerPool
     public WorkerPool(IGrainFactory grains, JobSpec spec, int[] generations, ILogger logger, Func<IReadOnlyList<SiloAddress>> usableSilos)
     {
         (_grains, _spec, _logger, _usableSilos) = (grains, spec, logger, usableSilos);
-        _lastGenerations = generations;
+        _generations = [.. generations];
         if (spec.Mode == JobMode.Sync) KernelIdentity = ServerKernelIdentity(spec.Kernel);
     }
 
     public int Count => _slots.Count;
     /// <summary>Worker calls asked again of a replacement (their worker was lost or timed out), since the pool was made.</summary>
     public int Retries { get; private set; }
-    /// <summary>How often each worker was replaced or moved: part of its key.</summary>
-    public int[] Generations => _slots.Count > 0 ? _slots.Select(s => s.Generation).ToArray() : _lastGenerations;
+    /// <summary>How often each worker was replaced or moved (also workers the pool no longer has, which may come back): part of its key.</summary>
+    public int[] Generations => [.. _generations];
     /// <summary>Each worker's partitions: contiguous, near-equal ranges in worker order.</summary>
     public (int First, int Count)[] Ranges { get; private set; } = [];
     /// <summary>What each worker loaded, and where it runs.</summary>
@@ -131,10 +130,12 @@ public sealed partial class WorkerPool
     /// <summary>Worker <paramref name="index"/> becomes a fresh grain on <paramref name="silo"/> (a new slot when the pool grows), which loads the job's data.</summary>
     private async Task MoveAsync(int index, SiloAddress? silo)
     {
-        var generation = index < _slots.Count ? _slots[index].Generation + 1 : index < _lastGenerations.Length ? _lastGenerations[index] + 1 : 0;
+        var generation = index < _generations.Count ? _generations[index] + 1 : 0;
+        if (index < _generations.Count) _generations[index] = generation;
+        else _generations.Add(generation); // workers grow one index at a time, in order
         if (index < _slots.Count) _ = Quietly(_slots[index].Grain.Release());
         var key = generation == 0 ? $"{_spec.Job}/{index}" : $"{_spec.Job}/{index}.{generation}";
-        var slot = new Slot(_grains.GetGrain<IWorkerGrain>(silo is null ? key : SpreadPlacementDirector.OnSilo(key, silo)), silo, generation);
+        var slot = new Slot(_grains.GetGrain<IWorkerGrain>(silo is null ? key : SpreadPlacementDirector.OnSilo(key, silo)), silo);
         if (index < _slots.Count) _slots[index] = slot;
         else _slots.Add(slot);
         // loading a large data set takes seconds, but a silo that froze must not hold the job for the grain call's ten minutes
