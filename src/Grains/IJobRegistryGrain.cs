@@ -11,7 +11,7 @@ namespace Trainer.Grains;
 [Alias("trainer.job-registry")]
 public interface IJobRegistryGrain : IGrainWithIntegerKey
 {
-    [Alias("report")]
+    [Alias("report"), Admission.ClusterInternal]
     Task Report(JobStatus status);
 
     /// <summary>Every job reported, newest first.</summary>
@@ -19,6 +19,6 @@ public interface IJobRegistryGrain : IGrainWithIntegerKey
     Task<JobStatus[]> List();
 
     /// <summary>A silo is about to stop: every running job moves its workers off it; returns when they have (or when a job did not answer in time).</summary>
-    [Alias("silo-leaving"), ResponseTimeout("00:01:00"), Orleans.Concurrency.AlwaysInterleave]
+    [Alias("silo-leaving"), ResponseTimeout("00:01:00"), Orleans.Concurrency.AlwaysInterleave, Admission.ClusterInternal]
     Task SiloLeaving(SiloAddress silo, TimeSpan patience);
 }

@@ -59,7 +59,7 @@ public sealed class ClusterJob
             using var watch = ServerWatch.Start(_grains, Info.ParameterServerSilo, cancellation);
             try
             {
-                await foreach (var e in _server.Run(watch.Token).WithCancellation(watch.Token))
+                await foreach (var e in _server.Run(_prove(CallerProof.Follow, Spec.Job), watch.Token).WithCancellation(watch.Token))
                 {
                     observer.Observe(e);
                     if (e is LoopDone done) outcome = done.Outcome;
@@ -72,12 +72,12 @@ public sealed class ClusterJob
             return true;
         }, cancellation);
         if (outcome is null) throw new InvalidOperationException($"job {Spec.Job}: the parameter server's loop ended without its outcome");
-        var weights = await WithRecovery(_server.Result, cancellation);
+        var weights = await WithRecovery(() => _server.Result(_prove(CallerProof.Follow, Spec.Job)), cancellation);
         return new TrainingResult(Network, weights.Values, outcome);
     }
 
     /// <summary>The job is done: its workers released, its checkpoint deleted; a warning when that could not be.</summary>
-    public Task<string?> FinishAsync() => _server.Finish();
+    public Task<string?> FinishAsync() => _server.Finish(_prove(CallerProof.Finish, Spec.Job));
 
     /// <summary>Runs a call on the parameter server; if the server is lost, resumes it from its checkpoint and runs the call again.</summary>
     private async Task<T> WithRecovery<T>(Func<Task<T>> call, CancellationToken cancellation)

@@ -33,6 +33,7 @@ public static class SiloSetup
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
         BulkSocketTransport.AddToSilo(silo.Services);
         UseConsistentDirectory(silo);
+        silo.AddIncomingGrainCallFilter<Admission.ClusterInternalFilter>(); // before anything else: a client never reaches a worker, a shard or a report
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();
         silo.AddActivityPropagation(); // Orleans's call spans join the product's (a no-op without a listener)
         return silo;

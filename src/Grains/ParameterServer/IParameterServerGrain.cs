@@ -26,13 +26,13 @@ public interface IParameterServerGrain : IGrainWithStringKey
     [Alias("resume"), ResponseTimeout("00:10:00")]
     Task<ResumeInfo> Resume(CallerProof? caller = null);
 
-    /// <summary>Runs the training loop from where the job stands, streaming its events; the last one is the outcome.</summary>
+    /// <summary>Runs the training loop from where the job stands, streaming its events; the last one is the outcome. On a mutual-TLS cluster, for its owner or an operator only.</summary>
     [Alias("run")]
-    IAsyncEnumerable<LoopEvent> Run(CancellationToken cancellation = default);
+    IAsyncEnumerable<LoopEvent> Run(CallerProof? caller = null, CancellationToken cancellation = default);
 
-    /// <summary>The job's result once its loop is done: the best epoch's weights (or the last, when early stopping keeps none).</summary>
+    /// <summary>The job's result once its loop is done: the best epoch's weights (or the last, when early stopping keeps none). On a mutual-TLS cluster, for its owner or an operator only.</summary>
     [Alias("result")]
-    Task<FloatVector> Result();
+    Task<FloatVector> Result(CallerProof? caller = null);
 
     /// <summary>Where the job stands now (null when this activation runs no job); answered between steps, even during an epoch.</summary>
     [Alias("status"), AlwaysInterleave]
@@ -49,10 +49,10 @@ public interface IParameterServerGrain : IGrainWithStringKey
     /// A silo is about to stop (SIGTERM, a drain): the job moves its workers off it at its next step
     /// boundary, and the call returns once none is left there. Answered between steps.
     /// </summary>
-    [Alias("silo-leaving"), AlwaysInterleave, ResponseTimeout("00:01:00")]
+    [Alias("silo-leaving"), AlwaysInterleave, ResponseTimeout("00:01:00"), ClusterInternal]
     Task SiloLeaving(SiloAddress silo);
 
-    /// <summary>Releases the workers and deletes the job's checkpoint: the job is done. Returns a warning when the checkpoint could not be deleted.</summary>
+    /// <summary>Releases the workers and deletes the job's checkpoint: the job is done. Returns a warning when the checkpoint could not be deleted. On a mutual-TLS cluster, for its owner or an operator only.</summary>
     [Alias("finish")]
-    Task<string?> Finish();
+    Task<string?> Finish(CallerProof? caller = null);
 }

@@ -10,7 +10,7 @@ namespace Trainer.Grains.ParameterServer;
 /// every shard complete its part of the reduction tree and apply its part of the update. Shards
 /// call no grain, so nothing waits in a cycle. Keyed "job/shard/s".
 /// </summary>
-[Alias("trainer.parameter-shard")]
+[Alias("trainer.parameter-shard"), Admission.ClusterInternal]
 public interface IParameterShardGrain : IGrainWithStringKey
 {
     /// <summary>Takes the range's weights (and velocity, on resume) and sets up its part of the update rule.</summary>

@@ -58,6 +58,9 @@ public sealed partial class ParameterServerGrain(
 
     public async Task<ResumeInfo> Resume(CallerProof? caller = null)
     {
+        // Who asks is checked before anything is read: the running job's checkpoint is the state in
+        // hand, and reading the store into it would leave the job writing a stale copy from then on.
+        if (_job is { } running) Authorize(caller, CallerProof.Resume, running.Spec);
         try { await CheckpointWriter.OnceTheStoreAnswers(checkpoint.ReadStateAsync, TimeProvider.System); } // the newest checkpoint, also when this activation is not new
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
         {
@@ -73,9 +76,10 @@ public sealed partial class ParameterServerGrain(
         return new ResumeInfo(state.Spec, job.Info, state.Loop!.CompletedEpochs, state.Epoch, state.StepInEpoch, state.Update.Step, state.RecoveryNote);
     }
 
-    public async IAsyncEnumerable<LoopEvent> Run([EnumeratorCancellation] CancellationToken cancellation = default)
+    public async IAsyncEnumerable<LoopEvent> Run(CallerProof? caller = null, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         var job = Current();
+        Authorize(caller, CallerProof.Follow, job.Spec);
         var data = job.Info.Data;
         board.Placed(job.Spec.Job, job.Network.Spec.ToString(), job.Spec.Mode, job.Spec.Options.Epochs, silo.SiloAddress.ToString(),
             job.Info.Workers.Select(w => w.Silo).ToArray(), job.State.Loop!.Epochs);
@@ -100,10 +104,16 @@ public sealed partial class ParameterServerGrain(
         }
     }
 
-    public Task<FloatVector> Result() => Task.FromResult(new FloatVector(Current().FinalWeights));
-
-    public async Task<string?> Finish()
+    public Task<FloatVector> Result(CallerProof? caller = null)
     {
+        var job = Current();
+        Authorize(caller, CallerProof.Follow, job.Spec);
+        return Task.FromResult(new FloatVector(job.FinalWeights));
+    }
+
+    public async Task<string?> Finish(CallerProof? caller = null)
+    {
+        if ((_job?.Spec ?? checkpoint.State.Spec) is { } spec) Authorize(caller, CallerProof.Finish, spec); // a job at rest is its checkpoint's owner's too
         if (_job is { } job)
         {
             job.Status = JobStatus.Finished;

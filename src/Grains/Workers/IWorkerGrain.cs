@@ -11,7 +11,7 @@ namespace Trainer.Grains.Workers;
 /// with the weights it is sent (it keeps the last version it was sent, so they need not be sent
 /// again). Keyed "job/index".
 /// </summary>
-[Alias("trainer.worker")]
+[Alias("trainer.worker"), Admission.ClusterInternal]
 public interface IWorkerGrain : IGrainWithStringKey
 {
     /// <summary>Loads the job's data (shared by the workers of a process) and says what it is and where this worker runs; allocates nothing else.</summary>
