@@ -14,6 +14,7 @@ namespace Trainer.Core.Models;
 public sealed class Network
 {
     private readonly Layer[] _layers;
+    private readonly int[] _ownOffsets;
 
     public Network(ModelSpec spec)
     {
@@ -33,6 +34,14 @@ public sealed class Network
         }
         Tensors = tensors;
         ParameterCount = offset;
+        _ownOffsets = new int[_layers.Length];
+        var own = 0;
+        for (var l = 0; l < _layers.Length; l++)
+        {
+            _ownOffsets[l] = own;
+            if (!_layers[l].GradientOverPartitions) own += (int)(_layers[l].WeightCount + _layers[l].BiasCount);
+        }
+        OwnGradientLength = own;
     }
 
     /// <summary>The most elements a .NET array holds: the parameter vector is one array.</summary>
@@ -42,6 +51,10 @@ public sealed class Network
 
     /// <summary>The parameter count of a model, counted without overflow and without building it.</summary>
     public static long CountParameters(ModelSpec spec) => Count(LayerPlan.Build(spec, LossHead.For(spec).Outputs));
+
+    /// <summary>The floats of a partition's own gradients (<see cref="OwnGradientLength"/>) of a model, without building it.</summary>
+    public static long OwnGradientFloats(ModelSpec spec) =>
+        LayerPlan.Build(spec, LossHead.For(spec).Outputs).Where(l => !l.GradientOverPartitions).Sum(l => l.WeightCount + l.BiasCount);
 
     /// <summary>The floats of a <see cref="Workspace"/> for a batch of <paramref name="rows"/> rows.</summary>
     public static long WorkspaceFloats(ModelSpec spec, int rows) =>
@@ -102,14 +115,16 @@ public sealed class Network
     }
 
     /// <summary>
-    /// The sum over the rows of the loss, and the sum of the per-row gradients written into
-    /// <paramref name="gradient"/> (overwritten, not added to): the partial sums that are combined across partitions.
-    /// With <paramref name="dropout"/> (a training step) hidden units are dropped as it says.
+    /// The forward and backward pass of one partition's rows: returns the sum of their losses and leaves
+    /// every layer's gradient at its outputs in <paramref name="ws"/>; the parameter gradients of layers
+    /// that are not computed over partitions (convolutions) go into <paramref name="ownGradients"/>, at
+    /// <see cref="OwnGradientOffset"/>. <see cref="ParameterGradients"/> then sums the parameters'
+    /// gradients over the partitions. With <paramref name="dropout"/> (a training step) hidden units are dropped as it says.
     /// </summary>
-    public double Gradient(IKernel kernel, ReadOnlySpan<float> weights, ReadOnlySpan<float> x, ReadOnlySpan<float> labels, int rows, Span<float> gradient, Workspace ws,
+    public double Backpropagate(IKernel kernel, ReadOnlySpan<float> weights, float[] x, ReadOnlySpan<float> labels, int rows, Workspace ws, Span<float> ownGradients,
         in DropoutRows dropout = default)
     {
-        if (rows == 0) { gradient.Clear(); return 0; }
+        if (rows == 0) { ownGradients.Clear(); return 0; }
         Forward(kernel, weights, x, rows, ws, dropout);
         var last = _layers.Length - 1;
         var outputs = ws.Layers[last].Output(rows * OutputWidth);
@@ -117,10 +132,62 @@ public sealed class Network
         for (var l = last; l >= 0; l--)
         {
             var layer = _layers[l];
-            var input = l == 0 ? x[..(rows * Spec.Features)] : ws.Layers[l - 1].Output(rows * layer.InputSize);
+            var input = l == 0 ? x.AsSpan(0, rows * Spec.Features) : ws.Layers[l - 1].Output(rows * layer.InputSize);
             var dInput = l == 0 ? Span<float>.Empty : ws.Layers[l - 1].DA.AsSpan(0, rows * layer.InputSize);
-            layer.Backward(kernel, weights, input, rows, ws.Layers[l], gradient, dInput);
+            var own = layer.GradientOverPartitions ? Span<float>.Empty : ownGradients.Slice(_ownOffsets[l], (int)(layer.WeightCount + layer.BiasCount));
+            layer.Backward(kernel, weights, input, rows, ws.Layers[l], own, dInput);
         }
+        return loss;
+    }
+
+    /// <summary>One partition after <see cref="Backpropagate"/>: its workspace, its input rows, their count, and its own gradients.</summary>
+    public readonly record struct PartitionPass(Workspace Workspace, float[] X, int Rows, float[] OwnGradients);
+
+    /// <summary>
+    /// The parameters' gradient sums of backpropagated partitions, per aligned block (indices into
+    /// <paramref name="partitions"/>), each added along the fixed tree and written into its vector of
+    /// <paramref name="outputs"/> (overwritten); each partition's squared norm of its own sum is added to
+    /// <paramref name="squaredNorms"/>, layer by layer. Dense layers are one pass over all partitions
+    /// (<see cref="TreeGemm"/>, its tiles spread over <paramref name="threads"/>); the others add their
+    /// partitions' own gradients along the same tree.
+    /// </summary>
+    public void ParameterGradients(IReadOnlyList<PartitionPass> partitions, IReadOnlyList<(int Start, int Count)> blocks, IReadOnlyList<float[]> outputs,
+        double[] squaredNorms, int threads)
+    {
+        for (var l = 0; l < _layers.Length; l++)
+        {
+            var layer = _layers[l];
+            if (layer.WeightCount + layer.BiasCount == 0) continue;
+            if (layer.GradientOverPartitions)
+            {
+                var parts = partitions.Select(p => new TreeGemm.Part(p.Workspace.Layers[l].DZ, l == 0 ? p.X : p.Workspace.Layers[l - 1].OutputArray, p.Rows)).ToArray();
+                TreeGemm.WeightGradient(parts, layer.OutputSize, layer.InputSize, blocks, outputs, layer.WeightOffset, squaredNorms, threads);
+                TreeGemm.ColumnSums(parts, layer.OutputSize, blocks, outputs, layer.BiasOffset, squaredNorms);
+                continue;
+            }
+            var length = (int)(layer.WeightCount + layer.BiasCount);
+            var own = partitions.Select(p => p.OwnGradients.AsSpan(_ownOffsets[l], length).ToArray()).ToArray();
+            for (var p = 0; p < own.Length; p++) squaredNorms[p] += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(own[p]);
+            for (var b = 0; b < blocks.Count; b++) TreeGemm.TreeInto(own, blocks[b].Start, blocks[b].Count, outputs[b].AsSpan(layer.WeightOffset, length));
+        }
+    }
+
+    /// <summary>Floats of a partition's own gradients: the parameters of the layers not computed over partitions.</summary>
+    public int OwnGradientLength { get; }
+
+    /// <summary>Where layer l's own gradients start in a partition's <see cref="PartitionPass.OwnGradients"/>.</summary>
+    public int OwnGradientOffset(int layer) => _ownOffsets[layer];
+
+    /// <summary>
+    /// The sum over the rows of the loss, and the sum of the per-row gradients written into
+    /// <paramref name="gradient"/> (overwritten): one partition of a step, computed as training computes it.
+    /// </summary>
+    public double Gradient(IKernel kernel, ReadOnlySpan<float> weights, float[] x, ReadOnlySpan<float> labels, int rows, float[] gradient, Workspace ws,
+        in DropoutRows dropout = default)
+    {
+        var own = new float[OwnGradientLength];
+        var loss = Backpropagate(kernel, weights, x, labels, rows, ws, own, dropout);
+        ParameterGradients([new PartitionPass(ws, x, rows, own)], [(0, 1)], [gradient], new double[1], threads: 1);
         return loss;
     }
 

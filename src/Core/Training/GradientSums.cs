@@ -38,9 +38,9 @@ public static class GradientSums
     /// <summary>
     /// Adds block sums along the tree over all P partitions. <paramref name="slots"/> holds, at each
     /// block's start, that block's sum and null elsewhere. The inputs are not modified: intermediate
-    /// sums go to <paramref name="scratch"/> (P buffers, allocated by the caller once). Returns the total.
+    /// sums go to <paramref name="scratch"/> (P slots, a buffer made in a slot where two blocks first meet, and kept). Returns the total.
     /// </summary>
-    public static float[] CompleteTree(float[]?[] slots, float[][] scratch)
+    public static float[] CompleteTree(float[]?[] slots, float[]?[] scratch)
     {
         var current = (float[]?[])slots.Clone();
         var partitions = current.Length;
@@ -49,8 +49,9 @@ public static class GradientSums
             {
                 if (current[i + stride] is not { } right) continue; // already inside a reduced block
                 var left = current[i] ?? throw new InvalidOperationException($"partition {i} has no sum");
-                TensorPrimitives.Add(left, right, scratch[i]);
-                current[i] = scratch[i];
+                var sum = scratch[i] ??= new float[left.Length];
+                TensorPrimitives.Add(left, right, sum);
+                current[i] = sum;
                 current[i + stride] = null;
             }
         return current[0] ?? throw new InvalidOperationException("partition 0 has no sum");

@@ -3,11 +3,12 @@ namespace Trainer.Core.Training;
 /// <summary>
 /// One step's reduction: the block sums of all P partitions (each worker's aligned subtrees) added
 /// along the rest of the fixed tree (<see cref="GradientSums.CompleteTree"/>) and divided by the
-/// step's rows. It owns the tree's scratch, so the blocks it is given are never written.
+/// step's rows. It owns the tree's scratch (a buffer where two blocks meet, made when first needed),
+/// so the blocks it is given are never written.
 /// </summary>
-public sealed class GradientTree(int partitions, int length)
+public sealed class GradientTree(int partitions)
 {
-    private readonly float[][] _scratch = Enumerable.Range(0, partitions).Select(_ => new float[length]).ToArray();
+    private readonly float[]?[] _scratch = new float[partitions][];
     private readonly float[]?[] _slots = new float[partitions][];
 
     public int Partitions => partitions;

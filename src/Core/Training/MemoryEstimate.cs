@@ -32,11 +32,15 @@ public sealed class MemoryEstimate
         return this;
     }
 
-    /// <summary>The gradient work of partitions computed in one place: a sum buffer and a batch workspace each, and the evaluation workspaces.</summary>
+    /// <summary>
+    /// The gradient work of partitions computed in one place: a sum per aligned block (as many as a
+    /// range from partition 0 has), a batch workspace and the convolutions' own gradients per partition,
+    /// and the evaluation workspaces.
+    /// </summary>
     public static MemoryEstimate Partitions(ModelSpec spec, long parameters, int partitions, int microBatch, int threads) =>
         new MemoryEstimate()
-            .Vectors($"gradient sums of {partitions} partition{(partitions == 1 ? "" : "s")}", partitions, parameters)
-            .Add("batch buffers", (long)partitions * Network.WorkspaceFloats(spec, microBatch) * sizeof(float)
+            .Vectors("gradient block sums", GradientSums.AlignedBlocks(0, partitions).Count, parameters)
+            .Add("batch buffers", (long)partitions * (Network.WorkspaceFloats(spec, microBatch) + Network.OwnGradientFloats(spec)) * sizeof(float)
                                   + (long)Math.Max(1, threads) * Network.WorkspaceFloats(spec, Evaluator.ChunkRows) * sizeof(float));
 
     /// <summary>
@@ -49,8 +53,7 @@ public sealed class MemoryEstimate
         return new MemoryEstimate()
             .Vectors("weights, mean gradient and copies", 4, parameters)
             .Vectors("optimiser state", Optim.Optimizer.HasVelocity(options) ? 1 : 0, parameters)
-            .Add(Partitions(spec, parameters, options.Partitions, microBatch, options.Threads))
-            .Vectors("reduction scratch", options.Partitions, parameters);
+            .Add(Partitions(spec, parameters, options.Partitions, microBatch, options.Threads));
     }
 
     /// <summary>
@@ -61,7 +64,7 @@ public sealed class MemoryEstimate
         new MemoryEstimate()
             .Vectors("server weights, mean gradient and best weights", 3, parameters)
             .Vectors("optimiser state", Optim.Optimizer.HasVelocity(options) ? 1 : 0, parameters)
-            .Vectors("reduction scratch", sharded ? 0 : options.Partitions, parameters)
+            .Vectors("reduction scratch", sharded ? 0 : Math.Max(0, blocks - 1), parameters)
             .Vectors("incoming gradient sums", blocks, parameters)
             .Vectors("checkpoint", 3, parameters);
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using Trainer.Core.Data;
 using Trainer.Core.Kernels;
 using Trainer.Core.Models;
@@ -20,11 +19,12 @@ public sealed record StepSums(int FirstPartition, IReadOnlyList<(int Start, floa
 }
 
 /// <summary>
-/// Computes one step's gradient over a contiguous range of partitions: each partition's micro-batch
-/// is gathered and its gradient sum computed on its own buffer (partitions side by side on up to
-/// <c>threads</c> threads), then each aligned block of the range is reduced along the fixed tree.
-/// The reference trainer uses it for all partitions; a worker grain for the range it owns.
-/// Returned buffers are reused by the next call.
+/// Computes one step's gradient over a contiguous range of partitions in one pass: every partition's
+/// micro-batch is gathered and backpropagated on its own workspace (side by side on up to
+/// <c>threads</c> threads), then the parameters' gradients of all of them are summed at once, per
+/// aligned block of the range along the fixed tree (<see cref="Network.ParameterGradients"/>). The
+/// reference trainer uses it for all partitions; a worker grain for the range it owns. Returned
+/// buffers are reused by the next call.
 /// </summary>
 public sealed class PartitionGradients
 {
@@ -33,24 +33,29 @@ public sealed class PartitionGradients
     private readonly Dataset _data;
     private readonly PartitionPlan _plan;
     private readonly int _first, _count;
-    private readonly float[][] _sums;
     private readonly Workspace[] _workspaces;
-    private readonly IReadOnlyList<(int Start, int Count)> _blocks;
+    private readonly float[][] _own;
+    private readonly IReadOnlyList<(int Start, int Count)> _blocks, _localBlocks;
+    private readonly float[][] _blockSums;
+    private readonly int _threads;
     private readonly ParallelOptions _parallel;
 
     public PartitionGradients(Network network, IKernel kernel, Dataset data, PartitionPlan plan, int firstPartition, int partitionCount, int threads)
     {
         _network = network; _kernel = kernel; _data = data; _plan = plan;
         _first = firstPartition; _count = partitionCount;
-        _sums = new float[partitionCount][];
         _workspaces = new Workspace[partitionCount];
+        _own = new float[partitionCount][];
         for (var i = 0; i < partitionCount; i++)
         {
-            _sums[i] = new float[network.ParameterCount];
             _workspaces[i] = network.CreateWorkspace(plan.MicroBatch[firstPartition + i]);
+            _own[i] = new float[network.OwnGradientLength];
         }
         _blocks = GradientSums.AlignedBlocks(firstPartition, partitionCount);
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
+        _localBlocks = _blocks.Select(b => (b.Start - firstPartition, b.Count)).ToArray();
+        _blockSums = _blocks.Select(_ => new float[network.ParameterCount]).ToArray();
+        _threads = Math.Max(1, threads);
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
     }
 
     public int FirstPartition => _first;
@@ -63,25 +68,23 @@ public sealed class PartitionGradients
     {
         var clock = Stopwatch.StartNew();
         var losses = new double[_count];
-        var norms = new double[_count];
         var rows = new int[_count];
-        if (_count == 1 || _parallel.MaxDegreeOfParallelism == 1)
-            for (var i = 0; i < _count; i++) ComputeOne(weights, epochOrders, epoch, step, i, losses, norms, rows);
+        if (_count == 1 || _threads == 1)
+            for (var i = 0; i < _count; i++) Backpropagate(weights, epochOrders, epoch, step, i, losses, rows);
         else
-            Parallel.For(0, _count, _parallel, i => ComputeOne(weights, epochOrders, epoch, step, i, losses, norms, rows));
+            Parallel.For(0, _count, _parallel, i => Backpropagate(weights, epochOrders, epoch, step, i, losses, rows));
 
-        var blocks = new (int, float[])[_blocks.Count];
-        for (var b = 0; b < _blocks.Count; b++)
-        {
-            var (start, size) = _blocks[b];
-            var members = new ArraySegment<float[]>(_sums, start - _first, size);
-            GradientSums.TreeReduce(members, size);
-            blocks[b] = (start, members[0]);
-        }
+        var norms = new double[_count];
+        var passes = Enumerable.Range(0, _count).Select(i => new Network.PartitionPass(_workspaces[i], _workspaces[i].BatchX, rows[i], _own[i])).ToArray();
+        _network.ParameterGradients(passes, _localBlocks, _blockSums, norms, _threads);
+        // each partition's squared norm of its micro-batch mean gradient, for the gradient noise scale
+        for (var i = 0; i < _count; i++) norms[i] = rows[i] == 0 ? 0 : norms[i] / ((double)rows[i] * rows[i]);
+
+        var blocks = _blocks.Select((b, i) => (b.Start, _blockSums[i])).ToArray();
         return new StepSums(_first, blocks, losses, norms, rows.Sum(), clock.Elapsed.TotalSeconds);
     }
 
-    private void ComputeOne(float[] weights, int[][] epochOrders, int epoch, int step, int i, double[] losses, double[] squaredNorms, int[] rowCounts)
+    private void Backpropagate(float[] weights, int[][] epochOrders, int epoch, int step, int i, double[] losses, int[] rowCounts)
     {
         var partition = _first + i;
         var rows = _plan.MicroBatchRows(epochOrders[partition], partition, step);
@@ -92,9 +95,7 @@ public sealed class PartitionGradients
             _data.Row(rows[r]).CopyTo(ws.BatchX.AsSpan(r * features, features));
             ws.BatchY[r] = _data.Y[rows[r]];
         }
-        losses[i] = _network.Gradient(_kernel, weights, ws.BatchX, ws.BatchY, rows.Length, _sums[i], ws, new DropoutRows(_plan.Seed, epoch, step, rows));
+        losses[i] = _network.Backpropagate(_kernel, weights, ws.BatchX, ws.BatchY, rows.Length, ws, _own[i], new DropoutRows(_plan.Seed, epoch, step, rows));
         rowCounts[i] = rows.Length;
-        // before the tree adds other partitions into this buffer; a pass over it costs far less than the gradient
-        squaredNorms[i] = rows.Length == 0 ? 0 : TensorPrimitives.SumOfSquares(_sums[i]) / ((double)rows.Length * rows.Length);
     }
 }

@@ -40,7 +40,7 @@ public sealed class Update
         _optimiser = Optimizer.For(options, network.Tensors, network.ParameterCount, State.Velocity);
         _schedule = new LearningRateSchedule(options.Schedule, options.ScaledLearningRate, options.Epochs, stepsPerEpoch, options.WarmupEpochs);
         _guard = new DivergenceGuard(network.Head, State);
-        _tree = new GradientTree(partitions, network.ParameterCount);
+        _tree = new GradientTree(partitions);
         _mean = new float[network.ParameterCount];
         _losses = new double[partitions];
         _norms = new double[partitions];

@@ -28,7 +28,7 @@ public sealed class ParameterShardGrain : Grain, IParameterShardGrain
             throw new ArgumentException($"shard {setup.Shard} of job {setup.Job} holds {length} parameters, was sent {weights.Values.Length}");
         var parts = plan.Tensors(setup.Shard, network.Tensors);
         var optimiser = Optimizer.For(setup.Options, parts.Select(p => p.Part).ToArray(), length, velocity?.Values.ToArray(), origin: start);
-        _state = new State(setup, (float[])weights.Values.Clone(), optimiser, parts.Select(p => p.Tensor).ToArray(), new GradientTree(setup.Partitions, length), new float[length]);
+        _state = new State(setup, (float[])weights.Values.Clone(), optimiser, parts.Select(p => p.Tensor).ToArray(), new GradientTree(setup.Partitions), new float[length]);
         return Task.CompletedTask;
     }
 

@@ -89,14 +89,14 @@ public sealed class ConvLayer : Layer
         Models.Activation.Forward(Activation, buffers.Z.AsSpan(0, rows * OutputSize), buffers.A.AsSpan(0, rows * OutputSize));
     }
 
-    public override void Backward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, Span<float> gradient, Span<float> dInput)
+    public override void Backward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, Span<float> ownGradient, Span<float> dInput)
     {
         var dZ = buffers.DZ.AsSpan(0, rows * OutputSize);
         Models.Activation.Backward(Activation, buffers.Z.AsSpan(0, rows * OutputSize), buffers.A.AsSpan(0, rows * OutputSize), buffers.DA.AsSpan(0, rows * OutputSize), dZ);
 
         var (ho, wo) = (Output.Height, Output.Width);
         var plane = ho * wo;
-        var db = BiasOf(gradient);
+        var db = ownGradient[(int)WeightCount..];
         for (var m = 0; m < Channels; m++)
         {
             var sum = 0f;
@@ -105,7 +105,7 @@ public sealed class ConvLayer : Layer
         }
 
         var weights = WeightsOf(parameters);
-        var dW = WeightsOf(gradient);
+        var dW = ownGradient[..(int)WeightCount];
         for (var first = 0; first < rows; first += _groupRows)
         {
             var n = Math.Min(_groupRows, rows - first);

@@ -5,7 +5,9 @@ namespace Trainer.Core.Models.Layers;
 
 /// <summary>
 /// A fully connected layer z = x·Wᵀ + b (W outputs × inputs), then the activation and, on a hidden
-/// layer in training, inverted dropout; the output layer has neither. An image input is read as its
+/// layer in training, inverted dropout; the output layer has neither. Its products are the product's
+/// own (<see cref="Kernels.DotGemm"/> forward, <see cref="Kernels.TreeGemm"/> for the weights' gradient),
+/// so their bits depend on no library; the input's gradient is the kernel's GEMM. An image input is read as its
 /// flattened row (C, H, W order), as ONNX's Flatten does.
 /// </summary>
 public sealed class DenseLayer(string name, int inputs, int outputs, string? activation, double dropoutRate, int index)
@@ -46,7 +48,7 @@ public sealed class DenseLayer(string name, int inputs, int outputs, string? act
     public override void Forward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, in DropoutRows dropout)
     {
         var z = buffers.Z.AsSpan(0, rows * _outputs);
-        kernel.Gemm(false, true, rows, _outputs, _inputs, 1f, input, _inputs, WeightsOf(parameters), _inputs, 0f, z, _outputs);
+        Kernels.DotGemm.Multiply(input[..(rows * _inputs)], WeightsOf(parameters), z, rows, _outputs, _inputs, _outputs); // row by row, whatever the other rows
         var bias = BiasOf(parameters);
         buffers.Dropped = false;
         if (Activation is null)
@@ -65,7 +67,10 @@ public sealed class DenseLayer(string name, int inputs, int outputs, string? act
         }
     }
 
-    public override void Backward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, Span<float> gradient, Span<float> dInput)
+    public override bool GradientOverPartitions => true;
+
+    /// <summary>dZ, and dInput = dZ · W; dW = dZᵀ · input and db = the column sums of dZ are <see cref="Kernels.TreeGemm"/>'s, over all partitions at once.</summary>
+    public override void Backward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, Span<float> ownGradient, Span<float> dInput)
     {
         var dZ = buffers.DZ.AsSpan(0, rows * _outputs);
         if (Activation is not null)
@@ -74,11 +79,6 @@ public sealed class DenseLayer(string name, int inputs, int outputs, string? act
             if (buffers.Dropped) TensorPrimitives.Multiply(dA, buffers.Mask.AsSpan(0, rows * _outputs), dA);
             Models.Activation.Backward(Activation, buffers.Z.AsSpan(0, rows * _outputs), buffers.A.AsSpan(0, rows * _outputs), dA, dZ);
         }
-        // dW = dZᵀ · input, db = column sums of dZ
-        kernel.Gemm(true, false, _outputs, _inputs, rows, 1f, dZ, _outputs, input, _inputs, 0f, WeightsOf(gradient), _inputs);
-        var db = BiasOf(gradient);
-        dZ[.._outputs].CopyTo(db);
-        for (var r = 1; r < rows; r++) TensorPrimitives.Add(db, dZ.Slice(r * _outputs, _outputs), db);
         // dInput = dZ · W
         if (!dInput.IsEmpty) kernel.Gemm(false, false, rows, _inputs, _outputs, 1f, dZ, _outputs, WeightsOf(parameters), _inputs, 0f, dInput, _inputs);
     }

@@ -4,9 +4,11 @@ namespace Trainer.Core.Models.Layers;
 
 /// <summary>
 /// One layer of a <see cref="Network"/>: its forward pass over a batch of rows, and its backward pass,
-/// which writes its parameters' gradient sums (overwritten, not added to) and, unless it is the first
-/// layer, the gradient with respect to its input. Its parameters are a slice of the network's flat
-/// vector: weights from <see cref="WeightOffset"/>, then biases.
+/// which leaves the gradient at its outputs in <c>buffers.DZ</c>, writes its parameters' gradient sums
+/// (overwritten, not added to) unless the network computes them over all partitions at once
+/// (<see cref="GradientOverPartitions"/>), and, unless it is the first layer, the gradient with respect
+/// to its input. Its parameters are a slice of the network's flat vector: weights from
+/// <see cref="WeightOffset"/>, then biases.
 /// </summary>
 public abstract class Layer(string name, Shape input, Shape output)
 {
@@ -32,11 +34,20 @@ public abstract class Layer(string name, Shape input, Shape output)
     /// <summary>Its output for these rows, left in <c>buffers.Output</c>.</summary>
     public abstract void Forward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, in DropoutRows dropout);
 
-    /// <summary>From the gradient of its output (<c>buffers.DA</c>, which it may overwrite): its parameters' gradient into <paramref name="gradient"/>, and the input's into <paramref name="dInput"/> unless that is empty.</summary>
-    public abstract void Backward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, Span<float> gradient, Span<float> dInput);
+    /// <summary>
+    /// True when its parameters' gradient is a GEMM over its rows that <see cref="Network.ParameterGradients"/>
+    /// computes for all partitions in one pass (<see cref="Kernels.TreeGemm"/>): a dense layer.
+    /// </summary>
+    public virtual bool GradientOverPartitions => false;
+
+    /// <summary>
+    /// From the gradient of its output (<c>buffers.DA</c>, which it may overwrite): the gradient at its
+    /// outputs into <c>buffers.DZ</c>; its own parameters' gradient (weights, then biases) into
+    /// <paramref name="ownGradient"/> unless <see cref="GradientOverPartitions"/>; and the input's into
+    /// <paramref name="dInput"/> unless that is empty.
+    /// </summary>
+    public abstract void Backward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, Span<float> ownGradient, Span<float> dInput);
 
     protected ReadOnlySpan<float> WeightsOf(ReadOnlySpan<float> parameters) => parameters.Slice(WeightOffset, (int)WeightCount);
-    protected Span<float> WeightsOf(Span<float> parameters) => parameters.Slice(WeightOffset, (int)WeightCount);
     protected ReadOnlySpan<float> BiasOf(ReadOnlySpan<float> parameters) => parameters.Slice(BiasOffset, (int)BiasCount);
-    protected Span<float> BiasOf(Span<float> parameters) => parameters.Slice(BiasOffset, (int)BiasCount);
 }

@@ -22,5 +22,8 @@ public sealed class LayerBuffers
     /// <summary>Whether the last forward pass dropped units (training), so that the output is <see cref="Kept"/>.</summary>
     public bool Dropped { get; set; }
 
-    public ReadOnlySpan<float> Output(int length) => (Dropped ? Kept : A).AsSpan(0, length);
+    public ReadOnlySpan<float> Output(int length) => OutputArray.AsSpan(0, length);
+
+    /// <summary>The array the output is in: <see cref="Kept"/> after dropout, else <see cref="A"/>.</summary>
+    public float[] OutputArray => Dropped ? Kept : A;
 }

@@ -96,7 +96,7 @@ public sealed class PoolLayer(string name, Shape input, string kind, int kernel,
         }
     }
 
-    public override void Backward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, Span<float> gradient, Span<float> dInput)
+    public override void Backward(IKernel kernel, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, int rows, LayerBuffers buffers, Span<float> ownGradient, Span<float> dInput)
     {
         if (dInput.IsEmpty) return;
         dInput.Clear();
