@@ -22,6 +22,23 @@ public sealed class FloatVectorCodecTests
         Assert.Equal(values, serializer.Deserialize<FloatVector>(bytes)!.Values);
     }
 
+    /// <summary>Between silos of one process a marked vector is a handle: the receiver gets the sender's array, not a copy; a handle is read once.</summary>
+    [Fact]
+    public void A_vector_for_a_silo_of_this_process_travels_by_handle_and_is_the_same_array()
+    {
+        var serializer = Serializer();
+        var values = Enumerable.Range(0, 203_530).Select(i => (float)i).ToArray();
+        var bytes = serializer.SerializeToArray(new FloatVector(values) { InProcess = true });
+        Assert.True(bytes.Length < 64, $"{bytes.Length} bytes");
+        Assert.Same(values, serializer.Deserialize<FloatVector>(bytes)!.Values);
+        Assert.Contains("is not held", Assert.Throws<InvalidDataException>(() => serializer.Deserialize<FloatVector>(bytes)).Message);
+
+        var block = new float[50_000];
+        ProcessVectors.MarkInProcess(block); // a worker's block sums, when its server is in this process
+        var copy = serializer.Deserialize<StepSums>(serializer.SerializeToArray(new StepSums(0, [(0, block)], [1], [1], 8, 0)))!;
+        Assert.Same(block, copy.Blocks[0].Sum);
+    }
+
     [Fact]
     public void A_workers_step_sums_travel_as_they_are_with_their_blocks_as_raw_floats()
     {

@@ -20,6 +20,13 @@ public abstract class Optimizer(IReadOnlyList<ParameterTensor> tensors)
     /// <summary>Applies one update with the mean gradient of a step.</summary>
     public abstract void Step(Span<float> weights, ReadOnlySpan<float> meanGradient, double learningRate);
 
+    /// <summary>True when each element's update depends on that element alone, so ranges may be updated apart (<see cref="StepRange"/>).</summary>
+    public virtual bool ElementWise => false;
+
+    /// <summary>The update of the elements [start, start + length) alone; only where <see cref="ElementWise"/>.</summary>
+    public virtual void StepRange(Span<float> weights, ReadOnlySpan<float> meanGradient, double learningRate, int start, int length) =>
+        throw new NotSupportedException($"{GetType().Name} updates the whole vector at once");
+
     /// <summary>Whether the rule keeps a velocity (momentum, or LARS): a vector as long as the parameters.</summary>
     public static bool HasVelocity(TrainOptions options) => options.Momentum > 0 || options.Optimizer == Lars;
 

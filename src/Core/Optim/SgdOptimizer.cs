@@ -43,6 +43,23 @@ public sealed class SgdOptimizer : Optimizer
         }
     }
 
+    public override bool ElementWise => true;
+
+    /// <summary>The same arithmetic on the tensors' parts inside [start, start + length).</summary>
+    public override void StepRange(Span<float> weights, ReadOnlySpan<float> meanGradient, double learningRate, int start, int length)
+    {
+        var lr = -(float)learningRate;
+        var mu = (float)Settings.Momentum;
+        var end = start + length;
+        foreach (var tensor in Tensors)
+        {
+            var (from, to) = (Math.Max(start, tensor.Offset), Math.Min(end, tensor.Offset + tensor.Length));
+            if (from >= to) continue;
+            var decay = tensor.IsBias ? 0f : (float)Settings.WeightDecay;
+            Update(weights[from..to], meanGradient[from..to], mu != 0 ? Velocity.AsSpan(from, to - from) : [], decay, mu, lr, Settings.Nesterov);
+        }
+    }
+
     /// <summary>One tensor's step; <paramref name="v"/> is empty without momentum (μ = 0).</summary>
     private static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float decay, float mu, float lr, bool nesterov)
     {

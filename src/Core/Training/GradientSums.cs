@@ -57,6 +57,28 @@ public static class GradientSums
         return current[0] ?? throw new InvalidOperationException("partition 0 has no sum");
     }
 
+    /// <summary>
+    /// <see cref="CompleteTree(float[][], float[][])"/> on the range [start, start + length) of the vectors: the
+    /// same additions, so the same bits there; a scratch buffer is made (whole) where two blocks first meet.
+    /// Returns the total's range.
+    /// </summary>
+    public static ReadOnlySpan<float> CompleteTree(float[]?[] slots, float[]?[] scratch, int start, int length)
+    {
+        var current = (float[]?[])slots.Clone();
+        var partitions = current.Length;
+        for (var stride = 1; stride < partitions; stride *= 2)
+            for (var i = 0; i + stride < partitions; i += 2 * stride)
+            {
+                if (current[i + stride] is not { } right) continue;
+                var left = current[i] ?? throw new InvalidOperationException($"partition {i} has no sum");
+                var sum = scratch[i] ??= new float[left.Length];
+                TensorPrimitives.Add(left.AsSpan(start, length), right.AsSpan(start, length), sum.AsSpan(start, length));
+                current[i] = sum;
+                current[i + stride] = null;
+            }
+        return (current[0] ?? throw new InvalidOperationException("partition 0 has no sum")).AsSpan(start, length);
+    }
+
     /// <summary>mean = sum / rows; false when any element is not finite (the divergence guard's test).</summary>
     public static bool ToMean(ReadOnlySpan<float> sum, int rows, Span<float> mean)
     {

@@ -26,4 +26,20 @@ public sealed class GradientTree(int partitions)
 
     /// <summary>mean = (the tree's total) / rows; false when the mean is not finite.</summary>
     public bool Mean(int rows, float[] mean) => GradientSums.ToMean(GradientSums.CompleteTree(_slots, _scratch), rows, mean);
+
+    /// <summary>
+    /// The same on one range of the vector: the tree's additions there (element-wise, so the same bits
+    /// as over the whole), divided by the rows into <paramref name="mean"/>. Ranges may run on separate
+    /// threads once <see cref="Prepare"/> made the scratch. False when an element of the range is not finite.
+    /// </summary>
+    public bool MeanOf(int rows, float[] mean, int start, int length)
+    {
+        var total = GradientSums.CompleteTree(_slots, _scratch, start, length);
+        var range = mean.AsSpan(start, length);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(total, 1f / rows, range);
+        return float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(range));
+    }
+
+    /// <summary>Makes the scratch where the blocks now held meet, before ranges are reduced side by side.</summary>
+    public void Prepare() => GradientSums.CompleteTree(_slots, _scratch, 0, 0);
 }

@@ -27,7 +27,7 @@ public sealed class LocalEpochRunner : IEpochRunner
         MemoryEstimate.Local(Network.Spec, options, _plan.MicroBatch.Max()).EnsureFits("in this process", MachineMemory.AvailableBytes()); // before the first big allocation
         Weights = Network.Initialise(options.Seed);
         _gradients = new PartitionGradients(Network, kernel, data.Train, _plan, 0, _plan.Partitions, options.Threads);
-        _update = new Update(Network, options, _plan.Partitions, _plan.StepsPerEpoch);
+        _update = new Update(Network, options, _plan.Partitions, _plan.StepsPerEpoch, threads: options.Threads);
     }
 
     public Network Network { get; }

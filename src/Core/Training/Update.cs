@@ -32,9 +32,13 @@ public sealed class Update
     private readonly GradientTree _tree;
     private readonly float[] _mean;
     private readonly double[] _losses, _norms;
+    private readonly VectorChunks _chunks;
+    private readonly bool[] _finite;
+    private readonly double[] _squares;
 
     /// <param name="state">A checkpoint's state to continue from; null: a new job.</param>
-    public Update(Network network, TrainOptions options, int partitions, int stepsPerEpoch, UpdateState? state = null)
+    /// <param name="threads">Threads for the element-wise work (the tree's additions, the mean, SGD): the same bits on any count.</param>
+    public Update(Network network, TrainOptions options, int partitions, int stepsPerEpoch, UpdateState? state = null, int threads = 1)
     {
         State = state ?? new UpdateState { Velocity = Optimizer.HasVelocity(options) ? new float[network.ParameterCount] : [] };
         _optimiser = Optimizer.For(options, network.Tensors, network.ParameterCount, State.Velocity);
@@ -44,6 +48,9 @@ public sealed class Update
         _mean = new float[network.ParameterCount];
         _losses = new double[partitions];
         _norms = new double[partitions];
+        _chunks = new VectorChunks(network.ParameterCount, threads);
+        _finite = new bool[_chunks.Count];
+        _squares = new double[_chunks.Count];
     }
 
     public UpdateState State { get; }
@@ -54,7 +61,7 @@ public sealed class Update
     public double RateAt(long step) => _schedule.At(step);
     public double? NoiseScale => State.Noise.Value;
     /// <summary>The norm of the last step's mean gradient.</summary>
-    public double GradientNorm => Math.Sqrt(TensorPrimitives.SumOfSquares(_mean));
+    public double GradientNorm { get; private set; }
 
     /// <summary>
     /// One synchronous step from the block sums of all partitions (each worker's part); the step
@@ -65,8 +72,22 @@ public sealed class Update
         var (loss, rows) = Collect(parts);
         _tree.Clear();
         foreach (var part in parts) _tree.Add(part);
-        Apply(loss, rows, weights, epoch, State.Step, () => _tree.Mean(rows, _mean));
-        State.Noise = GradientNoiseScale.ObservePartitions(State.Noise, _norms, rows, TensorPrimitives.SumOfSquares(_mean));
+        _tree.Prepare();
+        var rate = _schedule.At(State.Step);
+        _guard.CheckLoss(loss, rows, State.Step, epoch, rate);
+        // the tree's additions, the mean and its squares, chunk by chunk on the update's threads; the sum in chunk order
+        _chunks.ForEach((c, start, length) =>
+        {
+            _finite[c] = _tree.MeanOf(rows, _mean, start, length);
+            _squares[c] = TensorPrimitives.SumOfSquares(_mean.AsSpan(start, length));
+        });
+        if (_finite.Contains(false)) throw DivergenceGuard.NonFiniteGradient(State.Step, epoch, rate);
+        double squares = 0;
+        foreach (var s in _squares) squares += s;
+        if (_optimiser.ElementWise) _chunks.ForEach((_, start, length) => _optimiser.StepRange(weights, _mean, rate, start, length));
+        else _optimiser.Step(weights, _mean, rate);
+        GradientNorm = Math.Sqrt(squares);
+        State.Noise = GradientNoiseScale.ObservePartitions(State.Noise, _norms, rows, squares);
         State.Step++;
         return loss;
     }
@@ -85,8 +106,10 @@ public sealed class Update
             foreach (var (_, sum) in part.Blocks.Skip(1)) TensorPrimitives.Add(_mean, sum, _mean);
             return GradientSums.ToMean(_mean, part.Rows, _mean);
         });
+        var squares = TensorPrimitives.SumOfSquares(_mean);
+        GradientNorm = Math.Sqrt(squares);
         // b: a micro-batch, B: this worker's rows
-        State.Noise = GradientNoiseScale.ObservePartitions(State.Noise, part.SquaredNorms, part.Rows, TensorPrimitives.SumOfSquares(_mean));
+        State.Noise = GradientNoiseScale.ObservePartitions(State.Noise, part.SquaredNorms, part.Rows, squares);
         return loss;
     }
 

@@ -32,6 +32,7 @@ public static class SiloSetup
         silo.Services.TryAddSingleton<JobBoard>(); // the dashboard of the jobs whose parameter server runs here
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();
         BulkSocketTransport.AddToSilo(silo.Services);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Transport.InProcessSilo>(); // vectors between silos of this process go by handle
         UseConsistentDirectory(silo);
         silo.AddIncomingGrainCallFilter<Admission.ClusterInternalFilter>(); // before anything else: a client never reaches a worker, a shard or a report
         silo.AddIncomingGrainCallFilter<JobFaultFilter>();

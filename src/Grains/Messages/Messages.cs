@@ -12,9 +12,14 @@ namespace Trainer.Grains.Messages;
 [GenerateSerializer, Immutable, Alias("trainer.worker-load")]
 public sealed record WorkerLoad(string Job, DataSpec Data, TrainOptions Options, string Kernel);
 
-/// <summary>A worker's part of a job, as the parameter server assigns it: partitions [FirstPartition, FirstPartition + PartitionCount).</summary>
+/// <summary>
+/// A worker's part of a job, as the parameter server assigns it: partitions [FirstPartition, FirstPartition + PartitionCount).
+/// <paramref name="ServerHere"/>: the server runs in the worker's process and reads a sync step's sums before it calls
+/// again, so they go by handle (Transport/ProcessVectors.cs).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.worker-setup")]
-public sealed record WorkerSetup(string Job, int Index, int Workers, int FirstPartition, int PartitionCount, DataSpec Data, TrainOptions Options, string Kernel);
+public sealed record WorkerSetup(string Job, int Index, int Workers, int FirstPartition, int PartitionCount, DataSpec Data, TrainOptions Options, string Kernel,
+    bool ServerHere = false);
 
 /// <summary>
 /// The data as a worker loaded it, and where the worker runs: its silo, its process (machine and

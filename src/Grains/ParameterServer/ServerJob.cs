@@ -96,7 +96,7 @@ public sealed partial class ServerJob : IEpochRunner
         state.Weights ??= new FloatVector(network.Initialise(options.Seed));
         state.Loop ??= new LoopState();
         state.Generations = pool.Generations;
-        var update = new Update(network, options, plan.Partitions, plan.StepsPerEpoch, state.Update);
+        var update = new Update(network, options, plan.Partitions, plan.StepsPerEpoch, state.Update, threads: Environment.ProcessorCount); // the workers wait for it: every core
         state.Update = update.State;
         var info = new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo, shapes, pool.Ranges.Select(r => r.First).ToArray());
         var job = new ServerJob(state, info, network, pool, cluster, update, checkpoints) { PendingNotes = [.. notes] };

@@ -29,7 +29,7 @@ public sealed class StepSumsConverter : IConverter<StepSums, StepSumsSurrogate>
     {
         FirstPartition = value.FirstPartition,
         Starts = value.Blocks.Select(b => b.Start).ToArray(),
-        Sums = value.Blocks.Select(b => new FloatVector(b.Sum)).ToArray(),
+        Sums = value.Blocks.Select(b => new FloatVector(b.Sum) { InProcess = ProcessVectors.IsMarked(b.Sum) }).ToArray(),
         Losses = value.Losses,
         SquaredNorms = value.SquaredNorms,
         Rows = value.Rows,

@@ -66,7 +66,9 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         var job = Current();
         using var span = TrainerTelemetry.Source.StartActivity("gradient");
         span?.SetTag("job", job.Setup.Job).SetTag("worker", job.Setup.Index).SetTag("epoch", epoch).SetTag("step", step);
-        return Task.FromResult(job.Gradients.Compute(job.WeightsOf(version, weights), job.OrdersFor(epoch), epoch, step));
+        var sums = job.Gradients.Compute(job.WeightsOf(version, weights), job.OrdersFor(epoch), epoch, step);
+        if (job.Setup.ServerHere) foreach (var (_, sum) in sums.Blocks) ProcessVectors.MarkInProcess(sum); // read before the next call overwrites it
+        return Task.FromResult(sums);
     }
 
     public async Task<StepSums> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts)

@@ -57,8 +57,14 @@ public sealed partial class WorkerPool
 
     public IWorkerGrain this[int index] => _slots[index].Grain;
 
-    /// <summary>The weights to send worker i for a version: null when it holds them already.</summary>
-    public FloatVector? WeightsFor(int index, long version, FloatVector weights) => _slots[index].Holds == version ? null : weights;
+    /// <summary>
+    /// The weights to send worker i for a version: null when it holds them already; by handle to a worker in
+    /// this process in sync mode, where the weights do not change until every worker has answered.
+    /// </summary>
+    public FloatVector? WeightsFor(int index, long version, FloatVector weights) =>
+        _slots[index].Holds == version ? null : SameProcess(index) ? new FloatVector(weights.Values) { InProcess = true } : weights;
+
+    private bool SameProcess(int index) => _spec.Mode == JobMode.Sync && ProcessVectors.IsHere(_slots[index].Silo);
 
     /// <summary>After a successful call with weights of this version, every worker holds them.</summary>
     public void HoldAll(long version)
@@ -142,7 +148,8 @@ public sealed partial class WorkerPool
         slot.Shape = await slot.Grain.Load(new WorkerLoad(_spec.Job, _spec.Data, _spec.Options, _spec.Kernel)).WaitAsync(LoadTimeout);
     }
 
-    private WorkerSetup Setup(int index) => new(_spec.Job, index, Count, Ranges[index].First, Ranges[index].Count, _spec.Data, _spec.Options, _spec.Kernel);
+    private WorkerSetup Setup(int index) =>
+        new(_spec.Job, index, Count, Ranges[index].First, Ranges[index].Count, _spec.Data, _spec.Options, _spec.Kernel, ServerHere: SameProcess(index));
 }
 
 /// <summary>Workers kept failing after every attempt to replace them: the cluster is lost (exit 4 at the trainer).</summary>

@@ -115,7 +115,7 @@ public static class KernelBench
         var plan = new PartitionPlan(rows, partitions, batch, 1);
         var gradients = new PartitionGradients(network, kernel, data, plan, 0, partitions, threads);
         var weights = network.Initialise(1);
-        var update = new Update(network, new TrainOptions { Momentum = 0.9, LearningRate = 1e-3, Epochs = 1 }, partitions, plan.StepsPerEpoch);
+        var update = new Update(network, new TrainOptions { Momentum = 0.9, LearningRate = 1e-3, Epochs = 1 }, partitions, plan.StepsPerEpoch, threads: threads);
         var orders = Enumerable.Range(0, partitions).Select(p => plan.EpochOrder(p, 1)).ToArray();
 
         void Step(int s)
