@@ -11,118 +11,152 @@ using Trainer.Core.Models;
 namespace Trainer.Client.Commands.Bench;
 
 /// <summary>
-/// <c>trainer bench peers</c>: the Fashion-MNIST MLP job (or with <c>--model lenet</c> d2l's LeNet) on the trainer's configurations and on
-/// PyTorch (one thread, and DistributedDataParallel with two processes of one thread), one after
-/// the other in one run and one environment (OpenBLAS's core type set to the one the trainer chose,
-/// for PyTorch too), then the ratios the product is held to. Every run is a process of its own
-/// (the trainer run again, or python3 with bench/peers/*.py), so their warm-ups and memory are their own.
+/// <c>trainer bench peers</c>: the Fashion-MNIST MLP (or with <c>--model lenet</c> d2l's LeNet) on the
+/// trainer's configurations, at each global batch, against the machine's limit: two single-thread
+/// <c>bench kernel</c> processes at once, one pinned to each of the first two cores (the same step's
+/// arithmetic with nothing of ours in the way; the data-parallel ceiling). Then PyTorch on one thread
+/// and DistributedDataParallel with two processes of one thread, and every ratio against one thread
+/// and against the limit. Every run is a process of its own (the trainer run again, or python3 with
+/// bench/peers/*.py) in one environment (OpenBLAS's core type set to the one the trainer chose, for
+/// PyTorch too), one after the other in one command.
 /// </summary>
 public static partial class PeersBench
 {
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
-        new("--model", "mlp (default): the MLP 784-256-10 against PyTorch and DDP | lenet: LeNet-5 (ReLU, max pooling) on one thread against PyTorch's", "KIND") { Choices = ["mlp", ModelSpec.LeNet] },
-        new("--epochs", "epochs of each throughput run (default 6; samples/s is the median over epochs 2 on)", "N"),
-        new("--batch", "global batch (default 256)", "B"),
-        new("--target", "test accuracy to time (default 0.88)", "ACC"),
+        new("--model", "mlp (default): the MLP 784-256-10 | lenet: LeNet-5 (ReLU, max pooling)", "KIND") { Choices = ["mlp", ModelSpec.LeNet] },
+        new("--epochs", "epochs of each throughput run (default 4; samples/s is the median over epochs 2 on)", "N"),
+        new("--batches", "global batches (default 256,2048)", "B[,B...]"),
+        new("--target", "test accuracy to time at the first batch, the MLP only (default 0.88; 0: no timing)", "ACC"),
         new("--target-epochs", "epochs the time-to-target runs may take (default 20)", "N"),
+        new("--no-torch", "leave out the PyTorch runs", null),
         new("--python", "the Python with PyTorch (default /usr/bin/python3)", "PATH"),
         new("--peers", "the folder of the peer scripts (default bench/peers of the repository)", "DIR"),
         new("--json", "also write the JSON to this file (default: print it only)", "FILE"),
     ];
 
-    private sealed record PeerRun(string Name, double SamplesPerSecond, double? SecondsToTarget, double? PeakMemoryMB);
+    private sealed record PeerRun(string Name, double SamplesPerSecond, double? SecondsToTarget, double? PeakMemoryMB, int Batch = 0);
+
+    /// <summary>A ratio the product is held to: a run's samples/s over one thread's and over the limit's, at one batch.</summary>
+    private sealed record Ratio(string Run, int Batch, double OverOneThread, double OverLimit, double? Goal);
 
     public static int Run(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
-        var epochs = args.Int("--epochs", 6, min: 2);
-        var batch = args.Int("--batch", 256, min: 2);
-        var target = args.Double("--target", 0.88, 0, 1, positive: true);
+        var lenet = args.Choice("--model", "mlp", ["mlp", ModelSpec.LeNet]) == ModelSpec.LeNet;
+        var epochs = args.Int("--epochs", 4, min: 2);
+        var batches = args.IntList("--batches", [256, 2048]);
+        var target = args.Double("--target", lenet ? 0 : 0.88, 0, 1);
         var targetEpochs = args.Int("--target-epochs", 20, min: 1);
+        var torch = !args.Has("--no-torch");
         var python = args.String("--python", "/usr/bin/python3");
         var peers = args.String("--peers") ?? FindPeers();
-        if (!File.Exists(Path.Combine(peers, "torch_fmnist.py"))) throw new UserInputException($"--peers {peers}: no torch_fmnist.py in it");
+        if (torch && !File.Exists(Path.Combine(peers, "torch_fmnist.py"))) throw new UserInputException($"--peers {peers}: no torch_fmnist.py in it");
         var core = (KernelChoice.Select("auto") as OpenBlasKernel)?.CoreType;
         var environment = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1" };
         if (core is not null) environment["OPENBLAS_CORETYPE"] = core;
-        if (args.Choice("--model", "mlp", ["mlp", ModelSpec.LeNet]) == ModelSpec.LeNet)
-            return RunLeNet(args, output, epochs, batch, python, peers, core, environment, cancellation);
-        output.WriteLine($"bench peers: Fashion-MNIST MLP 784-256-10, batch {batch}, lr 0.1, momentum 0.9, {epochs} epochs; OPENBLAS_CORETYPE={core ?? "(OpenBLAS's choice)"} for every run; {Environment.ProcessorCount} cores");
+        var model = lenet ? "LeNet-5 (ReLU, max pooling)" : "MLP 784-256-10";
+        output.WriteLine($"bench peers: Fashion-MNIST {model}, lr 0.1, momentum 0.9, {epochs} epochs; OPENBLAS_CORETYPE={core ?? "(OpenBLAS's choice)"} for every run; " +
+                         $"{Environment.ProcessorCount} cores ({CpuModel()})");
 
-        string[] job = ["--data", "fashion-mnist", "--batch", $"{batch}", "--lr", "0.1", "--momentum", "0.9", "--val-fraction", "0", "--patience", "0"];
+        string[] modelArgs = lenet ? ["--model", ModelSpec.LeNet] : [];
         var runs = new List<PeerRun>();
-        void Add(PeerRun run)
+        var ratios = new List<Ratio>();
+        foreach (var batch in batches)
         {
-            cancellation.ThrowIfCancellationRequested();
-            runs.Add(run);
-            output.WriteLine($"  {run.Name,-44}{run.SamplesPerSecond,12:N0} samples/s" + (run.PeakMemoryMB is { } mb ? $"  peak {mb:N0} MiB" : ""));
+            string[] job = [.. modelArgs, "--data", "fashion-mnist", "--batch", $"{batch}", "--lr", "0.1", "--momentum", "0.9", "--val-fraction", "0", "--patience", "0", "--epochs", $"{epochs}"];
+            output.WriteLine($"batch {batch}:");
+            var here = new List<PeerRun>();
+            void Add(PeerRun run)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                here.Add(run with { Batch = batch });
+                output.WriteLine($"  {run.Name,-52}{run.SamplesPerSecond,12:N0} samples/s" + (run.PeakMemoryMB is { } mb ? $"  peak {mb:N0} MiB" : ""));
+            }
+            var (alone, limit) = Limit(lenet ? ModelSpec.LeNet : ModelSpec.Mlp, batch, environment, output);
+            Add(alone);
+            Add(limit);
+            Add(Trainer("local, 1 partition, 1 thread", [.. job, "--cluster", "local", "--partitions", "1", "--threads", "1"], environment));
+            Add(Trainer("local, 8 partitions, 1 thread", [.. job, "--cluster", "local", "--partitions", "8", "--threads", "1"], environment));
+            Add(Trainer("local, defaults", [.. job, "--cluster", "local"], environment));
+            Add(Trainer("embedded:2, defaults", [.. job, "--cluster", "embedded:2"], environment));
+            if (torch)
+            {
+                var script = lenet ? ModelSpec.LeNet : "mlp";
+                Add(Torch("PyTorch, 1 thread", python, [Path.Combine(peers, "torch_fmnist.py"), script, $"{epochs}", $"{batch}", "0.1", "1", "0.9"], environment));
+                if (!lenet) Add(Torch("PyTorch DDP, 2 processes x 1 thread", python, [Path.Combine(peers, "torch_ddp_fmnist.py"), "2", $"{epochs}", $"{batch}", "0.1", "0.9"], environment));
+            }
+            var (one, ceiling) = (here[2].SamplesPerSecond, here[1].SamplesPerSecond);
+            foreach (var run in here.Skip(2)) ratios.Add(new Ratio(run.Name, batch, run.SamplesPerSecond / one, run.SamplesPerSecond / ceiling, Goal(run.Name, batch, lenet)));
+            ratios.Add(new Ratio("limit: 2 kernel processes at once", batch, ceiling / one, 1, null));
+            runs.AddRange(here);
         }
-        Add(Trainer("local, 1 partition, 1 thread", [.. job, "--epochs", $"{epochs}", "--cluster", "local", "--partitions", "1", "--threads", "1"], environment));
-        Add(Trainer("local, defaults", [.. job, "--epochs", $"{epochs}", "--cluster", "local"], environment));
-        Add(Trainer("local, 1 partition", [.. job, "--epochs", $"{epochs}", "--cluster", "local", "--partitions", "1"], environment));
-        Add(Trainer("embedded:1, 1 worker, 1 partition", [.. job, "--epochs", $"{epochs}", "--cluster", "embedded:1", "--partitions", "1"], environment));
-        Add(Trainer("embedded:2, defaults", [.. job, "--epochs", $"{epochs}", "--cluster", "embedded:2"], environment));
-        Add(Torch("PyTorch, 1 thread", python, [Path.Combine(peers, "torch_fmnist.py"), "mlp", $"{epochs}", $"{batch}", "0.1", "1", "0.9"], environment));
-        Add(Torch("PyTorch DDP, 2 processes x 1 thread", python, [Path.Combine(peers, "torch_ddp_fmnist.py"), "2", $"{epochs}", $"{batch}", "0.1", "0.9"], environment));
 
-        output.WriteLine($"time to {target} test accuracy (training seconds, up to {targetEpochs} epochs):");
-        var ours = Trainer("embedded:2, defaults", [.. job, "--epochs", $"{targetEpochs}", "--cluster", "embedded:2"], environment, target);
-        var theirs = Torch("PyTorch DDP, 2 processes x 1 thread", python,
-            [Path.Combine(peers, "torch_ddp_fmnist.py"), "2", $"{targetEpochs}", $"{batch}", "0.1", "0.9", target.ToString(CultureInfo.InvariantCulture)], environment, target);
-        foreach (var r in new[] { ours, theirs })
-            output.WriteLine($"  {r.Name,-44}{(r.SecondsToTarget is { } s ? $"{s,10:F1} s" : "   not reached")}");
+        output.WriteLine($"ratios (samples/s over local 1 partition 1 thread, and over the limit):");
+        foreach (var r in ratios)
+            output.WriteLine($"  {r.Run,-52}batch {r.Batch,5}{r.OverOneThread,8:F2}{r.OverLimit,8:F2}" + (r.Goal is { } g ? $"   goal ≥ {g:F2} over one thread" : ""));
 
-        double Of(int run) => runs[run].SamplesPerSecond;
-        var ratios = new (string What, double Ratio, double Goal)[]
+        PeerRun? ours = null, theirs = null;
+        if (target > 0 && !lenet)
         {
-            ("local defaults / local 1 partition 1 thread", Of(1) / Of(0), 0.85),
-            ("embedded:1 1 worker / local, same options", Of(3) / Of(2), 0.90),
-            ("embedded:2 / PyTorch DDP 2x1", Of(4) / Of(6), 1.3),
-            ("embedded:2 / local, same options", Of(4) / Of(1), 0.80),
-            ($"time to {target}: embedded:2 / DDP (at most)", ours.SecondsToTarget is { } a && theirs.SecondsToTarget is { } b ? a / b : double.NaN, 0.6),
-        };
-        output.WriteLine("ratios:");
-        foreach (var (what, ratio, goal) in ratios)
-            output.WriteLine($"  {what,-48}{(double.IsFinite(ratio) ? $"{ratio,8:F2}" : "     n/a")}   goal {(what.Contains("at most") ? "≤" : "≥")} {goal:F2}");
+            var batch = batches[0];
+            string[] job = ["--data", "fashion-mnist", "--batch", $"{batch}", "--lr", "0.1", "--momentum", "0.9", "--val-fraction", "0", "--patience", "0"];
+            output.WriteLine($"time to {target} test accuracy at batch {batch} (training seconds, up to {targetEpochs} epochs):");
+            ours = Trainer("embedded:2, defaults", [.. job, "--epochs", $"{targetEpochs}", "--cluster", "embedded:2"], environment, target);
+            output.WriteLine($"  {ours.Name,-52}{(ours.SecondsToTarget is { } s ? $"{s,10:F1} s" : "   not reached")}");
+            if (torch)
+            {
+                theirs = Torch("PyTorch DDP, 2 processes x 1 thread", python,
+                    [Path.Combine(peers, "torch_ddp_fmnist.py"), "2", $"{targetEpochs}", $"{batch}", "0.1", "0.9", target.ToString(CultureInfo.InvariantCulture)], environment, target);
+                output.WriteLine($"  {theirs.Name,-52}{(theirs.SecondsToTarget is { } t ? $"{t,10:F1} s" : "   not reached")}");
+            }
+        }
         var json = JsonSerializer.Serialize(new
         {
-            benchmark = "peers", batch, epochs, target, openblasCoreType = core, cores = Environment.ProcessorCount,
-            runs = runs.Append(ours).Append(theirs), ratios = ratios.Select(r => new { r.What, ratio = double.IsFinite(r.Ratio) ? Math.Round(r.Ratio, 3) : (double?)null, r.Goal }), // null: a target not reached
+            benchmark = "peers", model = lenet ? ModelSpec.LeNet : "mlp", batches, epochs, target, openblasCoreType = core, cores = Environment.ProcessorCount, cpu = CpuModel(),
+            runs, ratios, timeToTarget = new[] { ours, theirs }.Where(r => r is not null),
         });
         return BenchCommand.Finish(json, args, output);
     }
 
-    /// <summary>
-    /// LeNet-5 (ReLU, max pooling) at the same batch, lr 0.1 and momentum 0.9: the trainer on one
-    /// thread and one partition against PyTorch on one thread (its own convolutions), and the
-    /// trainer's defaults for the record.
-    /// </summary>
-    private static int RunLeNet(ParsedArguments args, TextWriter output, int epochs, int batch, string python, string peers, string? core,
-        IReadOnlyDictionary<string, string> environment, CancellationToken cancellation)
+    /// <summary>issue 22's goals, over one thread: 8 partitions cost nothing, and both cores pay on every path.</summary>
+    private static double? Goal(string run, int batch, bool lenet) => (run, batch, lenet) switch
     {
-        output.WriteLine($"bench peers: Fashion-MNIST LeNet-5 (ReLU, max pooling), batch {batch}, lr 0.1, momentum 0.9, {epochs} epochs; OPENBLAS_CORETYPE={core ?? "(OpenBLAS's choice)"} for every run; {Environment.ProcessorCount} cores");
-        string[] job = ["--model", ModelSpec.LeNet, "--data", "fashion-mnist", "--batch", $"{batch}", "--lr", "0.1", "--momentum", "0.9", "--val-fraction", "0", "--patience", "0", "--epochs", $"{epochs}"];
-        var runs = new List<PeerRun>();
-        foreach (var run in new Func<PeerRun>[]
+        ("trainer local, 8 partitions, 1 thread", 256, false) => 0.9,
+        ("trainer local, defaults", 256, false) => 1.6,
+        ("trainer local, defaults", 2048, false) => 1.7,
+        ("trainer embedded:2, defaults", 256, false) => 1.4,
+        ("trainer embedded:2, defaults", 2048, false) => 1.6,
+        ("trainer embedded:2, defaults", 256, true) => 1.6,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The machine's limit: one single-thread <c>bench kernel</c> process alone, then two at once
+    /// pinned one per core (taskset), their samples/s added.
+    /// </summary>
+    private static (PeerRun Alone, PeerRun Limit) Limit(string model, int batch, IReadOnlyDictionary<string, string> environment, TextWriter output)
+    {
+        string[] kernel = ["bench", "kernel", "--model", model, "--batch", $"{batch}", "--threads", "1", "--kernels", "auto", "--seconds", "4"];
+        double Rate(string json) => JsonDocument.Parse(json.Trim().Split('\n')[^1]).RootElement.GetProperty("results")[0].GetProperty("samplesPerSecond").GetDouble();
+        ProcessStartInfo Pinned(int cpu)
         {
-            () => Trainer("local, 1 partition, 1 thread", [.. job, "--cluster", "local", "--partitions", "1", "--threads", "1"], environment),
-            () => Torch("PyTorch, 1 thread", python, [Path.Combine(peers, "torch_fmnist.py"), ModelSpec.LeNet, $"{epochs}", $"{batch}", "0.1", "1", "0.9"], environment),
-            () => Trainer("local, defaults", [.. job, "--cluster", "local"], environment),
-        })
-        {
-            cancellation.ThrowIfCancellationRequested();
-            runs.Add(run());
-            output.WriteLine($"  {runs[^1].Name,-44}{runs[^1].SamplesPerSecond,12:N0} samples/s");
+            var self = SelfProcess.Start(kernel);
+            var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in new[] { "-c", $"{cpu}", self.FileName }.Concat(self.ArgumentList)) start.ArgumentList.Add(arg);
+            return start;
         }
-        var ratio = runs[0].SamplesPerSecond / runs[1].SamplesPerSecond;
-        output.WriteLine("ratios:");
-        output.WriteLine($"  {"local 1 partition 1 thread / PyTorch 1 thread",-48}{ratio,8:F2}   goal ≥ 0.80");
-        var json = JsonSerializer.Serialize(new
-        {
-            benchmark = "peers", model = ModelSpec.LeNet, batch, epochs, openblasCoreType = core, cores = Environment.ProcessorCount,
-            runs, ratios = new[] { new { What = "local 1 partition 1 thread / PyTorch 1 thread", ratio = Math.Round(ratio, 3), Goal = 0.8 } },
-        });
-        return BenchCommand.Finish(json, args, output);
+        var alone = Rate(Execute(Pinned(0), environment, "bench kernel alone"));
+        var pair = new[] { 0, 1 }.Select(cpu => Task.Run(() => Rate(Execute(Pinned(cpu % Environment.ProcessorCount), environment, $"bench kernel on core {cpu}")))).ToArray();
+        Task.WaitAll(pair);
+        output.WriteLine($"  (the two kernel processes at once: {pair[0].Result:N0} + {pair[1].Result:N0}, each {pair[0].Result / alone:F2}x and {pair[1].Result / alone:F2}x of one alone)");
+        return (new PeerRun("bench kernel, 1 thread, alone", alone, null, null), new PeerRun("limit: 2 bench kernel processes at once", pair[0].Result + pair[1].Result, null, null));
+    }
+
+    /// <summary>The CPU's model name (/proc/cpuinfo), for the record: figures are the machine kind's.</summary>
+    private static string CpuModel()
+    {
+        try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"; }
+        catch (IOException) { return "unknown CPU"; }
     }
 
     /// <summary>The trainer as a child process: samples/s is the median of its epochs after the first; with a target, the training seconds to the first epoch whose test accuracy reaches it.</summary>
