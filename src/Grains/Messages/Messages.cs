@@ -51,7 +51,8 @@ public sealed record ResumeInfo(JobSpec Spec, JobInfo Info, int CompletedEpochs,
 
 /// <summary>What a parameter-server shard holds: its range of the job's parameters and the update rule's settings for it.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.shard-setup")]
-public sealed record ShardSetup(string Job, int Shard, int Shards, TrainOptions Options, int Features, int Classes, int Partitions, int[]? ImageShape = null);
+public sealed record ShardSetup(string Job, int Shard, int Shards, TrainOptions Options, int Features, int Classes, int Partitions, int[]? ImageShape = null,
+    int StepsPerEpoch = 0, long Step = 0);
 
 /// <summary>
 /// A shard's step after its part of the reduction tree: whether its slice of the mean gradient is

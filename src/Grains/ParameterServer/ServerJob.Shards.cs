@@ -8,16 +8,19 @@ using Trainer.Grains.Transport;
 namespace Trainer.Grains.ParameterServer;
 
 /// <summary>
-/// The parameter server with its parameters split over shard grains (--ps-shards, sync mode, as
-/// ps-lite does): workers pull the weights from the shards and push them their slices of the block
-/// sums; the losses come here for the divergence guard; every shard completes its part of the tree
-/// (reporting LARS's norm partials), then, with the step judged finite and the trust ratios known,
-/// applies its part of the update. The server's own weights and velocity are a copy, brought up to
-/// date from the shards for evaluation and checkpoints.
+/// The parameter server with its parameters split over shard grains beside the workers (--ps-shards,
+/// sync mode, as ps-lite does): workers pull the weights from the shards and push them their slices
+/// of the block sums. With SGD each shard applies its part of the update as soon as its slices cover
+/// every partition, and the workers have already asked it for the next step's weights: the server
+/// only hears the losses (for the divergence guard) and how each shard went. With LARS every shard
+/// completes its part of the tree (reporting its norm partials), then, with the step judged finite
+/// and the trust ratios known, applies its part. The server's own weights and velocity are a copy,
+/// brought up to date from the shards for evaluation and checkpoints.
 /// </summary>
 public sealed partial class ServerJob
 {
     private IParameterShardGrain[]? _shards;
+    private SiloAddress[] _shardSilos = [];
     private ShardPlan? _shardPlan;
 
     private async Task<StepTimes> ShardedStep(int epoch, ActivityContext parent)
@@ -25,7 +28,7 @@ public sealed partial class ServerJob
         using var span = TrainerTelemetry.StartStep(Spec.Job, epoch, _update.State.Step, parent);
         var clock = Stopwatch.StartNew();
         var (s, step, shards) = (State.StepInEpoch, _update.State.Step, _shards!);
-        var parts = await _pool.CallAsync((_, worker) => worker.ComputeShardedGradient(epoch, s, step, shards, _shardPlan!.Starts));
+        var parts = await _pool.CallAsync((_, worker) => worker.ComputeShardedGradient(epoch, s, step, shards, _shardPlan!.Starts, _shardSilos));
         var roundTrip = clock.Elapsed.TotalSeconds;
 
         var update = Stopwatch.StartNew();
@@ -42,10 +45,19 @@ public sealed partial class ServerJob
         var learningRate = _update.LearningRate;
         _update.CheckLoss(loss, rows, epoch);
 
-        var reduced = await Task.WhenAll(shards.Select(shard => shard.Reduce(step, rows)));
-        if (reduced.Any(r => !r.Finite)) throw DivergenceGuard.NonFiniteGradient(step, epoch, learningRate);
-        var ratios = _update.Optimiser is LarsOptimizer lars ? TrustRatios(lars, Network.Tensors, reduced) : null;
-        await Task.WhenAll(shards.Select(shard => shard.Update(step, learningRate, ratios)));
+        ShardReduced[] reduced;
+        if (_update.Optimiser.ElementWise) // the shards applied the step when its last slice came
+        {
+            reduced = await Task.WhenAll(shards.Select(shard => shard.Applied(step)));
+            if (reduced.Any(r => !r.Finite)) throw DivergenceGuard.NonFiniteGradient(step, epoch, learningRate);
+        }
+        else
+        {
+            reduced = await Task.WhenAll(shards.Select(shard => shard.Reduce(step, rows)));
+            if (reduced.Any(r => !r.Finite)) throw DivergenceGuard.NonFiniteGradient(step, epoch, learningRate);
+            var ratios = TrustRatios((LarsOptimizer)_update.Optimiser, Network.Tensors, reduced);
+            await Task.WhenAll(shards.Select(shard => shard.Update(step, learningRate, ratios)));
+        }
         var meanSquaredNorm = reduced.Sum(r => r.MeanSquaredNorm);
         _update.Advance(norms, rows, meanSquaredNorm);
         LastGradientNorm = Math.Sqrt(meanSquaredNorm);
@@ -64,10 +76,11 @@ public sealed partial class ServerJob
         _shardPlan = plan;
         _shards = Enumerable.Range(0, plan.Shards).Select(s => grains.GetGrain<IParameterShardGrain>($"{Spec.Job}/shard/{s}")).ToArray();
         var velocity = _update.State.Velocity;
-        await Task.WhenAll(_shards.Select((shard, s) =>
+        _shardSilos = await Task.WhenAll(_shards.Select((shard, s) =>
         {
             var (start, length) = plan.Range(s);
-            return shard.Load(new ShardSetup(Spec.Job, s, plan.Shards, Spec.Options, Info.Data.Features, Info.Data.Classes, Info.Partitions, Info.Data.ImageShape),
+            return shard.Load(new ShardSetup(Spec.Job, s, plan.Shards, Spec.Options, Info.Data.Features, Info.Data.Classes, Info.Partitions, Info.Data.ImageShape,
+                    StepsPerEpoch, _update.State.Step),
                 new FloatVector(Weights[start..(start + length)]), velocity.Length == 0 ? null : new FloatVector(velocity[start..(start + length)]));
         }));
     }

@@ -34,7 +34,7 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// each shard its slice of the block sums, and returns the rest (losses, norms, rows) without vectors.
     /// </summary>
     [Alias("gradient-sharded"), ResponseTimeout("00:05:00")]
-    Task<StepSums> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts);
+    Task<StepSums> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts, SiloAddress[] shardSilos);
 
     /// <summary>Metric sums of this worker's chunks of the validation or test set, scored with the weights of <paramref name="version"/> (sent, or held).</summary>
     [Alias("evaluate"), ResponseTimeout("00:05:00")]

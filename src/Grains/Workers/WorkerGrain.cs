@@ -71,19 +71,28 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         return Task.FromResult(sums);
     }
 
-    public async Task<StepSums> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts)
+    public async Task<StepSums> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts, SiloAddress[] shardSilos)
     {
         var job = Current();
         using var span = TrainerTelemetry.Source.StartActivity("gradient");
         span?.SetTag("job", job.Setup.Job).SetTag("worker", job.Setup.Index).SetTag("epoch", epoch).SetTag("step", step);
         var weights = job.ShardedWeights ??= new float[shardStarts[^1]];
-        var slices = await Task.WhenAll(shards.Select(shard => shard.Weights()));
+        var slices = await job.Pulled(globalStep, shards, silo.SiloAddress);
         for (var s = 0; s < shards.Length; s++) slices[s].Values.CopyTo(weights, shardStarts[s]);
 
         var sums = job.Gradients.Compute(weights, job.OrdersFor(epoch), epoch, step);
         await Task.WhenAll(shards.Select((shard, s) => shard.Push(globalStep,
-            sums with { Blocks = sums.Blocks.Select(b => (b.Start, b.Sum[shardStarts[s]..shardStarts[s + 1]])).ToArray() })));
+            sums with { Blocks = sums.Blocks.Select(b => (b.Start, Slice(b.Sum, shardStarts[s], shardStarts[s + 1], shardSilos[s]))).ToArray() })));
+        job.PullAhead(globalStep + 1, shards, silo.SiloAddress); // answered as soon as the shards have applied this step
         return sums.WithoutBlocks();
+    }
+
+    /// <summary>A block sum's slice for a shard: a fresh array, so by handle to a shard in this process (it keeps it until its step is applied).</summary>
+    private static float[] Slice(float[] sum, int start, int end, SiloAddress shard)
+    {
+        var slice = sum[start..end];
+        if (ProcessVectors.IsHere(shard)) ProcessVectors.MarkInProcess(slice);
+        return slice;
     }
 
     public Task<ChunkSums> Evaluate(DataPart part, long version, FloatVector? weights)
@@ -136,6 +145,23 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
 
         /// <summary>The weights as pulled from a sharded parameter server.</summary>
         public float[]? ShardedWeights { get; set; }
+
+        private (long Step, Task<FloatVector[]> Slices)? _ahead;
+
+        /// <summary>Asks the shards for a step's weights now, to have them when the step is called.</summary>
+        public void PullAhead(long step, IParameterShardGrain[] shards, SiloAddress reader)
+        {
+            var pull = Task.WhenAll(shards.Select(shard => shard.WeightsFor(step, reader)));
+            pull.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted); // unused when the step is not called: not an unobserved fault
+            _ahead = (step, pull);
+        }
+
+        /// <summary>A step's weights: pulled ahead, or now.</summary>
+        public Task<FloatVector[]> Pulled(long step, IParameterShardGrain[] shards, SiloAddress reader)
+        {
+            if (_ahead is { } ahead && ahead.Step == step && !ahead.Slices.IsFaulted) return ahead.Slices;
+            return Task.WhenAll(shards.Select(shard => shard.WeightsFor(step, reader)));
+        }
 
         /// <summary>The weights sent for a version, kept; or, when none are sent, those kept for that version.</summary>
         public float[] WeightsOf(long version, FloatVector? sent)
