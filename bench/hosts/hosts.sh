@@ -5,6 +5,7 @@
 # (a quota of CPUS vCPUs, pinned to one vCPU; hosts alternate between the machine's vCPUs).
 #   hosts_up N RATE CPUS   RATE: none, or tc's form (10gbit, 1gbit, 500mbit); CPUS: e.g. 1 or 0.4
 #   on_host I CMD...       runs CMD inside host I (background it with &)
+#   hosts_kill             kills every process inside the hosts
 #   hosts_down             removes every host, its processes and the bridge (also what a killed run left)
 HNET=${HNET:-10.79.0}; HBR=${HBR:-trhbr0}; HPERIOD=${HPERIOD:-5000}  # a short quota period: less jitter for fractional CPUs
 MAX_HOSTS=8
@@ -15,13 +16,24 @@ cg_dirs() { # the cgroup folders of host $1
   if [ $CG_V2 = 1 ]; then echo /sys/fs/cgroup/trh$1; else echo /sys/fs/cgroup/cpu/trh$1 /sys/fs/cgroup/cpuset/trh$1; fi
 }
 
-hosts_down() {
+hosts_kill() { # kills every process running in a host, and waits until they are gone (5 s at most)
   local i d p
-  for i in $(seq 1 $MAX_HOSTS); do
-    for d in $(cg_dirs $i); do
-      [ -d $d ] || continue
-      for p in $(cat $d/cgroup.procs 2>/dev/null); do kill -9 $p 2>/dev/null; done
+  for _ in $(seq 50); do
+    local left=0
+    for i in $(seq 1 $MAX_HOSTS); do
+      for d in $(cg_dirs $i); do
+        for p in $(cat $d/cgroup.procs 2>/dev/null); do kill -9 $p 2>/dev/null; left=1; done
+      done
     done
+    [ $left = 0 ] && return 0
+    sleep 0.1
+  done
+}
+
+hosts_down() {
+  local i d
+  hosts_kill
+  for i in $(seq 1 $MAX_HOSTS); do
     for d in $(cg_dirs $i); do
       # a killed process leaves its cgroup a moment later: wait for it (at most 5 s)
       for _ in $(seq 50); do [ -d $d ] || break; rmdir $d 2>/dev/null && break; sleep 0.1; done

@@ -54,7 +54,8 @@ if [ $DDP = 1 ] && { [ "$DATA" != fashion-mnist ] || [ "$MODEL" != mlp ] || ! /u
 fi
 
 W=$(mktemp -d /tmp/scaleout.XXXXXX); PIDS=()
-stop_all() { local p; for p in "${PIDS[@]:-}"; do [ -n "$p" ] && { kill -9 "$p"; wait "$p"; } 2>/dev/null; done; PIDS=(); }
+# the processes started here; those inside a host by their cgroup (a backgrounded on_host is a subshell)
+stop_all() { local p; hosts_kill; for p in "${PIDS[@]:-}"; do [ -n "$p" ] && { kill -9 "$p"; wait "$p"; } 2>/dev/null; done; PIDS=(); }
 cleanup() { stop_all; hosts_down; rm -rf "$W"; }
 trap cleanup EXIT; trap 'exit 130' INT; trap 'exit 143' TERM
 # runs a command in the background and waits for it: a signal's trap then runs at once, not after it
@@ -87,7 +88,10 @@ for RATE in $RATES; do
       on_host $i "$S" --cluster redis://$HNET.1:6397 --cluster-id so-$tag --advertise $HNET.1$i --silo-port 11111 --gateway-port 30000 > $W/silo-$tag-$i.log 2>&1 & PIDS+=($!)
       silos+=($W/silo-$tag-$i.log)
     done
-    if ! wait_ready "${silos[@]}"; then echo "error: the silos did not start; see $(tail -2 ${silos[0]})" >&2; exit 4; fi
+    if ! wait_ready "${silos[@]}"; then
+      mkdir -p /tmp/scaleout-failed && cp $W/*.log /tmp/scaleout-failed/
+      echo "error: the silos did not start: $(grep -h -m1 -E 'Unhandled|rror' "${silos[@]}" | head -1 | cut -c1-200) (logs in /tmp/scaleout-failed)" >&2; exit 4
+    fi
     ORLEANS_CLUSTER_ID=so-$tag fg "$T" train --cluster redis://$HNET.1:6397 --workers $N --batch $((R * N)) $recipe --out $W/many-$tag > $W/many-$tag.log 2>&1
     many=$(field $W/many-$tag/report.json samplesPerSecond)
     [ "$many" = 0 ] && echo "  the $N-host run failed: $(tail -2 $W/many-$tag.log | tr '\n' ' ' | cut -c1-300)" >&2
