@@ -14,51 +14,85 @@ public static partial class TreeGemm
 {
     private const int TileRows = 4, WideColumns = 64, TileFloats = TileRows * WideColumns;
 
+    /// <summary>B operands up to this size (all rows × inputs) stay in a core's L2 cache while it is read once per tile.</summary>
+    private const long CachedBytes = 1 << 20;
+
+    /// <summary>
+    /// Outputs [first, last) by tiles. When the B operands fit in cache, tile by tile (each tile's A
+    /// columns stay in L1 across the column panels); when they do not, column panel by panel, so that
+    /// a panel (rows × 64 inputs) serves every tile of the task while it is cached, where tile by tile
+    /// streamed all of B from memory once per four outputs (at 2048 rows, 6.4 MB for each). Both orders
+    /// give the same bits: every element is its own FMA chain, and a partition's norm adds its tiles'
+    /// panel sums in panel order, then the tiles in output order.
+    /// </summary>
     private static void Tiles(IReadOnlyList<Part> parts, int outputs, int inputs, IReadOnlyList<(int Start, int Count)> blocks,
-        IReadOnlyList<float[]> outputsByBlock, int offset, int o, int rows, float[] stack, Span<double> norms)
+        IReadOnlyList<float[]> outputsByBlock, int offset, int first, int last, float[] stack, Span<double> norms)
+    {
+        var tiles = (last - first + TileRows - 1) / TileRows;
+        Span<double> tileNorms = stackalloc double[tiles * parts.Count];
+        tileNorms.Clear();
+        long bytes = 0;
+        foreach (var part in parts) bytes += (long)part.Rows * inputs * sizeof(float);
+        if (bytes <= CachedBytes)
+            for (var k = 0; k < tiles; k++)
+                for (var column = 0; column < inputs;)
+                    column += Panel(parts, outputs, inputs, blocks, outputsByBlock, offset, first + k * TileRows, last, column, stack, tileNorms.Slice(k * parts.Count, parts.Count));
+        else
+            for (var column = 0; column < inputs;)
+            {
+                var width = 0;
+                for (var k = 0; k < tiles; k++)
+                    width = Panel(parts, outputs, inputs, blocks, outputsByBlock, offset, first + k * TileRows, last, column, stack, tileNorms.Slice(k * parts.Count, parts.Count));
+                column += width;
+            }
+        for (var k = 0; k < tiles; k++)
+            for (var p = 0; p < parts.Count; p++) norms[p] += tileNorms[k * parts.Count + p];
+    }
+
+    /// <summary>One tile (outputs o to o + 3) over one column panel for every block; returns the panel's width.</summary>
+    private static int Panel(IReadOnlyList<Part> parts, int outputs, int inputs, IReadOnlyList<(int Start, int Count)> blocks,
+        IReadOnlyList<float[]> outputsByBlock, int offset, int o, int last, int column, float[] stack, Span<double> norms)
     {
         Span<int> sizes = stackalloc int[stack.Length / TileFloats];
-        for (var column = 0; column < inputs;)
+        var rows = Math.Min(TileRows, last - o);
+        var width = inputs - column >= 64 && Vector512.IsHardwareAccelerated ? 64 : inputs - column >= 32 ? 32 : inputs - column >= 8 ? 8 : 1;
+        var floats = TileRows * width;
+        for (var b = 0; b < blocks.Count; b++)
         {
-            var width = inputs - column >= 64 && Vector512.IsHardwareAccelerated ? 64 : inputs - column >= 32 ? 32 : inputs - column >= 8 ? 8 : 1;
-            var floats = TileRows * width;
-            for (var b = 0; b < blocks.Count; b++)
+            var (start, count) = blocks[b];
+            if (width == 64)
             {
-                var (start, count) = blocks[b];
-                if (width == 64)
-                {
-                    Block64(parts, start, count, outputs, inputs, o, rows, column, stack, sizes, norms, outputsByBlock[b].AsSpan(offset));
-                    continue;
-                }
-                var depth = 0;
-                for (var p = start; p < start + count; p++)
-                {
-                    var top = depth;
-                    var tile = stack.AsSpan(top * TileFloats, floats);
-                    var part = parts[p];
-                    switch (width)
-                    {
-                        case 32: Tile32(part, outputs, inputs, o, rows, column, tile); break;
-                        case 8: Tile8(part, outputs, inputs, o, rows, column, tile); break;
-                        default: Tile1(part, outputs, inputs, o, rows, column, tile); break;
-                    }
-                    norms[p] += TensorPrimitives.SumOfSquares(tile[..(rows * width)]);
-                    var size = 1;
-                    while (top > 0 && sizes[top - 1] == size)
-                    {
-                        var left = stack.AsSpan((top - 1) * TileFloats, floats);
-                        TensorPrimitives.Add(left, stack.AsSpan(top * TileFloats, floats), left);
-                        top--;
-                        size *= 2;
-                    }
-                    sizes[top] = size;
-                    depth = top + 1;
-                }
-                var output = outputsByBlock[b].AsSpan(offset);
-                for (var r = 0; r < rows; r++) stack.AsSpan(r * width, width).CopyTo(output.Slice((o + r) * inputs + column, width));
+                Block64(parts, start, count, outputs, inputs, o, rows, column, stack, sizes, norms, outputsByBlock[b].AsSpan(offset));
+                continue;
             }
-            column += width;
+            var depth = 0;
+            for (var p = start; p < start + count; p++)
+            {
+                var top = depth;
+                var tile = stack.AsSpan(top * TileFloats, floats);
+                var part = parts[p];
+                switch (width)
+                {
+                    case 32: Tile32(part, outputs, inputs, o, rows, column, tile); break;
+                    case 8: Tile8(part, outputs, inputs, o, rows, column, tile); break;
+                    default: Tile1(part, outputs, inputs, o, rows, column, tile); break;
+                }
+                norms[p] += TensorPrimitives.SumOfSquares(tile[..(rows * width)]);
+                var size = 1;
+                while (top > 0 && sizes[top - 1] == size)
+                {
+                    var left = stack.AsSpan((top - 1) * TileFloats, floats);
+                    TensorPrimitives.Add(left, stack.AsSpan(top * TileFloats, floats), left);
+                    top--;
+                    size *= 2;
+                }
+                sizes[top] = size;
+                depth = top + 1;
+            }
+            var output = outputsByBlock[b].AsSpan(offset);
+            for (var r = 0; r < rows; r++) stack.AsSpan(r * width, width).CopyTo(output.Slice((o + r) * inputs + column, width));
         }
+        return width;
     }
 
     /// <summary>The A operand's columns of a tile's rows: o, o+1, … with rows past the layer's outputs repeating the last.</summary>

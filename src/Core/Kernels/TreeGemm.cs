@@ -39,8 +39,7 @@ public static partial class TreeGemm
             var first = t * OutputsPerTask;
             var last = Math.Min(outputs, first + OutputsPerTask);
             var taskNorms = norms.AsSpan(t * parts.Count, parts.Count);
-            for (var o = first; o < last; o += TileRows)
-                Tiles(parts, outputs, inputs, blocks, outputsByBlock, offset, o, Math.Min(TileRows, last - o), stack, taskNorms);
+            Tiles(parts, outputs, inputs, blocks, outputsByBlock, offset, first, last, stack, taskNorms);
         }
         if (threads <= 1 || tasks == 1) for (var t = 0; t < tasks; t++) Task(t);
         else Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Task);

@@ -88,6 +88,26 @@ public sealed class TreeGemmTests
         Assert.Equal(Run(4, 2, 1).Sums[0], odd.Sums[1]);
         Assert.Equal(whole.Norms[3..6], odd.Norms);
     }
+
+    [Fact]
+    public void Operands_too_big_for_the_cache_go_panel_by_panel_with_the_same_bits()
+    {
+        // 8 × 200 rows × 200 inputs is 1.28 MB of B operands: column panel by panel; one partition's 160 KB: tile by tile
+        const int outputs = 36, inputs = 200;
+        var parts = Parts(8, rows: 200, outputs, inputs, seed: 7);
+        var blocks = Trainer.Core.Training.GradientSums.AlignedBlocks(0, 8);
+        var sums = new[] { new float[outputs * inputs] };
+        var norms = new double[8];
+        TreeGemm.WeightGradient(parts, outputs, inputs, blocks, sums, 0, norms, threads: 2);
+        Assert.Equal(Expected(parts, 0, 8, outputs, inputs), sums[0]);
+        for (var p = 0; p < 8; p++)
+        {
+            var own = new[] { new float[outputs * inputs] };
+            var ownNorm = new double[1];
+            TreeGemm.WeightGradient(parts[p..(p + 1)], outputs, inputs, [(0, 1)], own, 0, ownNorm, threads: 1);
+            Assert.Equal(ownNorm[0], norms[p]); // the norm's additions, too, are in one order whichever way the tiles went
+        }
+    }
 }
 
 /// <summary>The forward product: a row's result is its own, whatever the other rows of the call and the vector width.</summary>
