@@ -10,4 +10,7 @@ public sealed record OptionInfo(string Name, string Help, string? Value = null)
 
     /// <summary>May be given more than once; the values are joined with the path separator (':'), as a variable or file gives a list.</summary>
     public bool Repeatable { get; init; }
+
+    /// <summary>The topic help lists the option under; a command whose options all have one gets grouped help (<see cref="GroupedHelpAction"/>).</summary>
+    public OptionGroup? Group { get; init; }
 }

@@ -47,7 +47,7 @@ public sealed class BadInputTests(BadInputTests.BadFiles files) : IClassFixture<
         var environment = words.TakeWhile(w => Regex.IsMatch(w, "^[A-Z_]+=")).ToDictionary(w => w[..w.IndexOf('=')], w => w[(w.IndexOf('=') + 1)..]);
         var args = words.Skip(environment.Count).ToList();
         var outDir = Path.Combine(files.Path, "out-" + Guid.NewGuid().ToString("N")[..6]);
-        if (args[0] is "train" or "resume" or "scale" or "predict" or "export" && !args.Contains("--out")) args.AddRange(["--out", outDir]);
+        if (args[0] is "train" or "resume" or "scale" or "evaluate" or "predict" or "export" && !args.Contains("--out")) args.AddRange(["--out", outDir]);
 
         var outcome = await CliRunner.Run(environment, [.. args]);
 

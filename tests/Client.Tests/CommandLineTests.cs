@@ -76,6 +76,36 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Train_help_lists_every_option_exactly_once_under_the_heading_of_its_group()
+    {
+        var outcome = await CliRunner.Run("train", "--help");
+        Assert.Equal(0, outcome.ExitCode);
+        var headings = new List<string>();
+        var rows = new List<(string Heading, string Option)>();
+        foreach (var line in outcome.Output.Split('\n').Select(l => l.TrimEnd('\r')))
+            if (Regex.Match(line, @"^(\S.*):$") is { Success: true } heading) headings.Add(heading.Groups[1].Value);
+            else if (Regex.Match(line, @"^  (-\S+)") is { Success: true } row) rows.Add((headings[^1], row.Groups[1].Value.TrimEnd(',')));
+
+        Assert.Equal(["Description", "Usage", "Model", "Data", "Optimisation", "Early stopping and targets", "Cluster", "Compute",
+            "Checkpoints and recovery", "Mutual TLS (silo processes)", "Telemetry and monitoring", "Config and output", "Help"], headings);
+        var options = Trainer.Client.Commands.Train.TrainCommand.Options;
+        Assert.All(options, o => Assert.NotNull(o.Group));
+        Assert.Equal(options.Select(o => (o.Group!.Heading, o.Name)).Order(), rows.Where(r => r.Heading != "Help").Order());
+        Assert.Equal(options.Count, options.Select(o => o.Name).Distinct().Count()); // so each name is listed once
+        Assert.Equal(("Help", "-?"), Assert.Single(rows, r => r.Heading == "Help"));
+    }
+
+    [Fact]
+    public async Task The_top_level_help_names_every_model_family()
+    {
+        var outcome = await CliRunner.Run("--help");
+        Assert.Equal(0, outcome.ExitCode);
+        var description = outcome.Output[..outcome.Output.IndexOf("Usage:", StringComparison.Ordinal)];
+        Assert.Equal(8, Trainer.Core.Models.ModelSpec.Kinds.Count);
+        Assert.All(Trainer.Core.Models.ModelSpec.Kinds, kind => Assert.Matches($@"(^|[\s(]){Regex.Escape(kind)}\b", description));
+    }
+
+    [Fact]
     public void The_shared_telemetry_option_completes_the_kinds_telemetry_has()
     {
         var telemetry = Trainer.CommandLine.SharedOptions.Telemetry.Single(o => o.Name == "--telemetry");

@@ -24,7 +24,9 @@ public sealed class TrainerCommandLine
         _environment = environment;
         _root = new RootCommand(description);
         VersionAction.Install(_root, typeof(TrainerCommandLine).Assembly);
-        foreach (var spec in commands) _root.Subcommands.Add(Build(spec, spec.Name));
+        var declared = new Dictionary<Command, IReadOnlyList<OptionInfo>>();
+        foreach (var spec in commands) _root.Subcommands.Add(Build(spec, spec.Name, declared));
+        GroupedHelpAction.Install(_root, declared);
     }
 
     /// <summary>A command line, parsed; its first mistake is a one-line user error.</summary>
@@ -40,11 +42,12 @@ public sealed class TrainerCommandLine
             ? OptionSources.Read(command.Path, command.Spec.Options, result, _environment)
             : null;
 
-    private Command Build(CommandSpec spec, string path)
+    private Command Build(CommandSpec spec, string path, Dictionary<Command, IReadOnlyList<OptionInfo>> declared)
     {
         var command = new Command(spec.Name, spec.Description);
+        declared[command] = spec.Options;
         foreach (var option in spec.Options) command.Options.Add(OptionSymbols.Create(option));
-        foreach (var child in spec.Commands) command.Subcommands.Add(Build(child, $"{path} {child.Name}"));
+        foreach (var child in spec.Commands) command.Subcommands.Add(Build(child, $"{path} {child.Name}", declared));
         if (spec.Run is { } run)
         {
             _commands[command] = (spec, path);

@@ -12,9 +12,10 @@ namespace Trainer.Client.Commands;
 /// <summary>
 /// <c>trainer predict</c>: a saved model's predictions for every row of a data set, as CSV:
 /// the row, its label in the data, the predicted label, then the head's outputs (class
-/// probabilities, the positive class's probability, or the score). Class labels are the names the
-/// training data gave them, or else the indices the model was trained with (a binary −1/+1 file's
-/// labels are 0 and 1).
+/// probabilities, the positive class's probability, or the score). Class labels are the model's
+/// <see cref="ModelFile.ClassLabels"/>: the names the training data gave them, a built-in data
+/// set's own (Fashion-MNIST's garments), or else the indices the model was trained with (a binary
+/// −1/+1 file's labels are 0 and 1).
 /// </summary>
 public static class PredictCommand
 {
@@ -38,7 +39,8 @@ public static class PredictCommand
         var predictions = Predictor.Predict(new Network(model.Spec), kernel, model.Weights, data);
 
         var csv = new StringBuilder(string.Join(',', ["row", "label", "predicted", .. predictions.OutputNames])).Append('\n');
-        string Label(float label) => model.ClassNames is { } names ? Quoted(names[(int)label]) : F(label);
+        var names = model.ClassLabels;
+        string Label(float label) => model.Spec.IsRegression ? F(label) : Quoted(names[(int)label]);
         for (var i = 0; i < data.Count; i++)
         {
             csv.Append(i).Append(',').Append(Label(data.Y[i])).Append(',').Append(Label(predictions.Labels[i]));

@@ -71,7 +71,8 @@ public sealed record RunReport(
     /// <summary>Async and SSP modes: how many updates happened between a worker's read of the weights and its update.</summary>
     public sealed record StalenessEntry(double Mean, int Max);
 
-    public static RunReport From(string job, DataSpec spec, TrainOptions options, JobRun run, double wallSeconds)
+    /// <param name="classLabels">The names users read for the classes (<see cref="Trainer.Core.Models.ModelFile.ClassLabels"/>); empty for regression.</param>
+    public static RunReport From(string job, DataSpec spec, TrainOptions options, JobRun run, double wallSeconds, string[] classLabels)
     {
         var result = run.Result;
         var epochs = result.Epochs.Select(e => new EpochEntry(
@@ -97,7 +98,7 @@ public sealed record RunReport(
 
         return new RunReport(job, result.Network.Spec.ToString(), run.Dataset, result.Network.ParameterCount, ReportOptions.From(spec, options, run),
             run.Kernel, run.KernelIdentity, run.Cluster, run.Silos, run.Workers, run.Partitions, run.PsShards, run.Mode, options.Batch, run.Threads,
-            run.TrainRows, run.ValidationRows, run.TestRows, run.ClassNames, run.ParameterServerSilo, run.WorkerSilos,
+            run.TrainRows, run.ValidationRows, run.TestRows, classLabels.Length == 0 ? null : classLabels, run.ParameterServerSilo, run.WorkerSilos,
             epochs, result.BestEpoch, result.StoppedEarly, test, result.SamplesPerSecond, result.TrainSeconds, wallSeconds,
             stats.Sum(s => s.BytesSent) / steps, stepTime, staleness, target, result.EarlyStopping, run.ResumedAtStep is not null, run.ResumedAtStep, run.Recoveries,
             Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0), 1), result.WeightsSha256);

@@ -23,6 +23,18 @@ public static class BuiltInDatasets
     /// <summary>The task a built-in data set is for: diabetes has a regression target; the others have classes.</summary>
     public static string? TaskOf(string name) => name == "diabetes" ? "regression" : IsBuiltIn(name) ? "classification" : null;
 
+    /// <summary>
+    /// The names of a built-in data set's classes for what users read (label i is the i-th name):
+    /// Fashion-MNIST's garments (Zalando's list) and the digits' digits; null for other data, and for
+    /// a built-in table whose label is another column (--label-column).
+    /// </summary>
+    public static string[]? ClassNamesOf(string data, string? labelColumn = null) => labelColumn is not null ? null : data switch
+    {
+        FashionMnist => ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+        "digits" => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+        _ => null,
+    };
+
     public static Dataset ReadEmbedded(string name, LabelRule rule, string? labelColumn = null)
     {
         var resource = Embedded[name];

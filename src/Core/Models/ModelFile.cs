@@ -26,6 +26,23 @@ public sealed record ModelFile(ModelSpec Spec, Preprocessor Preprocessor, DataOr
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>
+    /// The names users read for the classes (label i is the i-th): the names the data gave, a built-in
+    /// data set's own (<see cref="BuiltInDatasets.ClassNamesOf"/>), else the labels as the model holds
+    /// them, 0..K−1 (a −1/+1 file's as 0/1); empty for regression. <see cref="ClassNames"/> stays what
+    /// the data's label column held, which held-out files are read against.
+    /// </summary>
+    public string[] ClassLabels
+    {
+        get
+        {
+            if (Spec.IsRegression) return [];
+            var classes = Math.Max(2, Spec.Classes);
+            return ClassNames ?? (BuiltInDatasets.ClassNamesOf(Origin.Data, Origin.LabelColumn) is { } names && names.Length == classes ? names
+                : Enumerable.Range(0, classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        }
+    }
+
     public byte[] ToBytes()
     {
         var network = new Network(Spec);

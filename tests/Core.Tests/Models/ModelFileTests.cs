@@ -58,4 +58,22 @@ public sealed class ModelFileTests
         var path = folder.File("m.json", content);
         Assert.Equal($"{path}: {message}", Assert.Throws<UserInputException>(() => ModelFile.Read(path)).Message);
     }
+
+    private static string[] Labels(string data, int classes, string? labelColumn = null, string[]? names = null)
+    {
+        var spec = new ModelSpec(ModelSpec.Softmax, 4, classes, []);
+        return new ModelFile(spec, Preprocessor.Identity, new DataOrigin(data, labelColumn, 42, 0.2), new float[new Network(spec).ParameterCount], names).ClassLabels;
+    }
+
+    [Fact]
+    public void Class_labels_are_the_datas_names_or_a_built_in_sets_or_else_the_label_values()
+    {
+        Assert.Equal(["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"], Labels("fashion-mnist", 10));
+        Assert.Equal(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], Labels("digits", 10));
+        Assert.Equal(["setosa", "versicolor", "virginica"], Labels("iris.csv", 3, names: ["setosa", "versicolor", "virginica"]));
+        Assert.Equal(["0", "1", "2"], Labels("numbers.csv", 3)); // numeric labels keep their values
+        Assert.Equal(["0", "1", "2"], Labels("digits", 3, labelColumn: "pixel_0_3")); // another column's classes are not digits
+        var regression = new ModelSpec(ModelSpec.LinearRegression, 4, 0, []);
+        Assert.Empty(new ModelFile(regression, Preprocessor.Identity, new DataOrigin("diabetes", null, 42, 0.2), new float[new Network(regression).ParameterCount]).ClassLabels);
+    }
 }
