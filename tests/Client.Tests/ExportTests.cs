@@ -44,6 +44,8 @@ public sealed class ExportTests
         var data = DataLoader.ReadForEvaluation(model.Origin.Data, rule, model.Origin.LabelColumn, model.Spec.Features, model.Origin.Seed, model.Origin.TestFraction);
 
         using var session = new InferenceSession(dir.Combine("model.onnx"));
+        if (!model.Spec.IsRegression) // a classifier's metadata names its classes as predict does (Fashion-MNIST's garments)
+            Assert.Equal(model.ClassLabels, System.Text.Json.JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["class_names"]));
         var input = new DenseTensor<float>(data.X, [data.Count, data.Features]);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor("features", input)]);
         var outputs = results.ToDictionary(r => r.Name, r => r);

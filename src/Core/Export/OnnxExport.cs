@@ -16,8 +16,9 @@ namespace Trainer.Core.Export;
 /// and <c>label</c> (z &gt; 0); perceptron and SVM their <c>score</c> and <c>label</c>; regression <c>value</c> [N, 1]
 /// (the target's mean and scale applied to the output, as the model learns the standardised target).</item>
 /// </list>
-/// The model's metadata (metadata_props) carries its weights' SHA-256 and, when the training data
-/// named its classes, <c>class_names</c>: a JSON array whose i-th name is label i.
+/// The model's metadata (metadata_props) carries its weights' SHA-256 and, for a classifier,
+/// <c>class_names</c>: a JSON array whose i-th name is label i (<see cref="ModelFile.ClassLabels"/>:
+/// the data's names, a built-in set's, else 0..K−1).
 /// Field numbers are those of onnx.proto.
 /// </summary>
 public static class OnnxExport
@@ -138,7 +139,7 @@ public static class OnnxExport
             .Message(7, graph)
             .Message(8, new ProtoWriter().String(1, "").Int(2, 17)) // default domain, opset 17
             .Message(14, Metadata("weights_sha256", WeightsHash.Sha256(model.Weights)));
-        if (model.ClassNames is { } names) file.Message(14, Metadata("class_names", System.Text.Json.JsonSerializer.Serialize(names)));
+        if (model.ClassLabels is { Length: > 0 } names) file.Message(14, Metadata("class_names", System.Text.Json.JsonSerializer.Serialize(names)));
         return file.ToArray();
     }
 
