@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Certificates for a mutual-TLS cluster, made with openssl: a CA, and certificates it signs for
-# the silos (node), the training Job (job) and an operator (operator), each a PEM file with its key,
+# the silos (node), the training Job (job), an operator (operator) and the Prometheus that scrapes
+# the silos' metrics port (prometheus), each a PEM file with its key,
 # as --tls-certificate takes it. ECDSA P-256; certificates valid for DAYS (default 365).
 #
 #   deploy/make-certs.sh [DIR]            make them in DIR (default deploy/certs; an existing CA is kept)
 #   deploy/make-certs.sh DIR --new-ca     a new CA too (every certificate is then replaced)
 #
-# DIR then holds ca.pem, ca.key (keep it off the cluster), node.pem, job.pem, operator.pem and
+# DIR then holds ca.pem, ca.key (keep it off the cluster), node.pem, job.pem, operator.pem, prometheus.pem and
 # operators (the operator certificate's SHA-256 fingerprint, for the silos' --tls-operators).
 # node.pem and job.pem hold private keys and are readable by every user of this machine, since the
 # containers' user must read them: keep DIR on a machine only the cluster's operators use.
@@ -47,9 +48,10 @@ issue() { # name
 issue node
 issue job
 issue operator
+issue prometheus
 openssl x509 -noout -fingerprint -sha256 -in operator.pem | cut -d= -f2 > operators
 # The containers' user (uid 10001) reads node.pem and job.pem through a bind mount (compose) or a
 # Secret volume: they are readable here; only the CA's key stays private to this user.
 chmod 755 .
-chmod 644 ca.pem operators node.pem job.pem operator.pem
+chmod 644 ca.pem operators node.pem job.pem operator.pem prometheus.pem
 chmod 600 ca.key

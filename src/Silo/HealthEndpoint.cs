@@ -2,8 +2,6 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry.Metrics;
-using Trainer.Core;
 using Trainer.Grains.Dashboard;
 using Trainer.Grains.Hosting;
 
@@ -14,15 +12,14 @@ namespace Trainer.Silo;
 /// process runs; <c>/ready</c> answers 200 once the silo has started and 503 from the moment it
 /// is asked to stop (SIGTERM), so Kubernetes stops routing to it while it drains. Registered
 /// before the silo, it is stopped after it: the probes keep answering through the drain.
-/// The same port serves <c>/metrics</c> for Prometheus (<see cref="PrometheusMetrics"/>, a listener of its own on the path)
-/// and <c>/dashboard</c>, the page of the jobs whose parameter server runs here (<see cref="DashboardPage"/>).
+/// It listens on every interface, as the kubelet probes the pod's address, so it tells nothing about
+/// jobs: /metrics and /dashboard are on --metrics-port (<see cref="MetricsEndpoint"/>).
 /// </summary>
-public sealed partial class HealthEndpoint(int port, string service, JobBoard board, IHostApplicationLifetime lifetime, ILogger<HealthEndpoint> logger) : IHostedService
+public sealed partial class HealthEndpoint(int port, IHostApplicationLifetime lifetime, ILogger<HealthEndpoint> logger) : IHostedService
 {
     public const string LivePath = "/live", ReadyPath = "/ready";
 
     private readonly HttpListener _listener = new();
-    private MeterProvider? _metrics;
     private Task _serving = Task.CompletedTask;
     private volatile string _state = "starting";
 
@@ -37,12 +34,6 @@ public sealed partial class HealthEndpoint(int port, string service, JobBoard bo
         {
             throw new SiloOptionsException($"--health-port {port}: cannot listen ({e.Message})");
         }
-        try { _metrics = PrometheusMetrics.Serve("--health-port", "*", port, service); }
-        catch (UserInputException e)
-        {
-            _listener.Close();
-            throw new SiloOptionsException(e.Message);
-        }
         lifetime.ApplicationStarted.Register(() => _state = "ready");
         lifetime.ApplicationStopping.Register(() => _state = "draining");
         _serving = Task.Run(ServeAsync, CancellationToken.None);
@@ -54,7 +45,6 @@ public sealed partial class HealthEndpoint(int port, string service, JobBoard bo
         _listener.Stop();
         await _serving;
         _listener.Close();
-        _metrics?.Dispose();
     }
 
     private async Task ServeAsync()
@@ -71,13 +61,12 @@ public sealed partial class HealthEndpoint(int port, string service, JobBoard bo
 
     private void Answer(HttpListenerContext context)
     {
-        if (DashboardPage.TryAnswer(context, board)) return;
         var state = _state;
         var (status, body) = context.Request.Url?.AbsolutePath switch
         {
             LivePath => (200, "live"),
             ReadyPath => (state == "ready" ? 200 : 503, state),
-            _ => (404, $"not found; probes: {LivePath}, {ReadyPath}; Prometheus: {PrometheusMetrics.Path}; dashboard: {DashboardPage.Path}"),
+            _ => (404, $"not found; probes: {LivePath}, {ReadyPath}; {PrometheusMetrics.Path} and {DashboardPage.Path} are on the silo's --metrics-port"),
         };
         var bytes = Encoding.UTF8.GetBytes(body + "\n");
         context.Response.StatusCode = status;

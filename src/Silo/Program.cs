@@ -32,6 +32,7 @@ catch (Exception e) when (e is SiloOptionsException or OptionsValidationExceptio
 }
 Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.SiloPort}, gateway port {options.GatewayPort}, advertised {options.Advertise}" +
                   (options.HealthPort is { } health ? $", health probes on port {health}" : "") +
+                  (options.MetricsPort is { } metrics ? $", metrics and dashboard at {MetricsEndpoint.Url(options.MetricsAddress, metrics, options.Tls is not null)}" : "") +
                   $", data roots {(options.DataRoots.Count == 0 ? "none (built-in sets only)" : string.Join(", ", options.DataRoots))}" +
                   (options.MemoryLimit is { } limit ? $", memory limit {Trainer.Core.Training.MemoryEstimate.Format(limit)}" : "") +
                   (options.MaxJobs is { } max ? $", at most {max} jobs" : ""));

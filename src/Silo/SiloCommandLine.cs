@@ -26,7 +26,9 @@ public static class SiloCommandLine
         new("--checkpoint-dir", "localhost clustering: the checkpoint folder, shared by the silos of one machine (default $TRAINER_CHECKPOINTS or ~/.local/share/trainer/checkpoints)", "DIR"),
         new("--failure-detection", "fast: a dead silo is noticed within seconds; orleans: Orleans's defaults, for loaded or distant networks (default fast)", "MODE")
             { Choices = ["fast", "orleans"] },
-        new("--health-port", $"HTTP {HealthEndpoint.LivePath} and {HealthEndpoint.ReadyPath} probes on this port (default: none; {SiloOptions.DefaultPodHealthPort} in a pod)", "PORT"),
+        new("--health-port", $"HTTP {HealthEndpoint.LivePath} and {HealthEndpoint.ReadyPath} probes on this port, on every interface; nothing about jobs (default: none; {SiloOptions.DefaultPodHealthPort} in a pod)", "PORT"),
+        new("--metrics-port", $"{Trainer.Grains.Hosting.PrometheusMetrics.Path} (Prometheus) and {Trainer.Grains.Dashboard.DashboardPage.Path} (the page of the jobs whose parameter server runs here) on this port; HTTPS with client certificates of the cluster's CA when the cluster runs TLS (default: none)", "PORT"),
+        new("--metrics-address", "the address --metrics-port listens on; 0.0.0.0 for every interface (default 127.0.0.1)", "IP"),
         new("--drain-delay", "seconds reported not ready before shutting down, 0 to 600 (default 0; 5 in a pod)", "S"),
         new("--store-patience", "seconds a job trains on while its checkpoint store (Redis) is unreachable before it stops, 0 to 600 (default 30)", "S"),
         new("--data-root", "a folder jobs may read data from, besides the built-in sets; repeat it, or separate folders with ':' (default: none, built-in sets only)", "DIR")

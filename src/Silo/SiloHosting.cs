@@ -49,7 +49,10 @@ public static class SiloHosting
         // Hosted services stop in reverse order: the drain delay first, then the silo, the probes last.
         var service = $"trainer-silo {settings.SiloName ?? $"{settings.Advertise}:{settings.SiloPort}"}";
         if (settings.HealthPort is { } port)
-            builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<HealthEndpoint>(services, port, service));
+            builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<HealthEndpoint>(services, port));
+        if (settings.MetricsPort is { } metricsPort)
+            builder.Services.AddHostedService(services => new MetricsEndpoint(settings.MetricsAddress, metricsPort, settings.Tls, service,
+                services.GetRequiredService<Trainer.Grains.Dashboard.JobBoard>()));
         Action<Orleans.Connections.Security.TlsOptions>? configureTls;
         try { configureTls = settings.Tls?.Configure(); } // certificates read now: a bad one is a one-line error
         catch (Trainer.Core.UserInputException e) { (options, error) = (null!, e.Message); return false; }

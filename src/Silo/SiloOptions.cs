@@ -28,6 +28,10 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
     public int? MaxJobs { get; init; }
     /// <summary>SHA-256 fingerprints (upper-case hex) of certificates that may cancel and resume any job (--tls-operators).</summary>
     public IReadOnlyList<string> TlsOperators { get; init; } = [];
+    /// <summary>--metrics-port: /metrics and /dashboard, what tells about the jobs (<see cref="MetricsEndpoint"/>); null: not served.</summary>
+    public int? MetricsPort { get; init; }
+    /// <summary>--metrics-address: the address the metrics port listens on, loopback unless told otherwise.</summary>
+    public IPAddress MetricsAddress { get; init; } = IPAddress.Loopback;
     /// <summary>--tls-operators FILE: a file of such fingerprints (a mounted Secret), read when the silo starts (<see cref="ReadOperators"/>).</summary>
     public string? TlsOperatorsFile { get; init; }
 
@@ -86,9 +90,21 @@ public sealed record SiloOptions(string Cluster, int SiloPort, int GatewayPort, 
             DataRoots = Folders(settings.DataRoot),
             MemoryLimit = settings.MemoryLimit is { } limit ? ByteSize.Parse(limit, "--memory-limit") : null,
             MaxJobs = settings.MaxJobs is { } max ? Count(max, "--max-jobs") : null,
+            MetricsPort = settings.MetricsPort is { } metrics ? Port(metrics, "--metrics-port", 0) : null,
+            MetricsAddress = MetricsListenAddress(settings),
             TlsOperators = settings.TlsOperators is { } operators && !IsFile(operators) ? Fingerprints(operators, tls) : [],
             TlsOperatorsFile = settings.TlsOperators is { } path && IsFile(path) ? NeedsTls(path, tls) : null,
         };
+    }
+
+    /// <summary>--metrics-address: an IP address of this machine (0.0.0.0 or :: for every interface), only with --metrics-port.</summary>
+    private static IPAddress MetricsListenAddress(SiloSettings settings)
+    {
+        if (settings.MetricsAddress is not { } text) return IPAddress.Loopback;
+        if (settings.MetricsPort is null)
+            throw new SiloOptionsException($"--metrics-address {text} goes with a port: add --metrics-port PORT");
+        return IPAddress.TryParse(text, out var address) ? address
+            : throw new SiloOptionsException($"--metrics-address '{text}' is not an IP address (0.0.0.0 for every interface)");
     }
 
     /// <summary>--data-root's folders (repeated, or joined with ':'); each must exist now, not when a job first asks.</summary>

@@ -22,6 +22,8 @@ public sealed class SiloSettings
     public string? CheckpointDir { get; set; }
     public string? FailureDetection { get; set; }
     public string? HealthPort { get; set; }
+    public string? MetricsPort { get; set; }
+    public string? MetricsAddress { get; set; }
     public string? DrainDelay { get; set; }
     public string? StorePatience { get; set; }
     public string? Telemetry { get; set; }

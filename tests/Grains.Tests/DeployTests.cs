@@ -114,24 +114,49 @@ public sealed class DeployTests
         var grace = int.Parse(Text(pod, "spec", "terminationGracePeriodSeconds")!);
         Assert.True(grace > (options.DrainDelay + SiloHosting.ShutdownTimeout).TotalSeconds, $"terminationGracePeriodSeconds {grace}");
 
-        // Prometheus scrapes /metrics on the health port
+        // Prometheus scrapes /metrics over HTTPS on the metrics port, which listens on the pod's every address (it is loopback by default)
+        Assert.Equal(PortNamed(container, "metrics"), options.MetricsPort);
+        Assert.Equal(System.Net.IPAddress.Any, options.MetricsAddress);
+        Assert.NotEqual(options.HealthPort, options.MetricsPort);
         Assert.Equal("true", Text(pod, "metadata", "annotations", "prometheus.io/scrape"));
-        Assert.Equal(options.HealthPort, int.Parse(Text(pod, "metadata", "annotations", "prometheus.io/port")!));
+        Assert.Equal(options.MetricsPort, int.Parse(Text(pod, "metadata", "annotations", "prometheus.io/port")!));
         Assert.Equal(Trainer.Grains.Hosting.PrometheusMetrics.Path, Text(pod, "metadata", "annotations", "prometheus.io/path"));
+        Assert.Equal(options.Tls is null ? "http" : "https", Text(pod, "metadata", "annotations", "prometheus.io/scheme"));
 
-        // network policy: silo and gateway ports from the application's own pods only; the health port (metrics) from any namespace
+        // network policy: silo and gateway ports from the application's own pods only; the metrics port only from the namespace monitoring;
+        // the health port from no pod (the kubelet's probes come from the node, which policies let through)
         var policy = Find(documents, "NetworkPolicy", "silo");
         var rules = Items(policy, "spec", "ingress").ToList();
         Assert.Equal(2, rules.Count);
         var rule = rules.Single(r => Items(r, "ports").Any(p => Text(p, "port") == $"{options.SiloPort}"));
         var scrape = rules.Single(r => r != rule);
-        Assert.Equal(new[] { options.HealthPort }, Items(scrape, "ports").Select(p => (int?)int.Parse(Text(p, "port")!)));
+        Assert.Equal(new[] { options.MetricsPort }, Items(scrape, "ports").Select(p => (int?)int.Parse(Text(p, "port")!)));
+        var monitoring = Assert.Single(Items(scrape, "from"));
+        Assert.Null(At(monitoring, "podSelector"));
+        Assert.Equal("monitoring", Text(monitoring, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"));
+        Assert.DoesNotContain(rules.SelectMany(r => Items(r, "ports")), p => Text(p, "port") == $"{options.HealthPort}");
         Assert.Equal(new[] { options.SiloPort, options.GatewayPort }, Items(rule, "ports").Select(p => int.Parse(Text(p, "port")!)).Order());
         Assert.Contains(Items(rule, "from"), f => Text(f, "podSelector", "matchLabels", "app.kubernetes.io/name") == "silo");
         Assert.All(Items(rule, "from"), f => Assert.Null(At(f, "namespaceSelector")));
         Assert.Equal("silo", Text(Find(documents, "PodDisruptionBudget", "silo"), "spec", "selector", "matchLabels", "app.kubernetes.io/name"));
         Assert.Equal("false", Text(Find(documents, "ServiceAccount", "trainer"), "automountServiceAccountToken"));
         Assert.Equal("trainer", Text(pod, "spec", "serviceAccountName"));
+    }
+
+    [Fact]
+    public void The_plain_overlay_scrapes_the_metrics_port_over_http_and_keeps_the_monitoring_only_policy()
+    {
+        var documents = Documents(Run("kubectl", "kustomize", "deploy/k8s/overlays/plain"));
+        var pod = At(Find(documents, "Deployment", "silo"), "spec", "template")!;
+        var options = SiloOptionsOf(Items(pod, "spec", "containers").Single(), new()
+        {
+            ["metadata.name"] = "silo-abc", ["metadata.namespace"] = "trainer", ["status.podIP"] = "10.0.0.7",
+            ["metadata.labels['orleans/serviceId']"] = "trainer", ["metadata.labels['orleans/clusterId']"] = "trainer",
+        });
+        Assert.Null(options.Tls);
+        Assert.Equal("http", Text(pod, "metadata", "annotations", "prometheus.io/scheme"));
+        var scrape = Items(Find(documents, "NetworkPolicy", "silo"), "spec", "ingress").Single(r => Items(r, "ports").Any(p => Text(p, "port") == $"{options.MetricsPort}"));
+        Assert.Equal("monitoring", Text(Items(scrape, "from").Single(), "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"));
     }
 
     [Theory]
@@ -163,6 +188,8 @@ public sealed class DeployTests
         var services = (YamlMappingNode)At(config, "services")!;
         Assert.Equal(["job", "redis", "silo"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order());
         Assert.Equal("redis://redis:6379", Text(services, "silo", "environment", "TRAINER_CLUSTER"));
+        // a Prometheus on the compose network reaches the metrics port (loopback unless told otherwise)
+        Assert.Equal(("9464", "0.0.0.0"), (Text(services, "silo", "environment", "TRAINER_METRICS_PORT"), Text(services, "silo", "environment", "TRAINER_METRICS_ADDRESS")));
         Assert.Equal("deploy/docker/Dockerfile", Text(services, "silo", "build", "dockerfile"));
         var command = Items(services, "job", "command").Select(a => ((YamlScalarNode)a).Value!).ToArray();
         Assert.Equal("train", command[0]);

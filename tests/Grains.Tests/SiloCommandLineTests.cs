@@ -33,6 +33,53 @@ public sealed class SiloCommandLineTests
     }
 
     [Fact]
+    public void The_silo_s_help_names_metrics_and_the_dashboard_and_the_port_that_serves_them()
+    {
+        var help = new StringWriter();
+        var (_, exit) = SiloCommandLine.Parse(["--help"], help);
+        Assert.Equal(0, exit);
+        var metricsLine = help.ToString().Split('\n').Single(l => l.TrimStart().StartsWith("--metrics-port", StringComparison.Ordinal));
+        Assert.Contains("/metrics", metricsLine);
+        Assert.Contains("/dashboard", metricsLine);
+        Assert.Contains("--metrics-address", help.ToString());
+    }
+
+    [Theory]
+    [InlineData("--metrics-address 10.0.0.1 goes with a port: add --metrics-port PORT", "--metrics-address", "10.0.0.1")]
+    [InlineData("--metrics-address 'everywhere' is not an IP address (0.0.0.0 for every interface)", "--metrics-port", "9464", "--metrics-address", "everywhere")]
+    [InlineData("--metrics-port 'x' is not a port number", "--metrics-port", "x")]
+    public void A_bad_metrics_setting_names_its_option(string message, params string[] args)
+    {
+        var options = Enumerable.Range(0, args.Length / 2).ToDictionary(i => args[2 * i], i => (string?)args[2 * i + 1]);
+        var configuration = new ConfigurationBuilder().AddSiloSettings(options, _ => null).Build();
+        Assert.Equal(message, Assert.Throws<SiloOptionsException>(() => SiloOptions.From(SiloSettings.Read(configuration), _ => null)).Message);
+    }
+
+    [Fact]
+    public void The_metrics_port_is_off_by_default_and_on_loopback_unless_told_otherwise()
+    {
+        SiloOptions Read(Dictionary<string, string?> options) =>
+            SiloOptions.From(SiloSettings.Read(new ConfigurationBuilder().AddSiloSettings(options, _ => null).Build()), _ => null);
+        Assert.Null(Read([]).MetricsPort);
+        var given = Read(new() { ["--metrics-port"] = "9464" });
+        Assert.Equal((9464, System.Net.IPAddress.Loopback), (given.MetricsPort, given.MetricsAddress));
+        Assert.Equal(System.Net.IPAddress.Any, Read(new() { ["--metrics-port"] = "9464", ["--metrics-address"] = "0.0.0.0" }).MetricsAddress);
+    }
+
+    [Fact]
+    public async Task A_busy_metrics_port_is_one_line_and_exit_2()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+        var ports = ChildProcess.FreePorts(2);
+        var (code, output) = await ChildProcess.RunSilo(NoEnvironment, TimeSpan.FromSeconds(60),
+            "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", "--metrics-port", $"{port}");
+        Assert.Equal(2, code);
+        Assert.StartsWith($"error: --metrics-port {port}: cannot listen on 127.0.0.1", Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public void Every_option_is_a_setting_and_every_setting_an_option()
     {
         var properties = typeof(SiloSettings).GetProperties().Select(p => $"{SiloSettings.Section}:{p.Name}").Order();

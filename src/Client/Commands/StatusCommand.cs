@@ -48,11 +48,11 @@ public static class StatusCommand
             output.WriteLine($"no jobs on {cluster}");
             return ExitCode.Done;
         }
-        output.WriteLine($"{"job",-28}{"state",-11}{"epoch",9}{"step",14}{"best val",10}{"workers",9}  {"model / mode",-32}where");
+        output.WriteLine($"{"job",-28}{"state",-11}{"epoch",9}{"step",14}{"best val",16}{"workers",9}  {"model / mode",-32}where");
         foreach (var j in live)
         {
             var where = $"server {j.ParameterServerSilo}; workers {string.Join(", ", j.WorkerSilos.Distinct())}" + (j.PsShards > 1 ? $"; {j.PsShards} shards" : "");
-            output.WriteLine($"{j.Job,-28}{j.State,-11}{$"{j.Epoch}/{j.Epochs}",9}{$"{j.StepInEpoch}/{j.StepsPerEpoch}",14}{(j.BestValidation is { } b ? b.ToString("F4") : "-"),10}" +
+            output.WriteLine($"{j.Job,-28}{j.State,-11}{$"{j.Epoch}/{j.Epochs}",9}{$"{j.StepInEpoch}/{j.StepsPerEpoch}",14}{(j.BestValidation is { } b ? $"{(j.Monitor == "accuracy" ? "acc" : "loss")} {b:F4}" : "-"),16}" +
                              $"{j.Workers,9}  {$"{j.Model}, {j.Mode}",-32}{where}");
         }
         return ExitCode.Done;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Trainer.Core.Models;
 using Trainer.Core.Training;
 
 namespace Trainer.Client.Output;
@@ -39,15 +40,29 @@ public sealed class ConsoleProgress(TextWriter output, int batch = 0) : ITrainin
 
     public void Note(string note) => output.WriteLine($"note: {note}");
 
-    public void EpochCompleted(EpochReport report, int epochs)
+    public void EpochCompleted(EpochReport report, int epochs, EpochVerdict? verdict)
     {
         if (_live) Console.Error.Write("\r" + new string(' ', 100) + "\r");
-        var validation = report.Validation is { } v
-            ? v.Accuracy is { } acc ? $"  val acc {acc:F4}" : $"  val R² {v.R2:F4}"
-            : "";
+        var validation = report.Validation is { } v ? Validation(v, verdict) : "";
         var test = report.Test is { } t ? t.Accuracy is { } tacc ? $"  test acc {tacc:F4}" : $"  test R² {t.R2:F4}" : "";
         var noise = report.Stats.NoiseScale is { } b ? $"  noise scale {b:N0}" : "";
         output.WriteLine($"epoch {report.Epoch}/{epochs}  train loss {report.TrainLoss:F4}{validation}{test}  " +
                          $"{report.SamplesPerSecond:N0} samples/s  {report.TrainSeconds:F2}s{noise}");
+    }
+
+    /// <summary>
+    /// The validation figures, the one early stopping watches first and marked "(best)" on the epoch
+    /// it would keep: by default the loss, so that "best epoch 5" reads true beside a higher accuracy at 6.
+    /// </summary>
+    private static string Validation(Metrics v, EpochVerdict? verdict)
+    {
+        var best = verdict?.Best == true ? " (best)" : "";
+        var score = v.Accuracy is { } acc ? $"val acc {acc:F4}" : $"val R² {v.R2:F4}";
+        return verdict?.Monitor switch
+        {
+            EarlyStoppingPolicy.Loss => $"  val loss {v.Loss:F4}{best}  {score}",
+            EarlyStoppingPolicy.Accuracy => $"  {score}{best}  val loss {v.Loss:F4}",
+            _ => $"  {score}",
+        };
     }
 }

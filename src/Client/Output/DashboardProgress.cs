@@ -15,9 +15,9 @@ public sealed class DashboardProgress(ITrainingObserver console, JobBoard board,
         board.Step(job, epoch, step, steps, loss);
     }
 
-    public void EpochCompleted(EpochReport report, int epochs)
+    public void EpochCompleted(EpochReport report, int epochs, EpochVerdict? verdict)
     {
-        console.EpochCompleted(report, epochs);
+        console.EpochCompleted(report, epochs, verdict);
         board.Epoch(job, report, epochs);
     }
 

@@ -6,6 +6,9 @@ namespace Trainer.Core.Training;
 public sealed record EarlyStoppingState(int BestEpoch, double BestScore, double BestLoss, int EpochsWithoutImprovement, bool ShouldStop)
 {
     public static EarlyStoppingState Initial { get; } = new(0, double.NegativeInfinity, double.PositiveInfinity, 0, false);
+
+    /// <summary>The best value seen of what is watched (<see cref="EarlyStoppingPolicy.Watches"/>): the lowest loss or the highest accuracy; null before the first validation.</summary>
+    public double? BestOf(string watched) => BestEpoch == 0 ? null : watched == EarlyStoppingPolicy.Accuracy ? BestScore : BestLoss;
 }
 
 /// <summary>
@@ -17,6 +20,9 @@ public sealed record EarlyStoppingPolicy(string Monitor, int Patience, double Mi
 {
     public const string Loss = "loss", Accuracy = "accuracy";
     public static IReadOnlyList<string> Monitors { get; } = [Loss, Accuracy];
+
+    /// <summary>What --monitor watches on a task: accuracy only where there is one (regression always watches the loss).</summary>
+    public static string Watches(string monitor, bool classification) => monitor == Accuracy && classification ? Accuracy : Loss;
 
     /// <summary>Epochs without improvement before stopping, as scikit-learn's n_iter_no_change.</summary>
     public const int DefaultPatience = 10;
@@ -61,11 +67,17 @@ public sealed class EarlyStopping(EarlyStoppingPolicy policy, LoopState? state =
     public double BestScore => State.BestScore;
     public bool ShouldStop => State.ShouldStop;
 
+    /// <summary>What decides on these metrics: the loss, or the accuracy when it is asked for and there is one (not in regression).</summary>
+    public string MonitorOf(Metrics validation) => EarlyStoppingPolicy.Watches(Policy.Monitor, validation.Accuracy is not null);
+
+    /// <summary>The watched value of these metrics.</summary>
+    public double Watched(Metrics validation) => MonitorOf(validation) == EarlyStoppingPolicy.Loss ? validation.Loss : validation.Accuracy!.Value;
+
     /// <summary>Takes an epoch's validation metrics; true when they are the best so far.</summary>
     public bool Observe(int epoch, Metrics validation, ReadOnlySpan<float> weights)
     {
         var s = State;
-        var byLoss = Policy.Monitor == EarlyStoppingPolicy.Loss || validation.Accuracy is null;
+        var byLoss = MonitorOf(validation) == EarlyStoppingPolicy.Loss;
         var better = s.BestEpoch == 0 || (byLoss
             ? validation.Loss < s.BestLoss - Policy.MinDelta
             : validation.Score > s.BestScore + Policy.MinDelta || (validation.Score == s.BestScore && validation.Loss < s.BestLoss));

@@ -49,7 +49,7 @@ public sealed class LocalEpochRunner : IEpochRunner
                 var updateStart = clock.Elapsed;
                 var loss = _update.Apply([gradient], Weights, epoch);
                 var updateSeconds = (clock.Elapsed - updateStart).TotalSeconds;
-                TrainerTelemetry.StepDone("local", gradient.Rows, loss, 1000 * gradient.ComputeSeconds, 0, 1000 * updateSeconds, 0,
+                TrainerTelemetry.StepDone("local", gradient.Rows, loss, gradient.ComputeSeconds, 0, updateSeconds, 0,
                     TrainerTelemetry.GradientNorm.Enabled ? _update.GradientNorm : null, _update.NoiseScale);
                 (lossSum, compute, update, rows) = (lossSum + loss, compute + gradient.ComputeSeconds, update + updateSeconds, rows + gradient.Rows);
                 if (s + 1 < _plan.StepsPerEpoch) yield return new EpochProgress(s + 1, _plan.StepsPerEpoch, loss / gradient.Rows);

@@ -9,8 +9,15 @@ public sealed record StepProgress(int Epoch, int Step, int Steps, double Loss) :
 /// <summary>One line the user should read about how the run goes.</summary>
 public sealed record LoopNote(string Text) : LoopEvent;
 
-/// <summary>An epoch is done and judged.</summary>
-public sealed record EpochDone(EpochReport Report, int Epochs) : LoopEvent;
+/// <summary>An epoch is done and judged; <c>Verdict</c> says how, when there is a validation set.</summary>
+public sealed record EpochDone(EpochReport Report, int Epochs, EpochVerdict? Verdict = null) : LoopEvent;
+
+/// <summary>
+/// What early stopping made of an epoch: the value it watches (<c>Monitor</c>: loss or accuracy, as
+/// <see cref="EarlyStoppingPolicy"/> names them) and whether the epoch is the best so far, the one whose
+/// weights the result keeps if none better follows (never when the policy keeps the last epoch's).
+/// </summary>
+public sealed record EpochVerdict(string Monitor, double Value, bool Best);
 
 /// <summary>Training is over: all that the result is made of but the final weights, which the runner holds.</summary>
 public sealed record LoopDone(TrainingOutcome Outcome) : LoopEvent;
@@ -26,7 +33,7 @@ public sealed record EpochProgress(int Step, int Steps, double Loss, EpochStats?
 public interface ITrainingObserver
 {
     void StepCompleted(int epoch, int step, int steps, double loss) { }
-    void EpochCompleted(EpochReport report, int epochs) { }
+    void EpochCompleted(EpochReport report, int epochs, EpochVerdict? verdict) { }
     /// <summary>Something the user should know about how the run goes (one line).</summary>
     void Note(string note) { }
 
@@ -36,7 +43,7 @@ public interface ITrainingObserver
         switch (e)
         {
             case StepProgress p: StepCompleted(p.Epoch, p.Step, p.Steps, p.Loss); break;
-            case EpochDone d: EpochCompleted(d.Report, d.Epochs); break;
+            case EpochDone d: EpochCompleted(d.Report, d.Epochs, d.Verdict); break;
             case LoopNote n: Note(n.Text); break;
         }
     }

@@ -40,9 +40,10 @@ public static class TrainingLoop
             var report = new EpochReport(epoch, stats!.LossSum / Math.Max(1, stats.Rows), validation, test,
                 stats.TrainSeconds, stats.Rows / Math.Max(stats.TrainSeconds, 1e-9), stats.LearningRate, stats);
             state.Epochs.Add(report);
-            if (validation is not null) stopping.Observe(epoch, validation, runner.Weights);
+            var best = validation is not null && stopping.Observe(epoch, validation, runner.Weights);
+            var verdict = validation is null ? null : new EpochVerdict(stopping.MonitorOf(validation), stopping.Watched(validation), best && policy.RestoreBest);
             await runner.EpochJudgedAsync(cancellation);
-            yield return new EpochDone(report, options.Epochs);
+            yield return new EpochDone(report, options.Epochs, verdict);
         }
 
         var bestEpoch = state.BestWeights is null ? state.Epochs.Count : stopping.BestEpoch; // the epoch whose weights are the result

@@ -7,7 +7,7 @@ namespace Trainer.Grains.Dashboard;
 /// <summary>
 /// The dashboard over HTTP: <c>/dashboard</c> is one self-contained page (its script draws SVG
 /// charts of its own, nothing is fetched from elsewhere) that reads <c>/dashboard/jobs.json</c>
-/// every second. The trainer's --dashboard port and a silo's health port both answer with it.
+/// every second. The trainer's --dashboard port and a silo's --metrics-port both answer with it.
 /// </summary>
 public static class DashboardPage
 {
@@ -16,17 +16,18 @@ public static class DashboardPage
     private static readonly byte[] Html = ReadPage();
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The page or its data for a request's path, with its content type; null for any other path.</summary>
+    public static (string Type, byte[] Body)? For(string? path, JobBoard board) => path?.TrimEnd('/') switch
+    {
+        Path => ("text/html; charset=utf-8", Html),
+        DataPath => ("application/json", JsonSerializer.SerializeToUtf8Bytes(new { jobs = board.Snapshot() }, Json)),
+        _ => null,
+    };
+
     /// <summary>Answers a request for the page or its data; false for any other path.</summary>
     public static bool TryAnswer(HttpListenerContext context, JobBoard board)
     {
-        var path = context.Request.Url?.AbsolutePath.TrimEnd('/');
-        var (type, body) = path switch
-        {
-            Path => ("text/html; charset=utf-8", Html),
-            DataPath => ("application/json", JsonSerializer.SerializeToUtf8Bytes(new { jobs = board.Snapshot() }, Json)),
-            _ => (null, null),
-        };
-        if (body is null) return false;
+        if (For(context.Request.Url?.AbsolutePath, board) is not var (type, body)) return false;
         context.Response.StatusCode = 200;
         context.Response.ContentType = type;
         context.Response.Headers["Cache-Control"] = "no-store";

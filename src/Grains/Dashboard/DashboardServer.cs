@@ -8,7 +8,7 @@ namespace Trainer.Grains.Dashboard;
 /// <summary>
 /// trainer train --dashboard PORT: the dashboard (<see cref="DashboardPage"/>) of the board's jobs on
 /// 127.0.0.1:PORT, until disposed. Loopback only, as the trainer is a workstation's command; a silo
-/// serves the same page on its health port.
+/// serves the same page on its --metrics-port.
 /// </summary>
 public sealed partial class DashboardServer : IDisposable
 {

@@ -10,8 +10,8 @@ namespace Trainer.Grains.Hosting;
 /// <summary>
 /// /metrics for Prometheus: the Trainer meter and Orleans's own, through OpenTelemetry's Prometheus
 /// exporter on its own HttpListener. A meter provider of its own, so that it works whatever
-/// --telemetry says. On Linux, HttpListeners of one process share a port by path: a silo's
-/// /metrics sits on its health port beside /live and /ready.
+/// --telemetry says. The trainer's --metrics-port serves it on loopback; a silo's --metrics-port
+/// serves the same meters through Kestrel (Trainer.Silo's MetricsEndpoint), for TLS.
 /// </summary>
 public static class PrometheusMetrics
 {
@@ -21,7 +21,7 @@ public static class PrometheusMetrics
     public static IReadOnlyList<string> Meters { get; } = [TrainerTelemetry.Name, "Microsoft.Orleans"];
 
     /// <summary>Serves /metrics on <paramref name="host"/>:<paramref name="port"/> until disposed; a port that cannot be had is a one-line error naming <paramref name="option"/>.</summary>
-    /// <param name="host">127.0.0.1 for the trainer; * (every interface) for a silo's health port, which a pod's probes reach.</param>
+    /// <param name="host">127.0.0.1: the trainer is a workstation's command.</param>
     public static MeterProvider Serve(string option, string host, int port, string service)
     {
         try

@@ -47,7 +47,8 @@ public sealed record TlsSettings(string? CertificateFile, string? Password, stri
     /// <summary>The cluster's CA; null: the system's trusted roots.</summary>
     public X509Certificate2? Ca() => CaFile is null ? null : LoadCa(CaFile);
 
-    private static bool Trusted(X509Certificate2 remote, X509Certificate2? ca, SslPolicyErrors errors)
+    /// <summary>Whether a peer's certificate is one the cluster accepts: chained to <paramref name="ca"/> (null: the system's roots, any host name).</summary>
+    public static bool Trusted(X509Certificate2 remote, X509Certificate2? ca, SslPolicyErrors errors)
     {
         if (ca is null) return (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None;
         using var chain = new X509Chain();

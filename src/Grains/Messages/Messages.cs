@@ -68,12 +68,13 @@ public sealed record TensorNormPartials(int Tensor, double[] Weight, double[] Gr
 
 /// <summary>
 /// A job as <c>trainer status</c> shows it: its state, where it stands (epoch and step), the best
-/// validation metric so far, and where its grains run.
+/// value so far of what early stopping watches (<c>Monitor</c>: loss or accuracy), and where its grains run.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-status")]
 public sealed record JobStatus(
     string Job, string State, string Model, string Mode, int Epoch, int Epochs, int StepInEpoch, int StepsPerEpoch, long Step,
-    double? BestValidation, int Workers, int PsShards, string ParameterServerSilo, string[] WorkerSilos, DateTime StartedUtc, DateTime UpdatedUtc)
+    double? BestValidation, int Workers, int PsShards, string ParameterServerSilo, string[] WorkerSilos, DateTime StartedUtc, DateTime UpdatedUtc,
+    string Monitor = "loss")
 {
     public const string Running = "running", Finished = "finished", Failed = "failed", Cancelled = "cancelled";
 }

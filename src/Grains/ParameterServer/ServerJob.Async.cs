@@ -78,7 +78,7 @@ public sealed partial class ServerJob
                     updates++;
                     State.Totals.Add(loss, part.Rows, part.ComputeSeconds / workers, 0, update.Elapsed.TotalSeconds, BytesPerStep / workers, staleness);
                     TrainerTelemetry.Staleness.Record(staleness, TrainerTelemetry.Job(Spec.Job));
-                    TrainerTelemetry.StepDone(Spec.Job, part.Rows, loss, 1000 * part.ComputeSeconds, 0, 1000 * update.Elapsed.TotalSeconds, BytesPerStep / workers, null, _update.NoiseScale);
+                    TrainerTelemetry.StepDone(Spec.Job, part.Rows, loss, part.ComputeSeconds, 0, update.Elapsed.TotalSeconds, BytesPerStep / workers, null, _update.NoiseScale);
                 }
                 dispatch.Completed(worker);
                 Dispatch();

@@ -22,7 +22,7 @@ public sealed partial class ServerJob
             var clock = Stopwatch.StartNew();
             var step = _shards is null ? await Step(epoch, parent) : await ShardedStep(epoch, parent);
             State.Totals.Add(step.Loss, step.Rows, step.Compute, step.RoundTrip - step.Compute, step.Update, BytesPerStep, staleness: 0);
-            TrainerTelemetry.StepDone(Spec.Job, step.Rows, step.Loss, 1000 * step.Compute, 1000 * Math.Max(0, step.RoundTrip - step.Compute), 1000 * step.Update,
+            TrainerTelemetry.StepDone(Spec.Job, step.Rows, step.Loss, step.Compute, Math.Max(0, step.RoundTrip - step.Compute), step.Update,
                 BytesPerStep, LastGradientNorm, _update.NoiseScale);
             State.Version++;
             State.StepInEpoch++;

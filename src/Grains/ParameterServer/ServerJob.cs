@@ -166,9 +166,11 @@ public sealed partial class ServerJob : IEpochRunner
     /// <summary>Where the job stands, for 'trainer status'.</summary>
     public JobStatus ToStatus(string silo)
     {
-        var best = State.Loop!.Stopping.BestScore;
+        // the best of what early stopping watches (by default the lowest validation loss), not another figure of that epoch
+        var monitor = EarlyStoppingPolicy.Watches(Spec.Options.Monitor, !Network.Spec.IsRegression);
+        var best = State.Loop!.Stopping.BestOf(monitor);
         return new JobStatus(Spec.Job, Status, Network.Spec.ToString(), Spec.Mode, State.Epoch, Spec.Options.Epochs, State.StepInEpoch, StepsPerEpoch,
-            _update.State.Step, double.IsFinite(best) ? best : null, _pool.Count, Spec.PsShards, silo, Info.Workers.Select(w => w.Silo).ToArray(), StartedUtc, DateTime.UtcNow);
+            _update.State.Step, best, _pool.Count, Spec.PsShards, silo, Info.Workers.Select(w => w.Silo).ToArray(), StartedUtc, DateTime.UtcNow, monitor);
     }
 
     public async Task ReleaseAsync()

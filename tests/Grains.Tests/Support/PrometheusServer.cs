@@ -21,11 +21,15 @@ internal sealed class PrometheusServer : IAsyncDisposable
     }
 
     /// <param name="targets">Scrape job name → host:port serving /metrics.</param>
-    public static async Task<PrometheusServer> StartAsync(IReadOnlyDictionary<string, string> targets)
+    /// <param name="https">Scrape jobs over HTTPS: the CA that signed the server's certificate, and the client certificate (PEM with its key) Prometheus presents.</param>
+    public static async Task<PrometheusServer> StartAsync(IReadOnlyDictionary<string, string> targets, IReadOnlyDictionary<string, (string Ca, string Certificate)>? https = null)
     {
         Assert.True(File.Exists(Binary), "prometheus is not installed: 'apt-get install prometheus' (./test.sh does)");
         var folder = Directory.CreateTempSubdirectory("trainer-prometheus-").FullName;
-        var jobs = string.Concat(targets.Select(t => $"  - job_name: {t.Key}\n    static_configs: [{{targets: ['{t.Value}']}}]\n"));
+        string Tls(string job) => https?.TryGetValue(job, out var tls) == true
+            ? $"    scheme: https\n    tls_config: {{ca_file: '{tls.Ca}', cert_file: '{tls.Certificate}', key_file: '{tls.Certificate}'}}\n"
+            : "";
+        var jobs = string.Concat(targets.Select(t => $"  - job_name: {t.Key}\n{Tls(t.Key)}    static_configs: [{{targets: ['{t.Value}']}}]\n"));
         File.WriteAllText(Path.Combine(folder, "prometheus.yml"), $"global: {{scrape_interval: 1s, scrape_timeout: 1s}}\nscrape_configs:\n{jobs}");
         var port = ChildProcess.FreePorts(1)[0];
         var process = await ChildProcess.StartAsync(Binary,
