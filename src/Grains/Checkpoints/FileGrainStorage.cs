@@ -12,8 +12,11 @@ namespace Trainer.Grains.Checkpoints;
 /// a damaged or truncated file is detected, reported, and the previous one used. Silos on one
 /// machine share the folder.
 /// </summary>
-public sealed partial class FileGrainStorage(string root, Serializer serializer, ILogger<FileGrainStorage> logger) : IGrainStorage
+public sealed partial class FileGrainStorage(string root, Serializer serializer, ILogger logger) : IGrainStorage
 {
+    /// <summary>The store's own records; Orleans's, under the type's name, repeat the grain's exceptions with their stacks and are not shown (SiloSetup.QuietCheckpointErrors).</summary>
+    public const string LogCategory = "Trainer.Grains.Checkpoints.CheckpointFiles";
+
     private static ReadOnlySpan<byte> Magic => "TRCK"u8;
     private const int HeaderLength = 4 + 8 + 32;
 
