@@ -87,4 +87,19 @@ public sealed class CheckpointFolderTests
         Assert.Equal($"the checkpoint folder {root} is gone (removed or unmounted while the job ran); restore it or pass --checkpoint-dir", gone.Message);
         Assert.False(Directory.Exists(root));
     }
+
+    [Fact]
+    public async Task A_folder_whose_path_holds_a_file_says_so()
+    {
+        var file = Path.GetTempFileName(); // a silo's --checkpoint-dir that names a file (the trainer refuses one before it starts)
+        try
+        {
+            var blocked = await Assert.ThrowsAsync<CheckpointFolderException>(() => Write(Storage(Path.Combine(file, "checkpoints")), 10));
+            Assert.Equal($"cannot write checkpoints to {Path.Combine(file, "checkpoints")}: a part of its path is a file, not a folder; pass --checkpoint-dir a folder", blocked.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

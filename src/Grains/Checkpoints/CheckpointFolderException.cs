@@ -22,14 +22,15 @@ public sealed class CheckpointFolderException(string problem, string remedy, str
     /// <summary>A failed write of <paramref name="bytes"/> bytes into <paramref name="folder"/> as the user's fault to fix, or null for anything else.</summary>
     public static CheckpointFolderException? Classify(Exception e, string folder, long bytes, bool folderGone)
     {
+        // .NET reports a file in the path (ENOTDIR) as a missing directory too
+        if (!folderGone && e is DirectoryNotFoundException or IOException { HResult: UnixNotADirectory } && FileInPath(folder))
+            return new($"cannot write checkpoints to {folder}: a part of its path is a file, not a folder", "pass --checkpoint-dir a folder", "move the file out of its way");
         if (folderGone || e is DirectoryNotFoundException)
             return new($"the checkpoint folder {folder} is gone (removed or unmounted while the job ran)", "restore it or pass --checkpoint-dir",
                 "restore it with its checkpoints");
         if (e is UnauthorizedAccessException)
             return new($"cannot write checkpoints to {folder}: permission denied", "make it writable or pass --checkpoint-dir", "make it writable");
         if (e is not IOException io) return null;
-        if (io.HResult == UnixNotADirectory)
-            return new($"cannot write checkpoints to {folder}: a part of its path is a file, not a folder", "pass --checkpoint-dir a folder", "move the file out of its way");
         if (io.HResult == UnixReadOnlyFileSystem)
             return new($"cannot write checkpoints to {folder}: it is on a read-only file system", "make it writable or pass --checkpoint-dir", "make it writable");
         var free = FreeBytes(folder);
@@ -37,6 +38,13 @@ public sealed class CheckpointFolderException(string problem, string remedy, str
             return new($"no space left on {folder}: {(free is { } n ? $"{n:N0} bytes free" : "the disk is full")}, a checkpoint needs {bytes:N0}", "free space or pass --checkpoint-dir",
                 "free space");
         return null;
+    }
+
+    private static bool FileInPath(string folder)
+    {
+        for (var path = Path.GetFullPath(folder); !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+            if (File.Exists(path)) return true;
+        return false;
     }
 
     /// <summary>What the file system of the folder (or its nearest existing parent) has free for us; null when it cannot say.</summary>
