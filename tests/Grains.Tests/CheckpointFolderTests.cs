@@ -59,6 +59,36 @@ public sealed class CheckpointFolderTests
         Assert.Equal($"error: cannot write checkpoints to {disk.Path}: it is on a read-only file system; make it writable or pass --checkpoint-dir", lines[^1]);
     }
 
+    /// <summary>
+    /// A disk that fills up while the job runs: checkpoints are put off (space may be freed) until the
+    /// patience runs out; then one line says why, keeps the last checkpoint, and gives the command
+    /// that, once space is freed, continues the job: run as printed, it resumes.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_disk_that_fills_up_mid_run_stops_the_job_with_the_line_that_resumes_it()
+    {
+        using var disk = Tmpfs.TryMount("size=1m", out var reason);
+        Skip.If(disk is null, reason);
+        var job = "full-" + Guid.NewGuid().ToString("N")[..6];
+        var outDir = Path.Combine(Path.GetTempPath(), "trainer-" + job);
+        // 64-1024-10: the first checkpoint (300 kB of weights) fits, the next with velocity and best weights does not beside it;
+        // far more epochs than the 30 s patience takes, with early stopping off
+        var (code, output) = await ChildProcess.RunTrainer(new Dictionary<string, string>(), TimeSpan.FromMinutes(5),
+            "train", "--hidden", "1024", "--epochs", "5000", "--patience", "0", "--cluster", "embedded:2", "--checkpoint-dir", disk.Path, "--job", job, "--out", outDir);
+        Assert.True(code == 4, $"exit {code}:\n{output}");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.DoesNotContain(lines, l => l.StartsWith("at ", StringComparison.Ordinal) || l.StartsWith("fail:", StringComparison.Ordinal) || l.Contains("Exception"));
+        Assert.Contains(lines, l => l.Contains($"checkpoint put off: no space left on {disk.Path}: ", StringComparison.Ordinal));
+        var error = Assert.Single(lines, l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Matches($@"^error: job {job}: no space left on {Regex.Escape(disk.Path)}: [\d,]+ bytes free, a checkpoint needs [\d,]+; training stopped after \d+ s of retries, " +
+                       $"its last checkpoint is kept: free space, then 'trainer resume --job {job} --cluster embedded:2 --checkpoint-dir {Regex.Escape(disk.Path)}' continues it$", error);
+        Assert.Empty(Directory.GetFiles(disk.Path, "*.partial", SearchOption.AllDirectories));
+
+        disk.Resize("16m");
+        var printed = Regex.Match(error, "'trainer (resume [^']*)'").Groups[1].Value.Split(' ');
+        await using var resumed = await ChildProcess.StartTrainer($"job {job} resumed at epoch", printed); // as printed; it trains on from there, and is stopped here
+    }
+
     /// <summary>A checkpoint that no longer fits mid-run (it grows with the velocity and best weights): the one before it stays, and nothing else is left.</summary>
     [SkippableFact]
     public async Task A_disk_that_fills_up_keeps_the_last_checkpoint_and_no_partial_file()

@@ -183,7 +183,8 @@ public sealed partial class ParameterServerGrain(
         {
             job.Status = JobStatus.Failed;
             ReportStatus(job);
-            JobFailed(job.Spec.Job, e);
+            if (fault is JobFaultException foreseen) JobStopped(job.Spec.Job, foreseen.Message, e); // its trainer prints the one line; the stack is for debug logs
+            else JobFailed(job.Spec.Job, e);
         }
         _ = ReleaseAsync(job); // a failed or cancelled job holds no place on its silos (a resume places it again)
         return fault;

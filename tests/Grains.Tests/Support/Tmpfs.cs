@@ -23,6 +23,13 @@ internal sealed class Tmpfs : IDisposable
         return null;
     }
 
+    /// <summary>More (or less) room, its files kept: space freed on a full disk.</summary>
+    public void Resize(string size)
+    {
+        var (code, output) = Run("mount", "-o", $"remount,size={size}", Path);
+        if (code != 0) throw new InvalidOperationException($"remount {Path} size={size}: {output}");
+    }
+
     public void Dispose()
     {
         Run("umount", Path);
