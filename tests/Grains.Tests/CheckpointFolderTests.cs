@@ -116,6 +116,7 @@ public sealed class CheckpointFolderTests
         var gone = await Assert.ThrowsAsync<CheckpointFolderException>(() => Write(storage, 10));
         Assert.Equal($"the checkpoint folder {root} is gone (removed or unmounted while the job ran); restore it or pass --checkpoint-dir", gone.Message);
         Assert.False(Directory.Exists(root));
+        await storage.ClearStateAsync("job", Grain, new GrainState<JobState>(new JobState())); // a job that finishes then has nothing to delete, and no warning to print
     }
 
     [Fact]

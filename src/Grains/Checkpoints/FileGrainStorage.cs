@@ -101,10 +101,13 @@ public sealed partial class FileGrainStorage(string root, Serializer serializer,
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathOf(stateName, grainId);
-        File.Delete(path);
-        File.Delete(path + ".previous");
         var folder = Path.GetDirectoryName(path)!;
-        if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        if (Directory.Exists(folder)) // a folder that is gone holds nothing to delete
+        {
+            File.Delete(path);
+            File.Delete(path + ".previous");
+            if (!Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        }
         grainState.RecordExists = false;
         grainState.ETag = null;
         return Task.CompletedTask;
