@@ -43,6 +43,7 @@ public static class SiloHosting
             return false;
         }
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
+        Trainer.Grains.Hosting.SiloSetup.QuietCheckpointErrors(builder.Logging);
         // a failed start surfaces as its exception (one line for a bad setting), not as a logged stack trace too
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var settings = options;

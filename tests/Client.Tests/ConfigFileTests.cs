@@ -36,6 +36,43 @@ public sealed class ConfigFileTests
         Assert.NotEqual(first.GetProperty("weightsSha256").GetString(), Report(dir.Combine("other")).GetProperty("weightsSha256").GetString());
     }
 
+    /// <summary>
+    /// The README's promise for every report: a cluster run's options replayed on --cluster local train
+    /// the same weights. What the file says only of how the cluster ran the job (workers, shards,
+    /// checkpoints, step timeout, sync mode) does not stand in the way; an async mode, whose weights
+    /// are not the reference's, does, and says where it came from.
+    /// </summary>
+    [Fact]
+    public async Task A_cluster_runs_report_replayed_on_the_reference_trainer_trains_the_same_weights()
+    {
+        using var dir = new TempFolder();
+        var cluster = await CliRunner.Run("train", "--hidden", "16", "--epochs", "2", "--cluster", "embedded:2", "--ps-shards", "2", "--checkpoint-every", "5",
+            "--step-timeout", "20", "--out", dir.Combine("cluster"));
+        Assert.True(cluster.ExitCode == 0, cluster.Errors);
+        var options = Report(dir.Combine("cluster")).GetProperty("options");
+        Assert.Equal((2, "sync", 2), (options.GetProperty("workers").GetInt32(), options.GetProperty("mode").GetString(), options.GetProperty("psShards").GetInt32()));
+
+        var local = await CliRunner.Run("train", "--config", dir.Combine("cluster/report.json"), "--cluster", "local", "--out", dir.Combine("local"));
+        Assert.True(local.ExitCode == 0, local.Errors);
+        Assert.Equal("local", Report(dir.Combine("local")).GetProperty("cluster").GetString());
+        Assert.Equal(Report(dir.Combine("cluster")).GetProperty("weightsSha256").GetString(), Report(dir.Combine("local")).GetProperty("weightsSha256").GetString());
+
+        var async = dir.File("async.json", """{ "mode": "async", "epochs": 1 }""");
+        var refused = await CliRunner.Run("train", "--config", async, "--cluster", "local", "--out", dir.Combine("async"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal($"error: --workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer (--mode from {async})",
+            Assert.Single(refused.ErrorLines));
+    }
+
+    [Fact]
+    public void Cluster_options_at_their_defaults_ask_nothing_of_the_reference_trainer()
+    {
+        var request = TrainArguments.Read(Cli.Read(["train", "--cluster", "local", "--mode", "sync", "--workers", "auto", "--checkpoint-every", "0", "--step-timeout", "10"], _ => null));
+        Assert.True(request.Cluster.IsLocal);
+        var error = Assert.Throws<Core.UserInputException>(() => TrainArguments.Read(Cli.Read(["train", "--cluster", "local", "--step-timeout", "5"], _ => null)));
+        Assert.StartsWith("--workers, --mode, --checkpoint-every and --step-timeout need a cluster", error.Message);
+    }
+
     [Fact]
     public void The_command_line_overrides_the_environment_which_overrides_the_config_file_which_overrides_the_defaults()
     {

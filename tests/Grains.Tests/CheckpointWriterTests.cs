@@ -63,7 +63,34 @@ public sealed class CheckpointWriterTests
 
         var lost = await Assert.ThrowsAsync<JobFaultException>(writer.RetryAsync);
         Assert.Equal(JobFaultException.StoreLost, lost.Kind);
-        Assert.Equal("job job-1: the checkpoint store has been unreachable for 6 s (connection refused); training stopped, its last checkpoint is kept", lost.Message);
+        Assert.Equal("job job-1: the checkpoint store has been unreachable for 6 s (connection refused); training stopped, its last checkpoint is kept; " +
+                     "when the store is back, 'trainer resume --job job-1' continues it", lost.Message);
+    }
+
+    [Fact]
+    public async Task A_full_checkpoint_folder_is_put_off_like_an_outage_and_named_for_what_it_is_when_the_job_stops()
+    {
+        var writer = Writer(patienceSeconds: 5);
+        var full = new CheckpointFolderException("no space left on /ck: 1,024 bytes free, a checkpoint needs 2,048", "free space or pass --checkpoint-dir", "free space");
+        _outcomes.Enqueue(full);
+        Assert.False(await writer.WriteAsync()); // space may be freed meanwhile: training goes on
+        Assert.Equal("checkpoint put off: no space left on /ck: 1,024 bytes free, a checkpoint needs 2,048; training goes on, trying again every second", writer.PutOffNote);
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        _outcomes.Enqueue(full);
+
+        var lost = await Assert.ThrowsAsync<JobFaultException>(writer.RetryAsync);
+        Assert.Equal(JobFaultException.StoreLost, lost.Kind);
+        Assert.Equal("job job-1: no space left on /ck: 1,024 bytes free, a checkpoint needs 2,048; training stopped after 6 s of retries, its last checkpoint is kept: " +
+                     "free space, then 'trainer resume --job job-1' continues it", lost.Message);
+    }
+
+    [Fact]
+    public async Task A_job_that_cannot_start_for_its_folder_is_told_at_once_not_after_the_reconnect_wait()
+    {
+        var tries = 0;
+        var folder = new CheckpointFolderException("cannot write checkpoints to /ck: permission denied", "make it writable or pass --checkpoint-dir", "make it writable");
+        await Assert.ThrowsAsync<CheckpointFolderException>(() => CheckpointWriter.OnceTheStoreAnswers(() => { tries++; return Task.FromException(folder); }, _clock));
+        Assert.Equal(1, tries);
     }
 
     [Fact]

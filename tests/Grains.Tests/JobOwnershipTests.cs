@@ -30,6 +30,14 @@ public sealed class JobOwnershipTests
         return (run, output, errors);
     }
 
+    /// <summary>The words of the 'trainer resume …' line in a printed message, after 'trainer' (its paths have no spaces here).</summary>
+    private static string[] PrintedResume(string printed)
+    {
+        var line = System.Text.RegularExpressions.Regex.Match(printed, "'trainer (resume [^']*)'");
+        Assert.True(line.Success, $"no resume line in: {printed}");
+        return line.Groups[1].Value.Split(' ');
+    }
+
     private static void RefusedInOneLine((int Code, string Output, string Errors) outcome, string action)
     {
         Assert.Equal(2, outcome.Code);
@@ -93,7 +101,11 @@ public sealed class JobOwnershipTests
 
             RefusedInOneLine(await Run(["resume", .. cluster, "--job", "owned", "--out", Path.Combine(dir, "bob"), .. bob]), "resume");
             Assert.False(Directory.Exists(Path.Combine(dir, "bob")));
-            var resumed = await StartUntil("resumed at epoch", ["resume", .. cluster, "--job", "owned", "--out", Path.Combine(dir, "operator"), .. op]);
+            // each resume line names the TLS files of the command that printed it: the operator's cancel, alice's cancelled trainer
+            Assert.Equal(["resume", "--job", "owned", .. cluster, .. alice], PrintedResume(started.Errors.ToString()));
+            var printed = PrintedResume(cancelled.Output);
+            Assert.Equal(["resume", "--job", "owned", .. cluster, .. op], printed);
+            var resumed = await StartUntil("resumed at epoch", printed); // the operator's line as printed
             var ownerCancels = await Run(["cancel", .. cluster, "--job", "owned", .. alice]);
             Assert.True(ownerCancels.Code == 0, ownerCancels.Errors);
             Assert.Equal(130, await resumed.Run);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Trainer.Grains.Tests.Support;
 
 namespace Trainer.Grains.Tests;
@@ -69,6 +70,49 @@ public sealed class StatusAndCancelTests
         var again = await Cli("cancel", "--job", job, "--cluster", cluster);
         Assert.Equal(2, again.Code);
         Assert.Equal($"error: --job {job}: no such job is running on {cluster} (see 'trainer status')", again.Errors.Trim());
+    }
+
+    /// <summary>
+    /// The two resume lines a cancel prints (the cancel command's and the cancelled trainer's) are the
+    /// same, name the cluster, and run as printed: the job resumes from its checkpoint and finishes.
+    /// </summary>
+    [Fact]
+    public async Task The_printed_resume_line_continues_a_cancelled_job()
+    {
+        var ports = ChildProcess.FreePorts(2);
+        await using var silo = await ChildProcess.StartSilo("--cluster", "localhost", "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}");
+        var cluster = $"localhost:{ports[1]}";
+        var job = "hint-" + Guid.NewGuid().ToString("N")[..6];
+        var progress = new LineSignal("epoch 2/500");
+        var trainErrors = new StringWriter();
+        // digits stops early within a few dozen epochs (patience 10): long enough to cancel, short enough to finish after the resume
+        var training = Client.Cli.RunAsync(["train", "--cluster", cluster, "--job", job, "--hidden", "32", "--epochs", "500", "--out", Path.Combine(Path.GetTempPath(), "trainer-" + job)],
+            progress, trainErrors);
+        await Task.WhenAny(progress.Seen, training).WaitAsync(TimeSpan.FromSeconds(90));
+        if (training.IsCompleted) Assert.Fail($"the job ended before it could be cancelled: {trainErrors}");
+
+        var cancel = await Cli("cancel", "--job", job, "--cluster", cluster);
+        Assert.True(cancel.Code == 0, cancel.Errors);
+        Assert.Equal(130, await training.WaitAsync(TimeSpan.FromSeconds(60)));
+        var fromCancel = PrintedResume(cancel.Output);
+        var fromTrainer = PrintedResume(trainErrors.ToString());
+        Assert.Equal(["resume", "--job", job, "--cluster", cluster], fromTrainer);
+        Assert.Equal(fromTrainer, fromCancel);
+
+        var resumed = await Cli(fromTrainer); // exactly the printed line: its results go where resume puts them by default
+        Assert.True(resumed.Code == 0, $"exit {resumed.Code}: {resumed.Errors}\n{resumed.Output}");
+        Assert.Contains($"job {job} resumed at epoch ", resumed.Output);
+        var written = Regex.Match(resumed.Output, @"wrote (\S+)/report\.json").Groups[1].Value;
+        Assert.True(File.Exists(Path.Combine(written, "report.json")), resumed.Output);
+        Directory.Delete(written, recursive: true);
+    }
+
+    /// <summary>The words of the 'trainer resume …' line in a printed message, after 'trainer' (the hint has no quoted words here).</summary>
+    private static string[] PrintedResume(string printed)
+    {
+        var line = Regex.Match(printed, "'trainer (resume [^']*)'");
+        Assert.True(line.Success, $"no resume line in: {printed}");
+        return line.Groups[1].Value.Split(' ');
     }
 
     [Theory]

@@ -63,7 +63,7 @@ public sealed class StoreOutageTests
 
             var error = Assert.Single(errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Matches(@"^error: job kept-down: the checkpoint store has been unreachable for \d+ s \(Redis: [^)]+\); training stopped, its last checkpoint is kept; " +
-                $"when the store is back: trainer resume --job kept-down --cluster {cluster.Replace(".", @"\.")}$", error);
+                $"when the store is back, 'trainer resume --job kept-down --cluster {cluster.Replace(".", @"\.")}' continues it$", error);
             Assert.False(File.Exists(Path.Combine(work, "down", "report.json")));
 
             await redis.RestartAsync();

@@ -35,7 +35,7 @@ public static class ConfigFile
                 throw new UserInputException(Unknown(path, property.Name, command, byKey.Values));
             if (!seen.TryAdd(key, property.Name))
                 throw new UserInputException($"{path}: '{seen[key]}' and '{property.Name}' are both {option.Name}");
-            if (Text(path, property, option) is var (given, text) && given) values[option.Name] = new OptionValue(text, path);
+            if (Text(path, property, option) is var (given, text) && given) values[option.Name] = new OptionValue(text, path, InConfigFile: true);
         }
         return values;
     }

@@ -4,8 +4,8 @@ using Trainer.Core;
 
 namespace Trainer.Client.CommandLine;
 
-/// <summary>An option's text (null for a flag) and where it came from: null for the command line, else the variable or file.</summary>
-public sealed record OptionValue(string? Text, string? Origin = null);
+/// <summary>An option's text (null for a flag) and where it came from: null for the command line, else the variable or file (<paramref name="InConfigFile"/>: a --config file).</summary>
+public sealed record OptionValue(string? Text, string? Origin = null, bool InConfigFile = false);
 
 /// <summary>
 /// The options of one command, read strictly: a value of the wrong type or out of range is a user
@@ -24,6 +24,13 @@ public sealed partial class ParsedArguments
     }
 
     public bool Has(string name) => _values.ContainsKey(name);
+
+    /// <summary>Whether the option's value came from a --config file (a report replayed, say), not the command line or the environment.</summary>
+    public bool FromConfigFile(string name) => _values.GetValueOrDefault(name)?.InConfigFile == true;
+
+    /// <summary>These arguments without the named options.</summary>
+    public ParsedArguments Without(IEnumerable<string> names) =>
+        new(_command, _values.Keys.Except(names).ToDictionary(n => n, n => _values[n]));
 
     /// <summary>These arguments with only the named options (another command's share of them).</summary>
     public ParsedArguments Only(IEnumerable<string> names) =>

@@ -26,7 +26,7 @@ public static class CancelCommand
         await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: CommonOptions.Tls(args), warn: output.WriteLine);
         if (!await connection.Grains.GetGrain<IParameterServerGrain>(job).Cancel(connection.Prove(Trainer.Grains.Admission.CallerProof.Cancel, job)))
             throw new UserInputException($"--job {job}: no such job is running on {cluster} (see 'trainer status')");
-        output.WriteLine($"job {job} cancelled: it stops before its next step; 'trainer resume --job {job}' continues it");
+        output.WriteLine($"job {job} cancelled: it stops before its next step; {ResumeLine.For(job, cluster, null, CommonOptions.Tls(args))} continues it");
         return ExitCode.Done;
     }
 }

@@ -54,7 +54,8 @@ public static class ResumeCommand
             output.WriteLine($"dashboard {dashboard.Url}");
             progress = new DashboardProgress(progress, dashboard.Board, job);
         }
-        var run = await TrainRun.FollowAsync(resumed, cluster, silos, resume, progress, output, cancellation);
+        var resumeLine = ResumeLine.For(job, cluster, args.String("--checkpoint-dir"), CommonOptions.Tls(args));
+        var run = await TrainRun.FollowAsync(resumed, cluster, silos, resume, progress, output, resumeLine, cancellation);
         RunResults.Write(outDir, job, resumed.Spec.Data, resumed.Spec.Options, run, started, output);
         return ExitCode.Done;
     }

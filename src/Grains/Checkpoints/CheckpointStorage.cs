@@ -19,7 +19,7 @@ public static class CheckpointStorage
     public static ISiloBuilder AddFileCheckpoints(this ISiloBuilder silo, string folder)
     {
         silo.Services.AddGrainStorage(Name, (services, _) =>
-            new FileGrainStorage(folder, services.GetRequiredService<Serializer>(), services.GetRequiredService<ILogger<FileGrainStorage>>()));
+            new FileGrainStorage(folder, services.GetRequiredService<Serializer>(), services.GetRequiredService<ILoggerFactory>().CreateLogger(FileGrainStorage.LogCategory)));
         return silo;
     }
 

@@ -56,16 +56,22 @@ public sealed class CheckpointWriter(string job, Func<Task> write, Func<Task> re
         {
             _lastError = e;
             var since = _failingSince ??= _lastAttempt;
-            if (time.GetElapsedTime(since) > patience)
-                throw new JobFaultException(JobFaultException.StoreLost,
-                    $"job {job}: the checkpoint store has been unreachable for {time.GetElapsedTime(since).TotalSeconds:F0} s ({Describe(e)}); " +
-                    "training stopped, its last checkpoint is kept");
-            return false;
+            if (time.GetElapsedTime(since) <= patience) return false;
+            var seconds = time.GetElapsedTime(since).TotalSeconds;
+            throw new JobFaultException(JobFaultException.StoreLost, FolderFault(e) is { } folder
+                ? $"job {job}: {folder.Problem}; training stopped after {seconds:F0} s of retries, its last checkpoint is kept: {folder.ResumeRemedy}, then {ResumeHint.Of(job)} continues it"
+                : $"job {job}: the checkpoint store has been unreachable for {seconds:F0} s ({Describe(e)}); training stopped, its last checkpoint is kept; " +
+                  $"when the store is back, {ResumeHint.Of(job)} continues it");
         }
     }
 
     /// <summary>The store's last error while a checkpoint is owed: for a job that must stop (cancelled, finished) with one unwritten.</summary>
     public string? Owing => _failingSince is null ? null : Describe(_lastError!);
+
+    /// <summary>The line a job prints once when a checkpoint is put off: a folder's fault as it is, anything else as the store out.</summary>
+    public string PutOffNote => FolderFault(_lastError) is not null
+        ? $"checkpoint put off: {Owing}; training goes on, trying again every second"
+        : $"checkpoint put off: the store is unreachable ({Owing}); training goes on, trying again every second";
 
     /// <summary>
     /// A write that failed on the wire may still have reached the store, which then holds a newer
@@ -102,7 +108,7 @@ public sealed class CheckpointWriter(string job, Func<Task> write, Func<Task> re
                 await operation();
                 return;
             }
-            catch (Exception e) when (IsOutage(e) && time.GetElapsedTime(started) < ReconnectWait)
+            catch (Exception e) when (IsOutage(e) && FolderFault(e) is null && time.GetElapsedTime(started) < ReconnectWait) // a full or read-only disk does not come back by itself
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250), time);
             }
@@ -119,9 +125,18 @@ public sealed class CheckpointWriter(string job, Func<Task> write, Func<Task> re
         return false;
     }
 
+    /// <summary>A checkpoint folder's fault the user can fix (full, read-only, gone), wherever Orleans put it in the chain; null for anything else.</summary>
+    public static CheckpointFolderException? FolderFault(Exception? e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is CheckpointFolderException folder) return folder;
+        return null;
+    }
+
     /// <summary>What went wrong, in a few words: StackExchange.Redis's messages run to a screenful of counters.</summary>
     public static string Describe(Exception e)
     {
+        if (FolderFault(e) is { } folder) return folder.Problem;
         for (var inner = e; inner is not null; inner = inner.InnerException)
         {
             if (inner is StackExchange.Redis.RedisConnectionException redis) return $"Redis: {redis.FailureType}";

@@ -12,8 +12,11 @@ namespace Trainer.Grains.Checkpoints;
 /// a damaged or truncated file is detected, reported, and the previous one used. Silos on one
 /// machine share the folder.
 /// </summary>
-public sealed partial class FileGrainStorage(string root, Serializer serializer, ILogger<FileGrainStorage> logger) : IGrainStorage
+public sealed partial class FileGrainStorage(string root, Serializer serializer, ILogger logger) : IGrainStorage
 {
+    /// <summary>The store's own records; Orleans's, under the type's name, repeat the grain's exceptions with their stacks and are not shown (SiloSetup.QuietCheckpointErrors).</summary>
+    public const string LogCategory = "Trainer.Grains.Checkpoints.CheckpointFiles";
+
     private static ReadOnlySpan<byte> Magic => "TRCK"u8;
     private const int HeaderLength = 4 + 8 + 32;
 
@@ -48,32 +51,63 @@ public sealed partial class FileGrainStorage(string root, Serializer serializer,
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathOf(stateName, grainId);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var payload = serializer.SerializeToArray(grainState.State);
         var temporary = $"{path}.{Guid.NewGuid():N}.partial";
-        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.WriteThrough))
+        try
         {
-            file.Write(Magic);
-            file.Write(BitConverter.GetBytes((long)payload.Length));
-            file.Write(SHA256.HashData(payload));
-            await file.WriteAsync(payload);
-            file.Flush(flushToDisk: true);
+            EnsureFolder(Path.GetDirectoryName(path)!);
+            await WriteFileAsync(temporary, payload);
+            // Replace links the old file to ".previous" before renaming the new one over it: unlike two
+            // moves, it leaves no moment without a current checkpoint (a kill there failed CI once).
+            if (File.Exists(path)) File.Replace(temporary, path, path + ".previous");
+            else File.Move(temporary, path);
         }
-        // Replace links the old file to ".previous" before renaming the new one over it: unlike two
-        // moves, it leaves no moment without a current checkpoint (a kill there failed CI once).
-        if (File.Exists(path)) File.Replace(temporary, path, path + ".previous");
-        else File.Move(temporary, path);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // nothing half-written stays behind, and the space it took is free again before it is counted
+            try { File.Delete(temporary); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
+            var fault = CheckpointFolderException.Classify(e, Root, HeaderLength + payload.Length, folderGone: _rootSeen && !Directory.Exists(Root));
+            WriteFailed(path, fault?.Message ?? e.Message, e); // the stack for whoever reads the logs at debug level; the job says it in one line
+            if (fault is null) throw;
+            throw fault;
+        }
         grainState.ETag = "current";
         grainState.RecordExists = true;
+    }
+
+    /// <summary>
+    /// The job's folder, made when missing; the root is made the first time only: a root that was
+    /// there and is gone was removed or unmounted, and writing a new one in its place would hide that.
+    /// </summary>
+    private void EnsureFolder(string folder)
+    {
+        if (_rootSeen && !Directory.Exists(Root)) throw new DirectoryNotFoundException($"{Root} is gone");
+        Directory.CreateDirectory(folder);
+        _rootSeen = true;
+    }
+
+    private volatile bool _rootSeen;
+
+    private static async Task WriteFileAsync(string path, byte[] payload)
+    {
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.WriteThrough);
+        file.Write(Magic);
+        file.Write(BitConverter.GetBytes((long)payload.Length));
+        file.Write(SHA256.HashData(payload));
+        await file.WriteAsync(payload);
+        file.Flush(flushToDisk: true);
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathOf(stateName, grainId);
-        File.Delete(path);
-        File.Delete(path + ".previous");
         var folder = Path.GetDirectoryName(path)!;
-        if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        if (Directory.Exists(folder)) // a folder that is gone holds nothing to delete
+        {
+            File.Delete(path);
+            File.Delete(path + ".previous");
+            if (!Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        }
         grainState.RecordExists = false;
         grainState.ETag = null;
         return Task.CompletedTask;

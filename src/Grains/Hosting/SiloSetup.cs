@@ -91,5 +91,14 @@ public static class SiloSetup
 
     /// <summary>Logging for hosts inside the CLI: errors only, and never the start-up Watchdog noise (docs/architecture.md, Orleans facts).</summary>
     public static void ConfigureQuietLogging(ILoggingBuilder logging, LogLevel level) =>
-        logging.AddConsole().SetMinimumLevel(level).AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
+        QuietCheckpointErrors(logging.AddConsole().SetMinimumLevel(level).AddFilter("Orleans.Runtime.Watchdog", LogLevel.None));
+
+    /// <summary>
+    /// Orleans logs every failed write of grain storage as an error with its stack, under the store's
+    /// type name, before the grain sees the exception: a full disk printed 40 of them. The file store
+    /// logs under a category of its own (<see cref="FileGrainStorage.LogCategory"/>), the exception at
+    /// debug level, and the job says what went wrong in one line (or fails with the exception, if it is a bug).
+    /// </summary>
+    public static ILoggingBuilder QuietCheckpointErrors(ILoggingBuilder logging) =>
+        logging.AddFilter(typeof(FileGrainStorage).FullName, LogLevel.None);
 }

@@ -15,4 +15,17 @@ public sealed partial class ParameterServerGrain
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed")]
     private partial void JobFailed(string job, Exception error);
+
+    /// <summary>A job ended by a fault it foresaw (bad input, divergence, a lost cluster, a checkpoint store or folder): its line, and the stack at debug level only.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} stopped: {Reason}")]
+    private partial void JobStopped(string job, string reason);
+
+    private void JobStopped(string job, string reason, Exception error)
+    {
+        JobStopped(job, reason);
+        JobStoppedDetail(job, error);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {Job} stopped")]
+    private partial void JobStoppedDetail(string job, Exception error);
 }

@@ -41,7 +41,7 @@ public sealed partial class ParameterServerGrain(
         spec = spec with { Owner = ownership.Caller(caller, CallerProof.Start, spec.Job) };
         if (checkpoint.RecordExists && checkpoint.State.Spec is not null)
             throw new UserInputException($"--job {spec.Job}: this job already has a checkpoint (epoch {checkpoint.State.Epoch}, step {checkpoint.State.Update?.Step}); " +
-                                         $"continue it with 'trainer resume --job {spec.Job}', or choose another --job");
+                                         $"continue it with {ResumeHint.Of(spec.Job)}, or choose another --job");
         if (spec.PsShards > 1 && spec.Mode != JobMode.Sync)
             throw new UserInputException($"--ps-shards {spec.PsShards} works with --mode sync; this job's mode is {spec.Mode}");
         checkpoint.State = new JobState { Spec = spec };
@@ -51,7 +51,9 @@ public sealed partial class ParameterServerGrain(
         {
             await ReleaseAsync(job);
             _job = null;
-            throw new JobFaultException(JobFaultException.StoreLost, $"job {spec.Job}: the checkpoint store is unreachable ({CheckpointWriter.Describe(e)})");
+            throw new JobFaultException(JobFaultException.StoreLost, CheckpointWriter.FolderFault(e) is { } folder
+                ? folder.Message // the job never started: there is nothing to resume, only the folder to fix
+                : $"job {spec.Job}: the checkpoint store is unreachable ({CheckpointWriter.Describe(e)})");
         }
         return job.Info;
     }
@@ -130,7 +132,7 @@ public sealed partial class ParameterServerGrain(
         }
         catch (Exception e) when (CheckpointWriter.IsOutage(e))
         {
-            return $"the finished job's last checkpoint could not be deleted ({CheckpointWriter.Describe(e)}); 'trainer resume --job {this.GetPrimaryKeyString()}' would train it again from there";
+            return $"the finished job's last checkpoint could not be deleted ({CheckpointWriter.Describe(e)}); {ResumeHint.Of(this.GetPrimaryKeyString())} would train it again from there";
         }
     }
 
@@ -181,7 +183,8 @@ public sealed partial class ParameterServerGrain(
         {
             job.Status = JobStatus.Failed;
             ReportStatus(job);
-            JobFailed(job.Spec.Job, e);
+            if (fault is JobFaultException foreseen) JobStopped(job.Spec.Job, foreseen.Message, e); // its trainer prints the one line; the stack is for debug logs
+            else JobFailed(job.Spec.Job, e);
         }
         _ = ReleaseAsync(job); // a failed or cancelled job holds no place on its silos (a resume places it again)
         return fault;

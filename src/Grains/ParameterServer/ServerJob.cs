@@ -149,7 +149,7 @@ public sealed partial class ServerJob : IEpochRunner
         var written = await _checkpoints.WriteAsync();
         State.Totals.Checkpoint += saving.Elapsed.TotalSeconds;
         if (!written && _checkpoints.DeferredInOutage == 1)
-            PendingNotes.Add($"checkpoint put off: the store is unreachable ({_checkpoints.Owing}); training goes on, trying again every second");
+            PendingNotes.Add(_checkpoints.PutOffNote);
     }
 
     /// <summary>At a step boundary, a checkpoint that was put off is tried again (at most once a second).</summary>
@@ -186,7 +186,7 @@ public sealed partial class ServerJob : IEpochRunner
         if (Superseded) throw new OperationCanceledException($"job {Spec.Job}: this epoch was superseded by a resume");
         if (Status == JobStatus.Cancelled)
             throw new Hosting.JobFaultException(Hosting.JobFaultException.Cancelled,
-                $"job {Spec.Job} was cancelled ('trainer cancel') at epoch {State.Epoch}, step {_update.State.Step}; its checkpoint is kept: 'trainer resume --job {Spec.Job}' continues it");
+                $"job {Spec.Job} was cancelled ('trainer cancel') at epoch {State.Epoch}, step {_update.State.Step}; its checkpoint is kept: {Hosting.ResumeHint.Of(Spec.Job)} continues it");
     }
 
     private bool ProgressDue(Stopwatch sinceProgress)

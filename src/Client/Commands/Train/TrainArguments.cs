@@ -38,6 +38,7 @@ public static class TrainArguments
     public static TrainRequest ReadRequest(ParsedArguments args)
     {
         var cluster = ClusterSpec.Parse(args.String("--cluster", ClusterSpec.Default.ToString()));
+        if (cluster.IsLocal) args = args.Without(HowAClusterRanIt(args));
         var model = args.Choice("--model", ModelSpec.Mlp, ModelSpec.Kinds);
         var options = ReadOptions(args, model);
         ModelSpec.LabelRuleFor(model, options.Task); // a task the model cannot do is an error before anything starts
@@ -113,6 +114,16 @@ public static class TrainArguments
             Threads = args.Int("--threads", defaults.Threads, min: 1, max: 1024),
         };
     }
+
+    /// <summary>
+    /// A cluster run's report (or a config) replayed on --cluster local: the options its file gives that
+    /// say only how a cluster ran the job (workers, shards, checkpoints, step timeout, sync mode) are set
+    /// aside, since the reference trainer computes the same weights without them. An async or SSP mode
+    /// stays, and is refused: its weights are not the reference's.
+    /// </summary>
+    private static IEnumerable<string> HowAClusterRanIt(ParsedArguments args) =>
+        new[] { "--workers", "--ps-shards", "--checkpoint-every", "--step-timeout", "--mode" }
+            .Where(name => args.FromConfigFile(name) && (name != "--mode" || args.String(name) == JobMode.Sync));
 
     /// <summary>--workers W, or auto (null): as many as the cluster has silos when the job starts, at most the partitions.</summary>
     private static int? Workers(ParsedArguments args, int partitions) => args.String("--workers") switch

@@ -44,7 +44,8 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
     {
         if (Options.Target is not null && Data.ValFraction == 0)
             throw new UserInputException("--target is a validation accuracy: it needs --val-fraction above 0");
-        if (Cluster.IsLocal && (Workers is not null || Mode != JobMode.Sync || CheckpointEvery is not null || StepTimeoutSeconds is not null))
+        if (Cluster.IsLocal && (Workers is not null || Mode != JobMode.Sync || CheckpointEvery is not (null or 0) ||
+                                StepTimeoutSeconds is not null && StepTimeoutSeconds != DefaultStepTimeoutSeconds)) // given at their defaults, they ask nothing of a cluster
             throw new UserInputException("--workers, --mode, --checkpoint-every and --step-timeout need a cluster: --cluster local is the single-process trainer");
         if (Workers > Options.Partitions)
             throw new UserInputException($"--workers {Workers}: must be at most {Options.Partitions}");
@@ -56,6 +57,8 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
             throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {Mode}");
         if (CheckpointDir is not null && Cluster.Kind != ClusterSpec.Embedded)
             throw new UserInputException($"--checkpoint-dir applies to embedded clusters; with --cluster {Cluster} give it to the silos ('Trainer.Silo --checkpoint-dir')");
+        if (CheckpointDir is not null && File.Exists(CheckpointDir))
+            throw new UserInputException($"--checkpoint-dir {CheckpointDir}: is a file, expected a folder");
         ClusterConnection.CheckTls(Cluster, Tls);
         Output.RunOutput.CheckTarget(Out);
         return this;

@@ -60,17 +60,26 @@ public static class TrainRun
         await using var connection = await ClusterConnection.ConnectAsync(request.Cluster, request.CheckpointDir,
             TimeSpan.FromSeconds(request.StepTimeoutSeconds ?? TrainRequest.DefaultStepTimeoutSeconds), cancellation: cancellation, tls: request.Tls, warn: output.WriteLine);
         var silos = await connection.CountSilosAsync();
-        var job = await ClusterJob.StartAsync(connection.Grains, request.ToJob(silos), output, connection.Prove);
-        return await FollowAsync(job, request.Cluster, silos, null, progress, output, cancellation);
+        var resumeLine = ResumeLine.For(request.Job, request.Cluster, request.CheckpointDir, request.Tls);
+        ClusterJob job;
+        try
+        {
+            job = await ClusterJob.StartAsync(connection.Grains, request.ToJob(silos), output, connection.Prove);
+        }
+        catch (JobFaultException e) // this job's checkpoint exists already: the refusal names the command that continues it
+        {
+            throw new JobFaultException(e.Kind, ResumeHint.Complete(e.Message, request.Job, resumeLine));
+        }
+        return await FollowAsync(job, request.Cluster, silos, null, progress, output, resumeLine, cancellation);
     }
 
     /// <summary>
     /// Follows a started or resumed job to its end. The job's checkpoint is deleted only when the job
     /// has finished: after a failure or Ctrl-C it stays for 'trainer resume', whose command a job that
-    /// lost its checkpoint store is told.
+    /// lost its checkpoint store, or was cancelled, is told: <paramref name="resumeLine"/>, the one that works from this trainer.
     /// </summary>
     public static async Task<JobRun> FollowAsync(ClusterJob job, ClusterSpec cluster, int silos, ResumeInfo? resume,
-        ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+        ITrainingObserver progress, TextWriter output, string resumeLine, CancellationToken cancellation)
     {
         var (info, spec) = (job.Info, job.Spec);
         var run = new JobRun(null!, spec.Options, info.Data.Name, info.Data.TrainRows, info.Data.ValidationRows, info.Data.TestRows, info.Data.Preprocessor,
@@ -94,9 +103,13 @@ public static class TrainRun
         }
         catch (JobFaultException e) when (e.Kind == JobFaultException.StoreLost)
         {
-            throw new ClusterUnreachableException($"{e.Message}; when the store is back: trainer resume --job {spec.Job} --cluster {cluster}", e);
+            throw new ClusterUnreachableException(ResumeHint.Complete(e.Message, spec.Job, resumeLine), e);
         }
-        if (await job.FinishAsync() is { } warning) output.WriteLine($"warning: {warning}");
+        catch (JobFaultException e) when (e.Kind == JobFaultException.Cancelled)
+        {
+            throw new JobFaultException(e.Kind, ResumeHint.Complete(e.Message, spec.Job, resumeLine));
+        }
+        if (await job.FinishAsync() is { } warning) output.WriteLine($"warning: {ResumeHint.Complete(warning, spec.Job, resumeLine)}");
         // the cluster may have grown or shrunk since the job started: the report's workers are the last epoch's
         return run with { Result = result, Recoveries = job.Recoveries, Workers = result.Epochs.LastOrDefault()?.Stats.Workers ?? run.Workers };
     }
