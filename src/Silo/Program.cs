@@ -34,7 +34,11 @@ Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.Si
                   (options.HealthPort is { } health ? $", health probes on port {health}" : "") +
                   $", data roots {(options.DataRoots.Count == 0 ? "none (built-in sets only)" : string.Join(", ", options.DataRoots))}" +
                   (options.MemoryLimit is { } limit ? $", memory limit {Trainer.Core.Training.MemoryEstimate.Format(limit)}" : "") +
-                  (options.MaxJobs is { } max ? $", at most {max} jobs" : ""));
+                  (options.MaxJobs is { } max ? $", at most {max} jobs" : "") +
+                  (options.Tls is { } tls
+                      ? $", mutual TLS (CA {tls.CaFile ?? "the system's roots"}), " +
+                        (options.ReadOperators().Count is var operators and > 0 ? $"{operators} operator certificate{(operators == 1 ? "" : "s")}" : "no operators")
+                      : ", TLS off"));
 await host.WaitForShutdownAsync();
 Console.WriteLine("silo stopped");
 return 0;

@@ -43,6 +43,7 @@ public static class SiloHosting
             return false;
         }
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true); // a record is one line (an exception's stack still follows it)
         // a failed start surfaces as its exception (one line for a bad setting), not as a logged stack trace too
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var settings = options;
@@ -66,7 +67,12 @@ public static class SiloHosting
         {
             silo.AddTrainerClustering(settings).AddTrainerGrains();
             if (settings.StorePatience is { } patience) silo.Services.AddSingleton(new CheckpointPatience(patience));
-            if (configureTls is not null) silo.UseTls(configureTls);
+            if (configureTls is not null)
+            {
+                TlsHandshakeLog.Before(silo); // one line per failed handshake, around Orleans's TLS
+                silo.UseTls(configureTls);
+                TlsHandshakeLog.After(silo);
+            }
             if (settings.SiloName is { } name) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         });
         builder.Services.AddSingleton<IFatalErrorHandler, FatalExit>(); // after Orleans's own: the last registration is the one used

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Trainer.Grains.Tests.Support;
 
 namespace Trainer.Grains.Tests;
@@ -36,44 +35,6 @@ public sealed class JobOwnershipTests
         var line = Assert.Single(outcome.Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: --job owned: the job belongs to another certificate (SHA-256 ", line);
         Assert.EndsWith($"only the certificate that started it, or one the silos name in --tls-operators, may {action} it", line);
-    }
-
-    /// <summary>Two silo processes with mutual TLS (checkpoints in files), and the options of three certificates of their CA: alice, bob and an operator.</summary>
-    private sealed class TlsCluster : IAsyncDisposable
-    {
-        private readonly ChildProcess[] _silos;
-
-        private TlsCluster(ChildProcess[] silos, string[] cluster, string[] alice, string[] bob, string[] op) =>
-            (_silos, Cluster, Alice, Bob, Operator) = (silos, cluster, alice, bob, op);
-
-        public string[] Cluster { get; }
-        public string[] Alice { get; }
-        public string[] Bob { get; }
-        public string[] Operator { get; }
-
-        public static async Task<TlsCluster> StartAsync(string dir)
-        {
-            var (ca, node) = Certificates.Issue("trainer test CA", "trainer-node");
-            var caFile = Path.Combine(dir, "ca.pem");
-            File.WriteAllText(caFile, ca.ExportCertificatePem());
-            var operatorCertificate = Certificates.IssueLeaf(ca, "operator");
-            string[] Tls(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string name) =>
-                ["--tls-certificate", Certificates.WritePem(certificate, Path.Combine(dir, name + ".pem")), "--tls-ca", caFile];
-            var fingerprint = string.Join(':', Convert.ToHexString(SHA256.HashData(operatorCertificate.RawData)).Chunk(2).Select(c => new string(c))); // as openssl prints it
-
-            var ports = ChildProcess.FreePorts(4);
-            string[] policy = ["--tls-operators", fingerprint, "--checkpoint-dir", Path.Combine(dir, "checkpoints"), .. Tls(node, "node")];
-            var primary = await ChildProcess.StartSilo(["--cluster", "localhost", "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", .. policy]);
-            var second = await ChildProcess.StartSilo(["--cluster", "localhost", "--silo-port", $"{ports[2]}", "--gateway-port", $"{ports[3]}",
-                "--primary", $"127.0.0.1:{ports[0]}", .. policy]);
-            return new TlsCluster([primary, second], ["--cluster", $"localhost:{ports[1]},{ports[3]}"],
-                Tls(Certificates.IssueLeaf(ca, "alice"), "alice"), Tls(Certificates.IssueLeaf(ca, "bob"), "bob"), Tls(operatorCertificate, "operator"));
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var silo in _silos) await silo.DisposeAsync();
-        }
     }
 
     [Fact]
@@ -139,6 +100,58 @@ public sealed class JobOwnershipTests
             var ownerCancels = await Run(["cancel", .. cluster, "--job", "owned", .. alice]);
             Assert.True(ownerCancels.Code == 0, ownerCancels.Errors);
             Assert.Equal(130, await resumed.Run);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// 'trainer status' under mutual TLS: alice's running job is alice's and the operator's to see; bob,
+    /// another certificate of the CA, learns only that one job runs (no name, data, losses or progress).
+    /// </summary>
+    [Fact]
+    public async Task Status_shows_a_job_to_its_owner_and_the_operator_and_only_counts_to_another_certificate()
+    {
+        var dir = Directory.CreateTempSubdirectory("trainer-status-owners-").FullName;
+        try
+        {
+            await using var tls = await TlsCluster.StartAsync(dir);
+            var (cluster, alice, bob, op) = (tls.Cluster, tls.Alice, tls.Bob, tls.Operator);
+            var training = await StartUntil("epoch 1/100", ["train", .. cluster, .. Job, "--out", Path.Combine(dir, "alice"), .. alice]);
+
+            foreach (var seer in new[] { alice, op })
+            {
+                var json = await Run(["status", .. cluster, "--json", .. seer]);
+                Assert.True(json.Code == 0, json.Errors);
+                using var view = System.Text.Json.JsonDocument.Parse(json.Output);
+                var job = Assert.Single(view.RootElement.GetProperty("jobs").EnumerateArray());
+                Assert.Equal("owned", job.GetProperty("job").GetString());
+                Assert.Equal("running", job.GetProperty("state").GetString());
+                Assert.Equal(0, view.RootElement.GetProperty("otherCertificates").GetProperty("running").GetInt32());
+                var table = await Run(["status", .. cluster, .. seer]);
+                Assert.Contains("owned", table.Output);
+                Assert.Contains("mlp 64-16-10 relu", table.Output);
+            }
+
+            var other = await Run(["status", .. cluster, "--json", .. bob]);
+            Assert.True(other.Code == 0, other.Errors);
+            using (var view = System.Text.Json.JsonDocument.Parse(other.Output))
+            {
+                Assert.Empty(view.RootElement.GetProperty("jobs").EnumerateArray());
+                Assert.Equal(1, view.RootElement.GetProperty("otherCertificates").GetProperty("running").GetInt32());
+            }
+            Assert.DoesNotContain("owned", other.Output);
+            var table2 = await Run(["status", .. cluster, .. bob]);
+            Assert.True(table2.Code == 0, table2.Errors);
+            Assert.StartsWith($"1 running job and 0 ended jobs of other certificates on {cluster[1]} (only their owners and the operators see them)", table2.Output);
+            Assert.DoesNotContain("owned", table2.Output);
+            Assert.DoesNotContain("mlp", table2.Output);
+
+            var cancelled = await Run(["cancel", .. cluster, "--job", "owned", .. alice]);
+            Assert.True(cancelled.Code == 0, cancelled.Errors);
+            Assert.Equal(130, await training.Run);
         }
         finally
         {

@@ -37,7 +37,12 @@ public sealed record TlsSettings(string? CertificateFile, string? Password, stri
             options.LocalCertificate = certificate;
             options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
             options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-            options.RemoteCertificateValidation = (remote, _, errors) => Trusted(remote, ca, errors);
+            options.RemoteCertificateValidation = (remote, _, errors) =>
+            {
+                var trusted = Trusted(remote, ca, errors);
+                TlsHandshakeLog.Judged(remote, trusted); // a silo's log line for a refused peer says why
+                return trusted;
+            };
         };
     }
 
@@ -47,7 +52,8 @@ public sealed record TlsSettings(string? CertificateFile, string? Password, stri
     /// <summary>The cluster's CA; null: the system's trusted roots.</summary>
     public X509Certificate2? Ca() => CaFile is null ? null : LoadCa(CaFile);
 
-    private static bool Trusted(X509Certificate2 remote, X509Certificate2? ca, SslPolicyErrors errors)
+    /// <summary>Whether a peer's certificate chains to the CA (null: the system's roots, host names aside).</summary>
+    internal static bool Trusted(X509Certificate2 remote, X509Certificate2? ca, SslPolicyErrors errors)
     {
         if (ca is null) return (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None;
         using var chain = new X509Chain();

@@ -7,7 +7,12 @@ namespace Trainer.Grains.ParameterServer;
 /// <summary>What 'trainer status' sees of the job, and 'trainer cancel'.</summary>
 public sealed partial class ParameterServerGrain
 {
-    public Task<JobStatus?> Status() => Task.FromResult(_job?.ToStatus(silo.SiloAddress.ToString()));
+    public Task<JobStatus?> Status(CallerProof? caller = null)
+    {
+        if (_job is not { } job) return Task.FromResult<JobStatus?>(null);
+        Authorize(caller, CallerProof.Status, job.Spec);
+        return Task.FromResult<JobStatus?>(job.ToStatus(silo.SiloAddress.ToString()));
+    }
 
     public Task<bool> Cancel(CallerProof? caller = null)
     {

@@ -168,7 +168,7 @@ public sealed partial class ServerJob : IEpochRunner
     {
         var best = State.Loop!.Stopping.BestScore;
         return new JobStatus(Spec.Job, Status, Network.Spec.ToString(), Spec.Mode, State.Epoch, Spec.Options.Epochs, State.StepInEpoch, StepsPerEpoch,
-            _update.State.Step, double.IsFinite(best) ? best : null, _pool.Count, Spec.PsShards, silo, Info.Workers.Select(w => w.Silo).ToArray(), StartedUtc, DateTime.UtcNow);
+            _update.State.Step, double.IsFinite(best) ? best : null, _pool.Count, Spec.PsShards, silo, Info.Workers.Select(w => w.Silo).ToArray(), StartedUtc, DateTime.UtcNow, Spec.Owner);
     }
 
     public async Task ReleaseAsync()
