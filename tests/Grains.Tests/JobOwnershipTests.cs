@@ -121,6 +121,21 @@ public sealed class JobOwnershipTests
             var (cluster, alice, bob, op) = (tls.Cluster, tls.Alice, tls.Bob, tls.Operator);
             var training = await StartUntil("epoch 1/100", ["train", .. cluster, .. Job, "--out", Path.Combine(dir, "alice"), .. alice]);
 
+            var othersTable = await Run(["status", .. cluster, .. bob]); // bob: not the job's name, model or progress, only that one runs
+            Assert.True(othersTable.Code == 0, othersTable.Errors);
+            Assert.DoesNotContain("owned", othersTable.Output);
+            Assert.DoesNotContain("mlp", othersTable.Output);
+            Assert.StartsWith($"1 running job and 0 ended jobs of other certificates on {cluster[1]} (only their owners and the operators see them)", othersTable.Output);
+
+            var other = await Run(["status", .. cluster, "--json", .. bob]);
+            Assert.True(other.Code == 0, other.Errors);
+            using (var view = System.Text.Json.JsonDocument.Parse(other.Output))
+            {
+                Assert.Empty(view.RootElement.GetProperty("jobs").EnumerateArray());
+                Assert.Equal(1, view.RootElement.GetProperty("otherCertificates").GetProperty("running").GetInt32());
+            }
+            Assert.DoesNotContain("owned", other.Output);
+
             foreach (var seer in new[] { alice, op })
             {
                 var json = await Run(["status", .. cluster, "--json", .. seer]);
@@ -134,20 +149,6 @@ public sealed class JobOwnershipTests
                 Assert.Contains("owned", table.Output);
                 Assert.Contains("mlp 64-16-10 relu", table.Output);
             }
-
-            var other = await Run(["status", .. cluster, "--json", .. bob]);
-            Assert.True(other.Code == 0, other.Errors);
-            using (var view = System.Text.Json.JsonDocument.Parse(other.Output))
-            {
-                Assert.Empty(view.RootElement.GetProperty("jobs").EnumerateArray());
-                Assert.Equal(1, view.RootElement.GetProperty("otherCertificates").GetProperty("running").GetInt32());
-            }
-            Assert.DoesNotContain("owned", other.Output);
-            var table2 = await Run(["status", .. cluster, .. bob]);
-            Assert.True(table2.Code == 0, table2.Errors);
-            Assert.StartsWith($"1 running job and 0 ended jobs of other certificates on {cluster[1]} (only their owners and the operators see them)", table2.Output);
-            Assert.DoesNotContain("owned", table2.Output);
-            Assert.DoesNotContain("mlp", table2.Output);
 
             var cancelled = await Run(["cancel", .. cluster, "--job", "owned", .. alice]);
             Assert.True(cancelled.Code == 0, cancelled.Errors);
