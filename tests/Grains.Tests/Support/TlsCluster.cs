@@ -30,8 +30,17 @@ internal sealed class TlsCluster : IAsyncDisposable
         var ports = ChildProcess.FreePorts(4);
         string[] policy = ["--tls-operators", Path.Combine(certs, "operators"), "--checkpoint-dir", Path.Combine(dir, "checkpoints"), .. Tls("node")];
         var primary = await ChildProcess.StartSilo(["--cluster", "localhost", "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", .. policy]);
-        var second = await ChildProcess.StartSilo(["--cluster", "localhost", "--silo-port", $"{ports[2]}", "--gateway-port", $"{ports[3]}",
-            "--primary", $"127.0.0.1:{ports[0]}", .. policy]);
+        ChildProcess second;
+        try
+        {
+            second = await ChildProcess.StartSilo(["--cluster", "localhost", "--silo-port", $"{ports[2]}", "--gateway-port", $"{ports[3]}",
+                "--primary", $"127.0.0.1:{ports[0]}", .. policy]);
+        }
+        catch
+        {
+            await primary.DisposeAsync(); // no silo outlives a test that could not start the cluster
+            throw;
+        }
         return new TlsCluster([primary, second], ["--cluster", $"localhost:{ports[1]},{ports[3]}"], Tls("alice"), Tls("bob"), Tls("operator"));
     }
 
