@@ -101,9 +101,13 @@ public sealed class ClusterConnection : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>How long one failed connect attempt's probe of the gateways may take (they are probed at once).</summary>
+    private static readonly TimeSpan ProbeBound = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// Why the TLS handshake with one of the gateways fails ("the TLS handshake with HOST:PORT failed: …"),
-    /// or null: Orleans's client only sees the connection end, so each gateway is asked by a handshake of our own.
+    /// or null: Orleans's client only sees the connection end, so each gateway is asked by a handshake of our own,
+    /// all at once and for <see cref="ProbeBound"/> at most; a gateway that stalls or closes is no diagnosis (retries go on).
     /// </summary>
     private static async Task<string?> DiagnoseHandshakeAsync(IServiceProvider? services, TlsSettings? tls, CancellationToken cancellation)
     {
@@ -111,10 +115,14 @@ public sealed class ClusterConnection : IAsyncDisposable
         IList<Uri> gateways;
         try { gateways = await services.GetRequiredService<Orleans.Messaging.IGatewayListProvider>().GetGateways(); }
         catch (Exception e) when (e is not OperationCanceledException) { return null; } // no membership: not a handshake's fault
-        foreach (var gateway in gateways)
-            if (await TlsHandshakeProbe.DiagnoseAsync(gateway.Host, gateway.Port, tls, cancellation) is { } why)
-                return $"the TLS handshake with {gateway.Host}:{gateway.Port} failed: {why}";
-        return null;
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        bound.CancelAfter(ProbeBound);
+        var verdicts = await Task.WhenAll(gateways.Select(async gateway =>
+        {
+            try { return await TlsHandshakeProbe.DiagnoseAsync(gateway.Host, gateway.Port, tls, bound.Token) is { } why ? $"the TLS handshake with {gateway.Host}:{gateway.Port} failed: {why}" : null; }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested) { return null; } // out of time: no evidence
+        }));
+        return verdicts.FirstOrDefault(v => v is not null);
     }
 
     private static int _warned;
