@@ -87,6 +87,13 @@ public sealed class JobOwnershipTests
             var training = await StartUntil("epoch 1/100000", ["train", .. cluster, .. job, "--out", Path.Combine(dir, "alice"), .. alice]);
             RefusedInOneLine(await Run(["resume", .. cluster, "--job", "owned", "--out", Path.Combine(dir, "bob"), .. bob]), "resume");
             RefusedInOneLine(await Run(["cancel", .. cluster, "--job", "owned", .. bob]), "cancel");
+            // bob's train with alice's --job learns only that the name is taken, not her job's progress; alice learns where it stands
+            var bobsTrain = await Run(["train", .. cluster, .. job, "--out", Path.Combine(dir, "bob-train"), .. bob]);
+            Assert.Equal(2, bobsTrain.Code);
+            Assert.Equal("error: --job owned is taken; choose another --job", Assert.Single(bobsTrain.Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+            var alicesTrain = await Run(["train", .. cluster, .. job, "--out", Path.Combine(dir, "alice-again"), .. alice]);
+            Assert.Equal(2, alicesTrain.Code);
+            Assert.StartsWith("error: --job owned: this job already has a checkpoint (epoch ", alicesTrain.Errors);
             var afterRefusals = LastEpoch(training.Output); // the store held at most this many epochs when the refused calls came
             await training.Output.Seen($"epoch {afterRefusals + 3}/100000").WaitAsync(TimeSpan.FromMinutes(2)); // so epoch afterRefusals + 2 is checkpointed
             var cancelled = await Run(["cancel", .. cluster, "--job", "owned", .. alice]);
@@ -119,7 +126,8 @@ public sealed class JobOwnershipTests
         {
             await using var tls = await TlsCluster.StartAsync(dir);
             var (cluster, alice, bob, op) = (tls.Cluster, tls.Alice, tls.Bob, tls.Operator);
-            var training = await StartUntil("epoch 1/100", ["train", .. cluster, .. Job, "--out", Path.Combine(dir, "alice"), .. alice]);
+            string[] endless = ["--data", "digits", "--hidden", "16", "--batch", "16", "--epochs", "100000", "--patience", "0", "--job", "owned"]; // still running at every assertion
+            var training = await StartUntil("epoch 1/100000", ["train", .. cluster, .. endless, "--out", Path.Combine(dir, "alice"), .. alice]);
 
             var othersTable = await Run(["status", .. cluster, .. bob]); // bob: not the job's name, model or progress, only that one runs
             Assert.True(othersTable.Code == 0, othersTable.Errors);
