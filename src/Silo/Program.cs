@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Trainer.Silo;
@@ -36,8 +37,8 @@ Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.Si
                   (options.MemoryLimit is { } limit ? $", memory limit {Trainer.Core.Training.MemoryEstimate.Format(limit)}" : "") +
                   (options.MaxJobs is { } max ? $", at most {max} jobs" : "") +
                   (options.Tls is { } tls
-                      ? $", mutual TLS (CA {tls.CaFile ?? "the system's roots"}), " +
-                        (options.ReadOperators().Count is var operators and > 0 ? $"{operators} operator certificate{(operators == 1 ? "" : "s")}" : "no operators")
+                      ? $", mutual TLS (CA {tls.CaFile ?? "the system's roots"}), " + // the operators enforced: the file is not read again
+                        (host.Services.GetRequiredService<Trainer.Grains.Admission.JobOwnership>().OperatorCount is var operators and > 0 ? $"{operators} operator certificate{(operators == 1 ? "" : "s")}" : "no operators")
                       : ", TLS off"));
 await host.WaitForShutdownAsync();
 Console.WriteLine("silo stopped");

@@ -22,6 +22,9 @@ public sealed class JobOwnership
     private JobOwnership(bool enforced, X509Certificate2? ca, IEnumerable<string> operators) =>
         (Enforced, _ca, _operators) = (enforced, ca, operators.ToHashSet(StringComparer.OrdinalIgnoreCase));
 
+    /// <summary>How many operators' certificates this silo enforces (the list it read when it started).</summary>
+    public int OperatorCount => _operators.Count;
+
     /// <summary>No TLS: no owners.</summary>
     public static JobOwnership Open { get; } = new(false, null, []);
 
