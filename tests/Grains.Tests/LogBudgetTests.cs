@@ -18,6 +18,27 @@ public sealed class LogBudgetTests
         Assert.Equal(3, missed);
     }
 
+    /// <summary>Each port has its own budget: a scanner that used up the gateway port's does not hide a failing handshake on the silo port.</summary>
+    [Fact]
+    public void A_flood_on_the_gateway_port_leaves_the_silo_ports_lines_logged()
+    {
+        var logger = new ListLogger();
+        var log = new Hosting.TlsHandshakeLog(logger, new ManualClock());
+        for (var i = 0; i < 25; i++) log.Failed(Hosting.TlsHandshakeLog.Endpoint.Gateway, $"10.0.0.9:{40000 + i}", "it sent no certificate");
+        log.Failed(Hosting.TlsHandshakeLog.Endpoint.Silo, "10.0.0.2:11111", "its certificate is not signed by the cluster's CA");
+        Assert.Equal(10, logger.Lines.Count(l => l.Contains("on the gateway port failed")));
+        Assert.Contains("TLS handshake with 10.0.0.2:11111 on the silo port failed: its certificate is not signed by the cluster's CA", logger.Lines);
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<Hosting.TlsHandshakeLog>
+    {
+        public List<string> Lines { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
+    }
+
     private sealed class ManualClock : TimeProvider
     {
         private DateTimeOffset _now = new(2026, 12, 2, 0, 0, 0, TimeSpan.Zero);

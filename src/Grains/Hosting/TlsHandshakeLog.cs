@@ -20,7 +20,11 @@ namespace Trainer.Grains.Hosting;
 public sealed partial class TlsHandshakeLog(ILogger<TlsHandshakeLog> logger, TimeProvider time)
 {
     private static readonly AsyncLocal<Attempt?> Current = new();
-    private readonly LogBudget _budget = new(time);
+    // one budget per listening endpoint: a scanner on the gateway port cannot hide a failing silo-to-silo handshake
+    private readonly LogBudget _gateway = new(time), _silo = new(time);
+
+    /// <summary>The port a failed handshake came to: the lines of each are rate-limited on their own.</summary>
+    internal enum Endpoint { Gateway, Silo }
 
     /// <summary>One inbound connection's handshake: why its certificate was refused, whether it completed.</summary>
     private sealed class Attempt
@@ -33,8 +37,8 @@ public sealed partial class TlsHandshakeLog(ILogger<TlsHandshakeLog> logger, Tim
     public static void Before(ISiloBuilder silo) =>
         silo.Configure<SiloConnectionOptions>(options =>
         {
-            options.ConfigureGatewayInboundConnection(connection => Outer(connection));
-            options.ConfigureSiloInboundConnection(connection => Outer(connection));
+            options.ConfigureGatewayInboundConnection(connection => Outer(connection, Endpoint.Gateway));
+            options.ConfigureSiloInboundConnection(connection => Outer(connection, Endpoint.Silo));
         });
 
     /// <inheritdoc cref="Before"/>
@@ -58,18 +62,18 @@ public sealed partial class TlsHandshakeLog(ILogger<TlsHandshakeLog> logger, Tim
             attempt.Refused = $"its certificate ({TlsHandshakeProbe.Describe(remote)}, SHA-256 {remote.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)[..16]}…) is not signed by the cluster's CA";
     }
 
-    private static void Outer(IConnectionBuilder connection)
+    private static void Outer(IConnectionBuilder connection, Endpoint endpoint)
     {
         var log = connection.ApplicationServices.GetRequiredService<TlsHandshakeLog>();
         connection.Use(next => async context =>
         {
             var attempt = Current.Value = new Attempt();
-            var started = log._budget.Now;
+            var started = log._gateway.Now;
             try { await next(context); }
             finally
             {
                 Current.Value = null;
-                if (!attempt.Completed) log.Failed(context.RemoteEndPoint?.ToString() ?? "a peer", attempt.Refused ?? Unjudged(log._budget.Now - started));
+                if (!attempt.Completed) log.Failed(endpoint, context.RemoteEndPoint?.ToString() ?? "a peer", attempt.Refused ?? Unjudged(log._gateway.Now - started));
             }
         });
     }
@@ -88,29 +92,30 @@ public sealed partial class TlsHandshakeLog(ILogger<TlsHandshakeLog> logger, Tim
             ? $"it did not finish a handshake within {took.TotalSeconds:F0} s"
             : "it sent no certificate, did not speak TLS, or gave up (a trainer without --tls-certificate, or one whose --tls-ca did not sign this silo's certificate?)";
 
-    private void Failed(string peer, string why)
+    internal void Failed(Endpoint endpoint, string peer, string why)
     {
-        switch (_budget.Take(out var unlogged))
+        var port = endpoint == Endpoint.Gateway ? "gateway port" : "silo port";
+        switch ((endpoint == Endpoint.Gateway ? _gateway : _silo).Take(out var unlogged))
         {
             case LogBudget.Verdict.Log:
-                if (unlogged > 0) HandshakesNotLogged(unlogged, LogBudget.Window.TotalSeconds);
-                HandshakeFailed(peer, why);
+                if (unlogged > 0) HandshakesNotLogged(unlogged, port, LogBudget.Window.TotalSeconds);
+                HandshakeFailed(peer, port, why);
                 break;
             case LogBudget.Verdict.LogLast:
-                HandshakeFailed(peer, why);
-                LimitReached(LogBudget.DefaultLimit, LogBudget.Window.TotalSeconds);
+                HandshakeFailed(peer, port, why);
+                LimitReached(LogBudget.DefaultLimit, LogBudget.Window.TotalSeconds, port);
                 break;
         }
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "TLS handshake with {Peer} failed: {Why}")]
-    private partial void HandshakeFailed(string peer, string why);
+    [LoggerMessage(1, LogLevel.Warning, "TLS handshake with {Peer} on the {Port} failed: {Why}")]
+    private partial void HandshakeFailed(string peer, string port, string why);
 
-    [LoggerMessage(2, LogLevel.Warning, "{Limit} failed TLS handshakes within {Seconds} s: further ones are counted, not logged, until the next {Seconds} s")]
-    private partial void LimitReached(int limit, double seconds);
+    [LoggerMessage(2, LogLevel.Warning, "{Limit} failed TLS handshakes within {Seconds} s: further ones are counted, not logged, until the next {Seconds} s ({Port})")]
+    private partial void LimitReached(int limit, double seconds, string port);
 
-    [LoggerMessage(3, LogLevel.Warning, "{Count} more failed TLS handshakes were not logged in the last {Seconds} s")]
-    private partial void HandshakesNotLogged(int count, double seconds);
+    [LoggerMessage(3, LogLevel.Warning, "{Count} more failed TLS handshakes on the {Port} were not logged in the last {Seconds} s")]
+    private partial void HandshakesNotLogged(int count, string port, double seconds);
 }
 
 /// <summary>At most <see cref="DefaultLimit"/> lines per <see cref="Window"/>; the rest are counted and reported once the window is over.</summary>

@@ -31,6 +31,7 @@ public sealed partial class ParameterServerGrain(
     JobBoard board,
     SiloAdmission admission,
     JobOwnership ownership,
+    RefusalLog refusals,
     [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
 {
     private ServerJob? _job;
