@@ -43,7 +43,7 @@ public static class SiloHosting
             return false;
         }
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true); // a record is one line (an exception's stack still follows it)
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true); // a record is one line: an exception's message and stack go on that same line, not after it
         // a failed start surfaces as its exception (one line for a bad setting), not as a logged stack trace too
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var settings = options;
