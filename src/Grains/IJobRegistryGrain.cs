@@ -14,9 +14,12 @@ public interface IJobRegistryGrain : IGrainWithIntegerKey
     [Alias("report"), Admission.ClusterInternal]
     Task Report(JobStatus status);
 
-    /// <summary>Every job reported, newest first.</summary>
+    /// <summary>
+    /// The jobs reported, newest first, that <paramref name="caller"/> may see (on a mutual-TLS cluster its
+    /// certificate's, or all to an operator), and how many others run and ended.
+    /// </summary>
     [Alias("list")]
-    Task<JobStatus[]> List();
+    Task<JobList> List(Admission.CallerProof? caller = null);
 
     /// <summary>A silo is about to stop: every running job moves its workers off it; returns when they have (or when a job did not answer in time).</summary>
     [Alias("silo-leaving"), ResponseTimeout("00:01:00"), Orleans.Concurrency.AlwaysInterleave, Admission.ClusterInternal]

@@ -3,7 +3,7 @@ using Trainer.Grains.Messages;
 namespace Trainer.Grains;
 
 /// <inheritdoc cref="IJobRegistryGrain"/>
-public sealed class JobRegistryGrain : Grain, IJobRegistryGrain
+public sealed class JobRegistryGrain(Admission.JobOwnership ownership) : Grain, IJobRegistryGrain
 {
     private const int MaxJobs = 200;
     private readonly Dictionary<string, JobStatus> _jobs = [];
@@ -17,7 +17,13 @@ public sealed class JobRegistryGrain : Grain, IJobRegistryGrain
         return Task.CompletedTask;
     }
 
-    public Task<JobStatus[]> List() => Task.FromResult(_jobs.Values.OrderByDescending(j => j.StartedUtc).ToArray());
+    public Task<JobList> List(Admission.CallerProof? caller = null)
+    {
+        var viewer = ownership.Caller(caller, Admission.CallerProof.Status, Admission.CallerProof.AllJobs); // the check comes first: a refusal sees nothing
+        var (mine, others) = (new List<JobStatus>(), new List<JobStatus>());
+        foreach (var job in _jobs.Values.OrderByDescending(j => j.StartedUtc)) (ownership.May(viewer, job.Owner) ? mine : others).Add(job);
+        return Task.FromResult(new JobList([.. mine], others.Count(j => j.State == JobStatus.Running), others.Count(j => j.State != JobStatus.Running)));
+    }
 
     public async Task SiloLeaving(SiloAddress silo, TimeSpan patience)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Trainer.Silo;
@@ -35,7 +36,11 @@ Console.WriteLine($"silo ready: cluster {options.Cluster}, silo port {options.Si
                   (options.MetricsPort is { } metrics ? $", metrics and dashboard at {MetricsEndpoint.Url(options.MetricsAddress, metrics, options.Tls is not null)}" : "") +
                   $", data roots {(options.DataRoots.Count == 0 ? "none (built-in sets only)" : string.Join(", ", options.DataRoots))}" +
                   (options.MemoryLimit is { } limit ? $", memory limit {Trainer.Core.Training.MemoryEstimate.Format(limit)}" : "") +
-                  (options.MaxJobs is { } max ? $", at most {max} jobs" : ""));
+                  (options.MaxJobs is { } max ? $", at most {max} jobs" : "") +
+                  (options.Tls is { } tls
+                      ? $", mutual TLS (CA {tls.CaFile ?? "the system's roots"}), " + // the operators enforced: the file is not read again
+                        (host.Services.GetRequiredService<Trainer.Grains.Admission.JobOwnership>().OperatorCount is var operators and > 0 ? $"{operators} operator certificate{(operators == 1 ? "" : "s")}" : "no operators")
+                      : ", TLS off"));
 await host.WaitForShutdownAsync();
 Console.WriteLine("silo stopped");
 return 0;

@@ -44,6 +44,7 @@ public static class SiloHosting
         }
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
         Trainer.Grains.Hosting.SiloSetup.QuietCheckpointErrors(builder.Logging);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true); // a record is one line: an exception's message and stack go on that same line, not after it
         // a failed start surfaces as its exception (one line for a bad setting), not as a logged stack trace too
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var settings = options;
@@ -70,7 +71,12 @@ public static class SiloHosting
         {
             silo.AddTrainerClustering(settings).AddTrainerGrains();
             if (settings.StorePatience is { } patience) silo.Services.AddSingleton(new CheckpointPatience(patience));
-            if (configureTls is not null) silo.UseTls(configureTls);
+            if (configureTls is not null)
+            {
+                TlsHandshakeLog.Before(silo); // one line per failed handshake, around Orleans's TLS
+                silo.UseTls(configureTls);
+                TlsHandshakeLog.After(silo);
+            }
             if (settings.SiloName is { } name) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = name);
         });
         builder.Services.AddSingleton<IFatalErrorHandler, FatalExit>(); // after Orleans's own: the last registration is the one used

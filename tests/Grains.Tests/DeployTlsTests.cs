@@ -105,4 +105,55 @@ public sealed class DeployTlsTests
             Directory.Delete(certs, recursive: true);
         }
     }
+
+    /// <summary>
+    /// make-certs.sh leaves every private key to its owner (600: ca.key and each certificate's PEM),
+    /// only the CA certificate and the operators' fingerprints readable by all, and 'add NAME' signs
+    /// one more client certificate with the folder's CA ('--operator' adds it to the operators).
+    /// </summary>
+    [Fact, System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Make_certs_keeps_every_key_to_its_owner_and_adds_client_certificates_to_its_CA()
+    {
+        var certs = Directory.CreateTempSubdirectory("trainer-make-certs-").FullName;
+        try
+        {
+            Run("bash", "deploy/make-certs.sh", certs);
+            const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            const UnixFileMode Public = OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+            UnixFileMode Mode(string name) => File.GetUnixFileMode(Path.Combine(certs, name));
+            foreach (var key in new[] { "ca.key", "node.pem", "job.pem", "operator.pem" }) Assert.True(Mode(key) == OwnerOnly, $"{key}: {Mode(key)}");
+            Assert.Equal(Public, Mode("ca.pem"));
+            Assert.Equal(Public, Mode("operators"));
+
+            var output = Run("bash", "deploy/make-certs.sh", "add", "carol", certs);
+            Assert.Contains($"made {certs}/carol.pem", output);
+            Assert.Equal(OwnerOnly, Mode("carol.pem"));
+            using var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(certs, "ca.pem"));
+            using var carol = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(Path.Combine(certs, "carol.pem"));
+            Assert.True(carol.HasPrivateKey);
+            Assert.Equal("trainer-carol", carol.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false));
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain(); // as the silos check it
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            Assert.True(chain.Build(carol));
+
+            Run("bash", "deploy/make-certs.sh", "add", "dave", certs, "--operator");
+            using var dave = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(Path.Combine(certs, "dave.pem"));
+            var operators = File.ReadAllLines(Path.Combine(certs, "operators"));
+            Assert.Equal(2, operators.Length);
+            Assert.Equal(Admission.CallerProof.Fingerprint(dave), operators[1].Replace(":", ""));
+
+            var again = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["deploy/make-certs.sh", "add", "carol", certs])
+                { WorkingDirectory = Root, RedirectStandardError = true })!;
+            var refused = again.StandardError.ReadToEnd();
+            again.WaitForExit();
+            Assert.Equal(2, again.ExitCode);
+            Assert.Equal($"error: {certs}/carol.pem exists; choose another NAME", refused.Trim());
+        }
+        finally
+        {
+            Directory.Delete(certs, recursive: true);
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Trainer.Grains.Tests.Support;
 
 namespace Trainer.Grains.Tests;
@@ -44,44 +43,6 @@ public sealed class JobOwnershipTests
         var line = Assert.Single(outcome.Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: --job owned: the job belongs to another certificate (SHA-256 ", line);
         Assert.EndsWith($"only the certificate that started it, or one the silos name in --tls-operators, may {action} it", line);
-    }
-
-    /// <summary>Two silo processes with mutual TLS (checkpoints in files), and the options of three certificates of their CA: alice, bob and an operator.</summary>
-    private sealed class TlsCluster : IAsyncDisposable
-    {
-        private readonly ChildProcess[] _silos;
-
-        private TlsCluster(ChildProcess[] silos, string[] cluster, string[] alice, string[] bob, string[] op) =>
-            (_silos, Cluster, Alice, Bob, Operator) = (silos, cluster, alice, bob, op);
-
-        public string[] Cluster { get; }
-        public string[] Alice { get; }
-        public string[] Bob { get; }
-        public string[] Operator { get; }
-
-        public static async Task<TlsCluster> StartAsync(string dir)
-        {
-            var (ca, node) = Certificates.Issue("trainer test CA", "trainer-node");
-            var caFile = Path.Combine(dir, "ca.pem");
-            File.WriteAllText(caFile, ca.ExportCertificatePem());
-            var operatorCertificate = Certificates.IssueLeaf(ca, "operator");
-            string[] Tls(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string name) =>
-                ["--tls-certificate", Certificates.WritePem(certificate, Path.Combine(dir, name + ".pem")), "--tls-ca", caFile];
-            var fingerprint = string.Join(':', Convert.ToHexString(SHA256.HashData(operatorCertificate.RawData)).Chunk(2).Select(c => new string(c))); // as openssl prints it
-
-            var ports = ChildProcess.FreePorts(4);
-            string[] policy = ["--tls-operators", fingerprint, "--checkpoint-dir", Path.Combine(dir, "checkpoints"), .. Tls(node, "node")];
-            var primary = await ChildProcess.StartSilo(["--cluster", "localhost", "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", .. policy]);
-            var second = await ChildProcess.StartSilo(["--cluster", "localhost", "--silo-port", $"{ports[2]}", "--gateway-port", $"{ports[3]}",
-                "--primary", $"127.0.0.1:{ports[0]}", .. policy]);
-            return new TlsCluster([primary, second], ["--cluster", $"localhost:{ports[1]},{ports[3]}"],
-                Tls(Certificates.IssueLeaf(ca, "alice"), "alice"), Tls(Certificates.IssueLeaf(ca, "bob"), "bob"), Tls(operatorCertificate, "operator"));
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var silo in _silos) await silo.DisposeAsync();
-        }
     }
 
     [Fact]
@@ -138,6 +99,13 @@ public sealed class JobOwnershipTests
             var training = await StartUntil("epoch 1/100000", ["train", .. cluster, .. job, "--out", Path.Combine(dir, "alice"), .. alice]);
             RefusedInOneLine(await Run(["resume", .. cluster, "--job", "owned", "--out", Path.Combine(dir, "bob"), .. bob]), "resume");
             RefusedInOneLine(await Run(["cancel", .. cluster, "--job", "owned", .. bob]), "cancel");
+            // bob's train with alice's --job learns only that the name is taken, not her job's progress; alice learns where it stands
+            var bobsTrain = await Run(["train", .. cluster, .. job, "--out", Path.Combine(dir, "bob-train"), .. bob]);
+            Assert.Equal(2, bobsTrain.Code);
+            Assert.Equal("error: --job owned is taken; choose another --job", Assert.Single(bobsTrain.Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+            var alicesTrain = await Run(["train", .. cluster, .. job, "--out", Path.Combine(dir, "alice-again"), .. alice]);
+            Assert.Equal(2, alicesTrain.Code);
+            Assert.StartsWith("error: --job owned: this job already has a checkpoint (epoch ", alicesTrain.Errors);
             var afterRefusals = LastEpoch(training.Output); // the store held at most this many epochs when the refused calls came
             await training.Output.Seen($"epoch {afterRefusals + 3}/100000").WaitAsync(TimeSpan.FromMinutes(2)); // so epoch afterRefusals + 2 is checkpointed
             var cancelled = await Run(["cancel", .. cluster, "--job", "owned", .. alice]);
@@ -151,6 +119,60 @@ public sealed class JobOwnershipTests
             var ownerCancels = await Run(["cancel", .. cluster, "--job", "owned", .. alice]);
             Assert.True(ownerCancels.Code == 0, ownerCancels.Errors);
             Assert.Equal(130, await resumed.Run);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// 'trainer status' under mutual TLS: alice's running job is alice's and the operator's to see; bob,
+    /// another certificate of the CA, learns only that one job runs (no name, data, losses or progress).
+    /// </summary>
+    [Fact]
+    public async Task Status_shows_a_job_to_its_owner_and_the_operator_and_only_counts_to_another_certificate()
+    {
+        var dir = Directory.CreateTempSubdirectory("trainer-status-owners-").FullName;
+        try
+        {
+            await using var tls = await TlsCluster.StartAsync(dir);
+            var (cluster, alice, bob, op) = (tls.Cluster, tls.Alice, tls.Bob, tls.Operator);
+            string[] endless = ["--data", "digits", "--hidden", "16", "--batch", "16", "--epochs", "100000", "--patience", "0", "--job", "owned"]; // still running at every assertion
+            var training = await StartUntil("epoch 1/100000", ["train", .. cluster, .. endless, "--out", Path.Combine(dir, "alice"), .. alice]);
+
+            var othersTable = await Run(["status", .. cluster, .. bob]); // bob: not the job's name, model or progress, only that one runs
+            Assert.True(othersTable.Code == 0, othersTable.Errors);
+            Assert.DoesNotContain("owned", othersTable.Output);
+            Assert.DoesNotContain("mlp", othersTable.Output);
+            Assert.StartsWith($"1 running job and 0 ended jobs of other certificates on {cluster[1]} (only their owners and the operators see them)", othersTable.Output);
+
+            var other = await Run(["status", .. cluster, "--json", .. bob]);
+            Assert.True(other.Code == 0, other.Errors);
+            using (var view = System.Text.Json.JsonDocument.Parse(other.Output))
+            {
+                Assert.Empty(view.RootElement.GetProperty("jobs").EnumerateArray());
+                Assert.Equal(1, view.RootElement.GetProperty("otherCertificates").GetProperty("running").GetInt32());
+            }
+            Assert.DoesNotContain("owned", other.Output);
+
+            foreach (var seer in new[] { alice, op })
+            {
+                var json = await Run(["status", .. cluster, "--json", .. seer]);
+                Assert.True(json.Code == 0, json.Errors);
+                using var view = System.Text.Json.JsonDocument.Parse(json.Output);
+                var job = Assert.Single(view.RootElement.GetProperty("jobs").EnumerateArray());
+                Assert.Equal("owned", job.GetProperty("job").GetString());
+                Assert.Equal("running", job.GetProperty("state").GetString());
+                Assert.Equal(0, view.RootElement.GetProperty("otherCertificates").GetProperty("running").GetInt32());
+                var table = await Run(["status", .. cluster, .. seer]);
+                Assert.Contains("owned", table.Output);
+                Assert.Contains("mlp 64-16-10 relu", table.Output);
+            }
+
+            var cancelled = await Run(["cancel", .. cluster, "--job", "owned", .. alice]);
+            Assert.True(cancelled.Code == 0, cancelled.Errors);
+            Assert.Equal(130, await training.Run);
         }
         finally
         {

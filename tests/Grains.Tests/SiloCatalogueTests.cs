@@ -39,7 +39,10 @@ public sealed class SiloCatalogueTests
         try
         {
             var ports = ChildProcess.FreePorts(2);
-            string Fill(string text) => text.Replace("{dir}", dir).Replace("{gateway}", $"{ports[1]}");
+            var (certs, other) = (Path.Combine(dir, "certs"), Path.Combine(dir, "other"));
+            if ($"{row.Silo} {row.Command}".Contains("{certs}")) // two CAs of deploy/make-certs.sh: the cluster's, and another
+                foreach (var folder in new[] { certs, other }) DeployTests.Run("bash", "deploy/make-certs.sh", folder);
+            string Fill(string text) => text.Replace("{dir}", dir).Replace("{gateway}", $"{ports[1]}").Replace("{certs}", certs).Replace("{other}", other);
             var silo = Fill(row.Silo).Split(' ', StringSplitOptions.RemoveEmptyEntries);
             string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (row.Command.Length == 0)

@@ -22,7 +22,7 @@ public sealed class StatusAndCancelTests
     {
         var (code, output, errors) = await Cli("status", "--cluster", cluster, "--json");
         Assert.True(code == 0, errors);
-        return JsonDocument.Parse(output).RootElement.EnumerateArray().Where(j => j.GetProperty("job").GetString() == job).Cast<JsonElement?>().FirstOrDefault();
+        return JsonDocument.Parse(output).RootElement.GetProperty("jobs").EnumerateArray().Where(j => j.GetProperty("job").GetString() == job).Cast<JsonElement?>().FirstOrDefault();
     }
 
     [Fact]

@@ -14,7 +14,10 @@ namespace Trainer.Grains.Admission;
 [GenerateSerializer, Immutable, Alias("trainer.caller-proof")]
 public sealed record CallerProof(byte[] Certificate, string Action, string Job, DateTime SignedUtc, byte[] Signature)
 {
-    public const string Start = "start", Cancel = "cancel", Resume = "resume", Follow = "follow", Finish = "finish";
+    public const string Start = "start", Cancel = "cancel", Resume = "resume", Follow = "follow", Finish = "finish", Status = "status";
+
+    /// <summary>The job a proof for the whole job list ('trainer status') names.</summary>
+    public const string AllJobs = "*";
 
     /// <summary>The proof that the holder of <paramref name="certificate"/> (with its private key) asks for <paramref name="action"/> on <paramref name="job"/> now.</summary>
     public static CallerProof Sign(X509Certificate2 certificate, string action, string job)

@@ -22,6 +22,9 @@ public sealed class JobOwnership
     private JobOwnership(bool enforced, X509Certificate2? ca, IEnumerable<string> operators) =>
         (Enforced, _ca, _operators) = (enforced, ca, operators.ToHashSet(StringComparer.OrdinalIgnoreCase));
 
+    /// <summary>How many operators' certificates this silo enforces (the list it read when it started).</summary>
+    public int OperatorCount => _operators.Count;
+
     /// <summary>No TLS: no owners.</summary>
     public static JobOwnership Open { get; } = new(false, null, []);
 
@@ -50,11 +53,14 @@ public sealed class JobOwnership
     public void EnsureMay(CallerProof? proof, string action, string job, string? owner)
     {
         var caller = Caller(proof, action, job);
-        if (!Enforced || owner is null || caller == owner || _operators.Contains(caller!)) return;
+        if (May(caller, owner)) return;
         throw new UserInputException(
-            $"--job {job}: the job belongs to another certificate (SHA-256 {owner[..16]}…), and this one ({caller![..16]}…) is not an operator; " +
-            $"only the certificate that started it, or one the silos name in --tls-operators, may {action} it");
+            $"--job {job}: the job belongs to another certificate (SHA-256 {owner![..16]}…), and this one ({caller![..16]}…) is not an operator; " +
+            $"only the certificate that started it, or one the silos name in --tls-operators, may {(action == CallerProof.Status ? "see" : action)} it");
     }
+
+    /// <summary>Whether the certificate <paramref name="caller"/> (a fingerprint from <see cref="Caller"/>) may see and act on a job of <paramref name="owner"/>: its owner, an operator, anyone on an open cluster or for a job without an owner.</summary>
+    public bool May(string? caller, string? owner) => !Enforced || owner is null || caller == owner || _operators.Contains(caller!);
 
     private bool Chains(X509Certificate2 certificate)
     {

@@ -48,6 +48,8 @@ public sealed class ClusterConnection : IAsyncDisposable
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         SiloSetup.ConfigureQuietLogging(builder.Logging, LogLevel.Critical);
         var attempts = 0;
+        string? handshake = null;
+        IServiceProvider? services = null;
         builder.UseOrleansClient(client =>
         {
             if (spec.Kind == ClusterSpec.Localhost)
@@ -72,15 +74,18 @@ public sealed class ClusterConnection : IAsyncDisposable
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = 2 * (stepTimeout ?? TimeSpan.FromSeconds(10)) + TimeSpan.FromSeconds(10));
             // a silo that died or froze leaves the gateway list within seconds (Orleans's default is a minute)
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-            // a bounded retry: a cluster that is still starting gets a few seconds, a wrong address fails soon
+            // a bounded retry: a cluster that is still starting gets a few seconds, a wrong address fails soon;
+            // a failed TLS handshake fails at once, as retrying it cannot help
             client.UseConnectionRetryFilter(async (_, token) =>
             {
-                if (++attempts > 5) return false;
+                handshake ??= await DiagnoseHandshakeAsync(services, tls, token);
+                if (handshake is not null || ++attempts > 5) return false;
                 await Task.Delay(TimeSpan.FromSeconds(1), token);
                 return true;
             });
         });
         var host = builder.Build();
+        services = host.Services;
         try
         {
             await host.StartAsync(cancellation);
@@ -88,11 +93,36 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             host.Dispose();
+            if (handshake is not null) throw new Trainer.Core.UserInputException($"--cluster {spec}: {handshake}");
             throw new ClusterUnreachableException($"--cluster {spec}: cannot connect after {attempts} attempts ({FirstSentence(e.GetBaseException().Message)})", e);
         }
         var connection = new ClusterConnection(spec, host.Services.GetRequiredService<IClusterClient>(), null, host, certificate);
         if (tls is null) await connection.WarnIfOpenAsync(warn);
         return connection;
+    }
+
+    /// <summary>How long one failed connect attempt's probe of the gateways may take (they are probed at once).</summary>
+    private static readonly TimeSpan ProbeBound = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Why the TLS handshake with one of the gateways fails ("the TLS handshake with HOST:PORT failed: …"),
+    /// or null: Orleans's client only sees the connection end, so each gateway is asked by a handshake of our own,
+    /// all at once and for <see cref="ProbeBound"/> at most; a gateway that stalls or closes is no diagnosis (retries go on).
+    /// </summary>
+    private static async Task<string?> DiagnoseHandshakeAsync(IServiceProvider? services, TlsSettings? tls, CancellationToken cancellation)
+    {
+        if (services is null) return null;
+        IList<Uri> gateways;
+        try { gateways = await services.GetRequiredService<Orleans.Messaging.IGatewayListProvider>().GetGateways(); }
+        catch (Exception e) when (e is not OperationCanceledException) { return null; } // no membership: not a handshake's fault
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        bound.CancelAfter(ProbeBound);
+        var verdicts = await Task.WhenAll(gateways.Select(async gateway =>
+        {
+            try { return await TlsHandshakeProbe.DiagnoseAsync(gateway.Host, gateway.Port, tls, bound.Token) is { } why ? $"the TLS handshake with {gateway.Host}:{gateway.Port} failed: {why}" : null; }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested) { return null; } // out of time: no evidence
+        }));
+        return verdicts.FirstOrDefault(v => v is not null);
     }
 
     private static int _warned;

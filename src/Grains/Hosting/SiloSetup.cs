@@ -28,6 +28,8 @@ public static class SiloSetup
         silo.Services.TryAddSingleton(Admission.DataRoots.Anywhere);
         silo.Services.TryAddSingleton(_ => Admission.SiloAdmission.Unlimited());
         silo.Services.TryAddSingleton(Admission.JobOwnership.Open);
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<Admission.RefusalLog>(); // refusals logged ten a minute at most, over all jobs
         silo.Services.TryAddSingleton(new CheckpointPatience(CheckpointWriter.DefaultPatience));
         silo.Services.TryAddSingleton<JobBoard>(); // the dashboard of the jobs whose parameter server runs here
         silo.Services.AddPlacementDirector<SpreadPlacementStrategy, SpreadPlacementDirector>();

@@ -37,7 +37,12 @@ public sealed record TlsSettings(string? CertificateFile, string? Password, stri
             options.LocalCertificate = certificate;
             options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
             options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-            options.RemoteCertificateValidation = (remote, _, errors) => Trusted(remote, ca, errors);
+            options.RemoteCertificateValidation = (remote, _, errors) =>
+            {
+                var trusted = Trusted(remote, ca, errors);
+                TlsHandshakeLog.Judged(remote, trusted); // a silo's log line for a refused peer says why
+                return trusted;
+            };
         };
     }
 

@@ -74,7 +74,15 @@ public sealed record TensorNormPartials(int Tensor, double[] Weight, double[] Gr
 public sealed record JobStatus(
     string Job, string State, string Model, string Mode, int Epoch, int Epochs, int StepInEpoch, int StepsPerEpoch, long Step,
     double? BestValidation, int Workers, int PsShards, string ParameterServerSilo, string[] WorkerSilos, DateTime StartedUtc, DateTime UpdatedUtc,
-    string Monitor = "loss")
+    string Monitor = "loss", string? Owner = null)
 {
+    // Owner: on a mutual-TLS cluster the fingerprint of the certificate that started the job; only it and the operators see the job
     public const string Running = "running", Finished = "finished", Failed = "failed", Cancelled = "cancelled";
 }
+
+/// <summary>
+/// What 'trainer status' may see of the cluster's jobs: those of its certificate (all of them to an
+/// operator, or on a cluster without TLS), and of the others only how many run and how many ended.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("trainer.job-list")]
+public sealed record JobList(JobStatus[] Jobs, int OthersRunning, int OthersEnded);

@@ -34,9 +34,9 @@ public interface IParameterServerGrain : IGrainWithStringKey
     [Alias("result")]
     Task<FloatVector> Result(CallerProof? caller = null);
 
-    /// <summary>Where the job stands now (null when this activation runs no job); answered between steps, even during an epoch.</summary>
+    /// <summary>Where the job stands now (null when this activation runs no job); answered between steps, even during an epoch. On a mutual-TLS cluster, for its owner or an operator only.</summary>
     [Alias("status"), AlwaysInterleave]
-    Task<JobStatus?> Status();
+    Task<JobStatus?> Status(CallerProof? caller = null);
 
     /// <summary>
     /// Stops the job at its next step ('trainer cancel'): the running loop fails with a cancellation; the

@@ -13,6 +13,12 @@ public sealed partial class ParameterServerGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: {Action} refused: {Reason}")]
     private partial void ActionRefused(string job, string action, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Limit} refused actions within {Seconds} s: further ones are counted, not logged, until the next {Seconds} s")]
+    private partial void RefusalLimitReached(int limit, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} more refused actions were not logged in the last {Seconds} s")]
+    private partial void RefusalsNotLogged(int count, double seconds);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed")]
     private partial void JobFailed(string job, Exception error);
 

@@ -7,7 +7,12 @@ namespace Trainer.Grains.ParameterServer;
 /// <summary>What 'trainer status' sees of the job, and 'trainer cancel'.</summary>
 public sealed partial class ParameterServerGrain
 {
-    public Task<JobStatus?> Status() => Task.FromResult(_job?.ToStatus(silo.SiloAddress.ToString()));
+    public Task<JobStatus?> Status(CallerProof? caller = null)
+    {
+        if (_job is not { } job) return Task.FromResult<JobStatus?>(null);
+        Authorize(caller, CallerProof.Status, job.Spec);
+        return Task.FromResult<JobStatus?>(job.ToStatus(silo.SiloAddress.ToString()));
+    }
 
     public Task<bool> Cancel(CallerProof? caller = null)
     {
@@ -25,7 +30,17 @@ public sealed partial class ParameterServerGrain
         try { ownership.EnsureMay(caller, action, spec.Job, spec.Owner); }
         catch (Core.UserInputException e)
         {
-            ActionRefused(spec.Job, action, e.Message);
+            switch (refusals.Budget.Take(out var unlogged)) // a caller who keeps asking gets the log ten lines a minute
+            {
+                case Hosting.LogBudget.Verdict.Log:
+                    if (unlogged > 0) RefusalsNotLogged(unlogged, Hosting.LogBudget.Window.TotalSeconds);
+                    ActionRefused(spec.Job, action, e.Message);
+                    break;
+                case Hosting.LogBudget.Verdict.LogLast:
+                    ActionRefused(spec.Job, action, e.Message);
+                    RefusalLimitReached(Hosting.LogBudget.DefaultLimit, Hosting.LogBudget.Window.TotalSeconds);
+                    break;
+            }
             throw;
         }
     }

@@ -31,6 +31,7 @@ public sealed partial class ParameterServerGrain(
     JobBoard board,
     SiloAdmission admission,
     JobOwnership ownership,
+    RefusalLog refusals,
     [PersistentState("job", CheckpointStorage.Name)] IPersistentState<JobState> checkpoint) : Grain, IParameterServerGrain
 {
     private ServerJob? _job;
@@ -39,6 +40,8 @@ public sealed partial class ParameterServerGrain(
     public async Task<JobInfo> Start(JobSpec spec, CallerProof? caller = null)
     {
         spec = spec with { Owner = ownership.Caller(caller, CallerProof.Start, spec.Job) };
+        if (checkpoint.RecordExists && checkpoint.State.Spec is { } taken && !ownership.May(spec.Owner, taken.Owner))
+            throw new UserInputException($"--job {spec.Job} is taken; choose another --job"); // another certificate's job: not even its progress
         if (checkpoint.RecordExists && checkpoint.State.Spec is not null)
             throw new UserInputException($"--job {spec.Job}: this job already has a checkpoint (epoch {checkpoint.State.Epoch}, step {checkpoint.State.Update?.Step}); " +
                                          $"continue it with {ResumeHint.Of(spec.Job)}, or choose another --job");

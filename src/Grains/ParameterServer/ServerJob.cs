@@ -170,7 +170,7 @@ public sealed partial class ServerJob : IEpochRunner
         var monitor = EarlyStoppingPolicy.Watches(Spec.Options.Monitor, !Network.Spec.IsRegression);
         var best = State.Loop!.Stopping.BestOf(monitor);
         return new JobStatus(Spec.Job, Status, Network.Spec.ToString(), Spec.Mode, State.Epoch, Spec.Options.Epochs, State.StepInEpoch, StepsPerEpoch,
-            _update.State.Step, best, _pool.Count, Spec.PsShards, silo, Info.Workers.Select(w => w.Silo).ToArray(), StartedUtc, DateTime.UtcNow, monitor);
+            _update.State.Step, best, _pool.Count, Spec.PsShards, silo, Info.Workers.Select(w => w.Silo).ToArray(), StartedUtc, DateTime.UtcNow, monitor, Spec.Owner);
     }
 
     public async Task ReleaseAsync()

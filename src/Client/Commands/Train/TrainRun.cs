@@ -20,7 +20,6 @@ public static class TrainRun
     /// <param name="dashboard">--dashboard: the page's board hears the job's events too.</param>
     public static async Task<JobRun> RunAsync(TrainRequest request, TextWriter output, CancellationToken cancellation, DashboardServer? dashboard = null)
     {
-        output.WriteLine($"job {request.Job}");
         if (dashboard is not null) output.WriteLine($"dashboard {dashboard.Url}");
         var started = DateTime.UtcNow;
         ITrainingObserver progress = new ConsoleProgress(output, request.Options.Batch);
@@ -50,6 +49,7 @@ public static class TrainRun
         var run = new JobRun(null!, options, data.Train.Name, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0, data.Preprocessor, data.TestFraction,
             kernel.Name, "local", Silos: 0, Workers: 1, JobMode.Sync, options.Partitions, options.Threads, null, []) { ClassNames = data.ClassNames, KernelIdentity = kernel.Identity };
         var network = new Network(ReferenceTrainer.SpecFor(options, data));
+        output.WriteLine($"job {request.Job}");
         output.WriteLine(run.Describe(network));
         (progress as DashboardProgress)?.Placed(network.Spec.ToString(), "local", options.Epochs, "local (no cluster)", []);
         return run with { Result = await new ReferenceTrainer(kernel, progress).TrainAsync(data, options, cancellation) };
@@ -70,6 +70,7 @@ public static class TrainRun
         {
             throw new JobFaultException(e.Kind, ResumeHint.Complete(e.Message, request.Job, resumeLine));
         }
+        output.WriteLine($"job {request.Job}"); // once the cluster has taken it: a refused job never existed
         return await FollowAsync(job, request.Cluster, silos, null, progress, output, resumeLine, cancellation);
     }
 
