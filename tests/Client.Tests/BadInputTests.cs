@@ -98,6 +98,8 @@ public sealed class BadInputTests(BadInputTests.BadFiles files) : IClassFixture<
         dir.File("empty.csv", "");
         dir.File("ragged.csv", "a,b,y\n1,2,0\n1,2,3,0\n");
         dir.File("text.csv", "a,b,y\nabc,2,0\n");
+        dir.File("na.csv", "a,b,y\n1,2,0\n1,NA,1\n");
+        dir.File("na-all.csv", "a,b,y\n1,NA,0\n");
         dir.File("nan.csv", "a,b,y\n1,2,0\n1,nan,1\n");
         dir.File("labels.csv", "a,b,y\n1,2,0\n1,2,1\n1,2,3\n");
         dir.File("zero.svm", "1 1:0.5\n0 0:1\n");

@@ -38,6 +38,8 @@ public static class ReportOptions
             ["test"] = spec.Test,
             ["labelColumn"] = spec.LabelColumn,
             ["delimiter"] = spec.Delimiter,
+            ["missing"] = spec.Missing,
+            ["ignoreColumns"] = spec.IgnoreColumns,
             ["features"] = spec.Features,
             ["valFraction"] = spec.ValFraction,
             ["testFraction"] = run.TestFraction, // as used: 0 when the data brings its test part

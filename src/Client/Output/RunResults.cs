@@ -10,7 +10,8 @@ public static class RunResults
 {
     public static void Write(string outDir, string job, DataSpec spec, TrainOptions options, JobRun run, DateTime started, TextWriter output)
     {
-        var modelFile = new ModelFile(run.Result.Network.Spec, run.Preprocessor, new DataOrigin(spec.Data, spec.LabelColumn, spec.Seed, run.TestFraction, spec.Delimiter, spec.Test),
+        var modelFile = new ModelFile(run.Result.Network.Spec, run.Preprocessor, new DataOrigin(spec.Data, spec.LabelColumn, spec.Seed, run.TestFraction, spec.Delimiter, spec.Test,
+                spec.Missing, run.MissingMeans, spec.IgnoreColumns),
             run.Result.Weights, run.ClassNames);
         var report = RunReport.From(job, spec, options, run, (DateTime.UtcNow - started).TotalSeconds, modelFile.ClassLabels);
         new RunOutput(outDir)

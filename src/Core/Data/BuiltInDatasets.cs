@@ -35,12 +35,12 @@ public static class BuiltInDatasets
         _ => null,
     };
 
-    public static Dataset ReadEmbedded(string name, LabelRule rule, string? labelColumn = null)
+    public static Dataset ReadEmbedded(string name, LabelRule rule, string? labelColumn = null, IReadOnlyList<string>? ignoreColumns = null)
     {
         var resource = Embedded[name];
         using var stream = typeof(BuiltInDatasets).Assembly.GetManifestResourceStream($"Trainer.Core.Data.BuiltIn.{resource}")
             ?? throw new InvalidOperationException($"built-in data set {name} is missing from the assembly");
-        return CsvReader.Read(stream, name, rule, labelColumn, name);
+        return CsvReader.Read(stream, name, rule, labelColumn, name, ignoreColumns: ignoreColumns);
     }
 
     /// <summary>

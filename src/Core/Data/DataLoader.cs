@@ -1,6 +1,10 @@
 namespace Trainer.Core.Data;
 
-/// <summary>Where the data comes from and how it is split; the seed makes every split reproducible.</summary>
+/// <summary>
+/// Where the data comes from, how it is read and how it is split; the seed makes every split
+/// reproducible. <paramref name="Missing"/>: --missing (drop or mean; null refuses missing cells);
+/// <paramref name="IgnoreColumns"/>: --ignore-columns as given, comma-separated.
+/// </summary>
 public sealed record DataSpec(
     string Data,
     string? Test = null,
@@ -9,7 +13,14 @@ public sealed record DataSpec(
     double ValFraction = 0.1,
     double? TestFraction = null,
     ulong Seed = 42,
-    string? Delimiter = null);
+    string? Delimiter = null,
+    string? Missing = null,
+    string? IgnoreColumns = null)
+{
+    /// <summary>--ignore-columns a,b as its names.</summary>
+    public static string[] ColumnList(string? ignoreColumns) =>
+        ignoreColumns is null ? [] : ignoreColumns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+}
 
 /// <summary>Training, validation and test sets, preprocessed with statistics of the training part.</summary>
 public sealed record PreparedData(Dataset Train, Dataset? Validation, Dataset? Test, Preprocessor Preprocessor, double TestFraction)
@@ -27,9 +38,10 @@ public static class DataLoader
 
     public static PreparedData Prepare(DataSpec spec, LabelRule rule)
     {
-        var (train, test, pixels) = ReadSource(spec.Data, rule, spec.LabelColumn, spec.Features, spec.Delimiter);
-        if (spec.Test is not null)
-            test = ReadHeldOut(spec.Test, rule, spec.LabelColumn, spec.Delimiter, train);
+        var ignore = DataSpec.ColumnList(spec.IgnoreColumns);
+        var (train, test, pixels) = ReadSource(spec.Data, rule, spec.LabelColumn, spec.Features, spec.Delimiter, missing: new MissingValues(spec.Missing), ignoreColumns: ignore);
+        if (spec.Test is not null) // read as the training file: its means fill the test set's missing cells
+            test = ReadHeldOut(spec.Test, rule, spec.LabelColumn, spec.Delimiter, train, new MissingValues(spec.Missing, train.MissingMeans), ignore);
 
         var testFraction = test is not null ? 0 : spec.TestFraction ?? DefaultTestFraction;
         if (test is null && testFraction > 0)
@@ -61,12 +73,13 @@ public static class DataLoader
     /// name its test part (Fashion-MNIST's t10k files, or the same seeded test split as training).
     /// </summary>
     /// <param name="classNames">The model's class names, when it was trained on named classes: the data's names must be among them.</param>
+    /// <param name="missing">The model's --missing and its training means, which fill this data's missing cells.</param>
     public static Dataset ReadForEvaluation(string data, LabelRule rule, string? labelColumn, int features, ulong seed, double testFraction,
-        string? delimiter = null, string[]? classNames = null)
+        string? delimiter = null, string[]? classNames = null, MissingValues? missing = null, IReadOnlyList<string>? ignoreColumns = null)
     {
         if (Directory.Exists(data) && !IdxFolder.HasTrainingFiles(data)) // a folder of t10k files only, as --test takes
             return CheckFeatures(IdxFolder.ReadAny(data, rule, Path.GetFileName(Path.TrimEndingDirectorySeparator(data))), data, features);
-        var (train, test, _) = ReadSource(data, rule, labelColumn, null, delimiter, classNames);
+        var (train, test, _) = ReadSource(data, rule, labelColumn, null, delimiter, classNames, missing, ignoreColumns);
         Dataset result;
         if (test is not null) result = test;
         else if (BuiltInDatasets.IsBuiltIn(data) && testFraction > 0)
@@ -80,28 +93,29 @@ public static class DataLoader
 
     /// <summary>A data source's rows (and its own test part, if it has one); pixels says it is IDX data already in [0, 1].</summary>
     public static (Dataset Train, Dataset? Test, bool Pixels) ReadSource(string data, LabelRule rule, string? labelColumn, int? features,
-        string? delimiter = null, string[]? classNames = null)
+        string? delimiter = null, string[]? classNames = null, MissingValues? missing = null, IReadOnlyList<string>? ignoreColumns = null)
     {
+        var columns = new ColumnOptions(labelColumn, delimiter, missing?.Policy, ignoreColumns);
         try
         {
             if (BuiltInDatasets.IsBuiltIn(data) && !File.Exists(data) && !Directory.Exists(data))
             {
                 if (data == BuiltInDatasets.FashionMnist)
                 {
-                    NoColumns(data, "an IDX data set", labelColumn, delimiter);
+                    NoColumns(data, "an IDX data set", columns);
                     var (train, test) = IdxFolder.Read(BuiltInDatasets.LocateFashionMnist(), rule, data);
                     return (train, test, true);
                 }
                 if (delimiter is not null) throw new UserInputException($"--delimiter: the built-in data set {data} is read as it is");
-                return (BuiltInDatasets.ReadEmbedded(data, rule, labelColumn), null, false);
+                return (BuiltInDatasets.ReadEmbedded(data, rule, labelColumn, ignoreColumns), null, false);
             }
             if (Directory.Exists(data))
             {
-                NoColumns(data, "a folder of IDX files", labelColumn, delimiter);
+                NoColumns(data, "a folder of IDX files", columns);
                 var (train, test) = IdxFolder.Read(data, rule, Path.GetFileName(Path.TrimEndingDirectorySeparator(data)));
                 return (train, test, true);
             }
-            return (ReadFile(data, rule, labelColumn, features, delimiter, classNames), null, false);
+            return (ReadFile(data, rule, labelColumn, features, delimiter, classNames, missing, ignoreColumns), null, false);
         }
         catch (InvalidDataException e)
         {
@@ -109,14 +123,14 @@ public static class DataLoader
         }
     }
 
-    private static Dataset ReadHeldOut(string path, LabelRule rule, string? labelColumn, string? delimiter, Dataset train)
+    private static Dataset ReadHeldOut(string path, LabelRule rule, string? labelColumn, string? delimiter, Dataset train, MissingValues missing, IReadOnlyList<string> ignoreColumns)
     {
         var heldOutRule = train.IsRegression ? rule : rule with { Classes = train.Classes };
         try
         {
             var test = Directory.Exists(path)
                 ? IdxFolder.ReadAny(path, heldOutRule, Path.GetFileName(Path.TrimEndingDirectorySeparator(path)))
-                : ReadFile(path, heldOutRule, labelColumn, train.Features, delimiter, train.ClassNames);
+                : ReadFile(path, heldOutRule, labelColumn, train.Features, delimiter, train.ClassNames, missing, ignoreColumns);
             if (test.Features != train.Features)
                 throw new UserInputException($"--test {path}: has {test.Features} features, the training data has {train.Features}");
             return test;
@@ -127,14 +141,15 @@ public static class DataLoader
         }
     }
 
-    private static Dataset ReadFile(string path, LabelRule rule, string? labelColumn, int? features, string? delimiter, string[]? classNames)
+    private static Dataset ReadFile(string path, LabelRule rule, string? labelColumn, int? features, string? delimiter, string[]? classNames,
+        MissingValues? missing, IReadOnlyList<string>? ignoreColumns)
     {
         var lower = path.ToLowerInvariant();
         if (lower.EndsWith(".csv") || lower.EndsWith(".csv.gz") || lower.EndsWith(".tsv") || lower.EndsWith(".tsv.gz") || lower.EndsWith(".txt"))
-            return CsvReader.Read(path, rule, labelColumn, delimiter: CsvRecords.Delimiter(delimiter, path), classNames: classNames);
+            return CsvReader.Read(path, rule, labelColumn, delimiter: CsvRecords.Delimiter(delimiter, path), classNames: classNames, missing: missing, ignoreColumns: ignoreColumns);
         if (lower.EndsWith(".libsvm") || lower.EndsWith(".svm") || lower.EndsWith(".libsvm.gz") || lower.EndsWith(".svm.gz"))
         {
-            NoColumns(path, "a LibSVM file", labelColumn, delimiter);
+            NoColumns(path, "a LibSVM file", new ColumnOptions(labelColumn, delimiter, missing?.Policy, ignoreColumns));
             return LibSvmReader.Read(path, rule, features);
         }
         if (!File.Exists(path))
@@ -142,11 +157,17 @@ public static class DataLoader
         throw new UserInputException($"{path}: unknown data format: expected .csv, .tsv, .txt (delimited, optionally .gz), .libsvm, .svm or a folder of IDX files");
     }
 
-    /// <summary>--label-column and --delimiter describe delimited text; other formats have neither.</summary>
-    private static void NoColumns(string data, string kind, string? labelColumn, string? delimiter)
+    /// <summary>The options that describe delimited text's columns and cells.</summary>
+    private sealed record ColumnOptions(string? LabelColumn, string? Delimiter, string? Missing, IReadOnlyList<string>? IgnoreColumns);
+
+    /// <summary>--label-column, --delimiter, --missing and --ignore-columns describe delimited text; other formats have none of them.</summary>
+    private static void NoColumns(string data, string kind, ColumnOptions columns)
     {
-        if (labelColumn is not null)
+        if (columns.LabelColumn is { } labelColumn)
             throw new UserInputException($"--label-column '{labelColumn}': {data} is {kind}, which has no named columns (its labels are its own)");
-        if (delimiter is not null) throw new UserInputException($"--delimiter: {data} is {kind}, not delimited text");
+        if (columns.Delimiter is not null) throw new UserInputException($"--delimiter: {data} is {kind}, not delimited text");
+        if (columns.IgnoreColumns is { Count: > 0 } ignore)
+            throw new UserInputException($"--ignore-columns '{string.Join(',', ignore)}': {data} is {kind}, which has no named columns");
+        if (columns.Missing is { } missing) throw new UserInputException($"--missing {missing}: {data} is {kind}, which has no missing cells to fill");
     }
 }

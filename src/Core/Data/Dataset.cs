@@ -28,6 +28,9 @@ public sealed class Dataset
     /// <summary>[C, H, W] when every row is an image (IDX files: 1 × H × W); null for tabular data.</summary>
     public int[]? ImageShape { get; init; }
 
+    /// <summary>Each feature column's mean over the file's rows that had it, when --missing mean filled its missing cells with them; else null.</summary>
+    public double[]? MissingMeans { get; init; }
+
     public ReadOnlySpan<float> Row(int i) => X.AsSpan(i * Features, Features);
 
     /// <summary>A new data set holding copies of the given rows, in that order.</summary>
@@ -40,6 +43,6 @@ public sealed class Dataset
             Row(rows[i]).CopyTo(x.AsSpan(i * Features, Features));
             y[i] = Y[rows[i]];
         }
-        return new Dataset(name ?? Name, rows.Length, Features, x, y, Classes, ClassNames) { ImageShape = ImageShape };
+        return new Dataset(name ?? Name, rows.Length, Features, x, y, Classes, ClassNames) { ImageShape = ImageShape, MissingMeans = MissingMeans };
     }
 }

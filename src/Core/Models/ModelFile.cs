@@ -5,8 +5,13 @@ using Trainer.Core.Training;
 
 namespace Trainer.Core.Models;
 
-/// <summary>Where the data of a saved model came from, so that evaluation can rebuild the same test split (or read the --test set it was given).</summary>
-public sealed record DataOrigin(string Data, string? LabelColumn, ulong Seed, double TestFraction, string? Delimiter = null, string? Test = null);
+/// <summary>
+/// Where the data of a saved model came from, so that evaluation can rebuild the same test split (or
+/// read the --test set it was given), and how it was read: its --missing, the training means that
+/// fill other files' missing cells under mean, and its --ignore-columns, applied to every file.
+/// </summary>
+public sealed record DataOrigin(string Data, string? LabelColumn, ulong Seed, double TestFraction, string? Delimiter = null, string? Test = null,
+    string? Missing = null, double[]? MissingMeans = null, string? IgnoreColumns = null);
 
 /// <summary>
 /// A trained model on disk (JSON): the model's shape, the preprocessing fitted on its training data,

@@ -30,7 +30,7 @@ public sealed record WorkerSetup(string Job, int Index, int Workers, int FirstPa
 public sealed record DataShape(
     string Name, int Features, int Classes, int TrainRows, int ValidationRows, int TestRows,
     Preprocessor Preprocessor, double TestFraction, string Kernel, string KernelIdentity, string Silo, string Process, long AvailableBytes, string[]? ClassNames = null, string? Room = null,
-    int[]? ImageShape = null)
+    int[]? ImageShape = null, double[]? MissingMeans = null)
 {
     /// <summary>The bytes a data set holds in memory: its features and labels as float32.</summary>
     public static long BytesOf(Core.Data.PreparedData data) =>

@@ -42,7 +42,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         }
         var kernel = KernelChoice.Select(load.Kernel);
         return new DataShape(data.Train.Name, data.Features, data.Classes, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0,
-            data.Preprocessor, data.TestFraction, kernel.Name, kernel.Identity, SiloName, JobSpec.ThisProcess, admission.Available(), data.ClassNames, admission.Describe(), data.Train.ImageShape);
+            data.Preprocessor, data.TestFraction, kernel.Name, kernel.Identity, SiloName, JobSpec.ThisProcess, admission.Available(), data.ClassNames, admission.Describe(), data.Train.ImageShape, data.Train.MissingMeans);
     }
 
     public async Task Setup(WorkerSetup setup)

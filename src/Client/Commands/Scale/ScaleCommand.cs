@@ -23,7 +23,7 @@ public static class ScaleCommand
     /// <summary>Options passed to every run as they are; their help is train's.</summary>
     private static readonly string[] Shared =
     [
-        "--data", "--test", "--label-column", "--delimiter", "--features", "--val-fraction", "--model", "--hidden", "--activation", "--dropout", "--layers", "--pool", "--input-shape", "--task",
+        "--data", "--test", "--label-column", "--delimiter", "--missing", "--ignore-columns", "--features", "--val-fraction", "--model", "--hidden", "--activation", "--dropout", "--layers", "--pool", "--input-shape", "--task",
         "--lr", "--momentum", "--nesterov", "--weight-decay", "--trust-coefficient", "--base-batch", "--schedule",
         "--seed", "--partitions", "--threads", "--kernel", "--cluster", "--mode", "--staleness", "--telemetry", "--otlp-endpoint", "--tls-certificate", "--tls-store-subject", "--tls-ca",
     ];

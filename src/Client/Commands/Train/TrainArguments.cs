@@ -51,7 +51,9 @@ public static class TrainArguments
             ValFraction: args.Double("--val-fraction", 0.1, 0, 0.9),
             TestFraction: args.Has("--test-fraction") ? args.Double("--test-fraction", 0.2, 0, 0.9) : null,
             Seed: options.Seed,
-            Delimiter: args.String("--delimiter"));
+            Delimiter: args.String("--delimiter"),
+            Missing: args.Has("--missing") ? args.Choice("--missing", MissingValues.Drop, MissingValues.Kinds) : null,
+            IgnoreColumns: IgnoreColumns(args));
         return new TrainRequest(data, options, cluster, args.String("--job") ?? TrainRequest.NewJob(), args.String("--out") ?? TrainRequest.NewOut())
         {
             Kernel = args.Choice("--kernel", "auto", KernelChoice.Names),
@@ -124,6 +126,18 @@ public static class TrainArguments
     private static IEnumerable<string> HowAClusterRanIt(ParsedArguments args) =>
         new[] { "--workers", "--ps-shards", "--checkpoint-every", "--step-timeout", "--mode" }
             .Where(name => args.FromConfigFile(name) && (name != "--mode" || args.String(name) == JobMode.Sync));
+
+    /// <summary>--ignore-columns a,b: names, none empty; kept as given, comma-joined.</summary>
+    private static string? IgnoreColumns(ParsedArguments args)
+    {
+        if (args.String("--ignore-columns") is not { } text) return null;
+        var names = DataSpec.ColumnList(text);
+        if (names.Length == 0 || names.Length != text.Split(',').Length)
+            throw new UserInputException($"--ignore-columns '{text}': expected column names separated by commas, e.g. id,note");
+        if (args.String("--label-column") is { } label && names.Contains(label))
+            throw new UserInputException($"--ignore-columns '{label}': it is the label column (--label-column); a model needs its labels");
+        return string.Join(',', names);
+    }
 
     /// <summary>--workers W, or auto (null): as many as the cluster has silos when the job starts, at most the partitions.</summary>
     private static int? Workers(ParsedArguments args, int partitions) => args.String("--workers") switch

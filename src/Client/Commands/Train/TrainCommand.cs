@@ -35,6 +35,8 @@ public static class TrainCommand
             new("--test", "held-out test set (file or IDX folder); fashion-mnist brings its t10k files (default: a split of --data)", "NAME|PATH"),
             new("--label-column", "CSV label column (default: the last); its values may be numbers or class names", "NAME"),
             new("--delimiter", "field delimiter of a delimited text file: one character such as ; or |, or tab (default: comma; tab for .tsv)", "CHAR"),
+            new("--missing", "missing cells (empty, NA, N/A, ?) of delimited text: drop (leave such rows out) | mean (a feature's column mean; rows without a label are left out) (default: refused)", "drop|mean") { Choices = MissingValues.Kinds },
+            new("--ignore-columns", "columns of delimited text to leave out, such as an id or a note (default: none)", "A[,B...]"),
             new("--features", "LibSVM feature count (default: the largest index)", "N"),
             new("--val-fraction", "validation share of the training data (default 0.1; 0 turns validation and early stopping off)", "F"),
             new("--test-fraction", "test share held out when the data has no test part (default 0.2)", "F"),

@@ -47,7 +47,7 @@ public static class TrainRun
         var kernel = KernelChoice.Select(request.Kernel);
         var data = DataLoader.Prepare(request.Data, ModelSpec.LabelRuleFor(options.Model, options.Task));
         var run = new JobRun(null!, options, data.Train.Name, data.Train.Count, data.Validation?.Count ?? 0, data.Test?.Count ?? 0, data.Preprocessor, data.TestFraction,
-            kernel.Name, "local", Silos: 0, Workers: 1, JobMode.Sync, options.Partitions, options.Threads, null, []) { ClassNames = data.ClassNames, KernelIdentity = kernel.Identity };
+            kernel.Name, "local", Silos: 0, Workers: 1, JobMode.Sync, options.Partitions, options.Threads, null, []) { ClassNames = data.ClassNames, MissingMeans = data.Train.MissingMeans, KernelIdentity = kernel.Identity };
         var network = new Network(ReferenceTrainer.SpecFor(options, data));
         output.WriteLine($"job {request.Job}");
         output.WriteLine(run.Describe(network));
@@ -93,6 +93,7 @@ public static class TrainRun
             CheckpointEvery = spec.CheckpointEvery,
             StepTimeoutSeconds = spec.StepTimeoutSeconds,
             ClassNames = info.Data.ClassNames,
+            MissingMeans = info.Data.MissingMeans,
             KernelIdentity = info.Data.KernelIdentity,
         };
         output.WriteLine(run.Describe(job.Network));
@@ -133,6 +134,8 @@ public sealed record JobRun(
     public double StepTimeoutSeconds { get; init; }
     /// <summary>The classes' names when the data named them.</summary>
     public string[]? ClassNames { get; init; }
+    /// <summary>The training file's column means, when --missing mean filled its missing cells with them.</summary>
+    public double[]? MissingMeans { get; init; }
     /// <summary>What the bits depend on: the kernel's library, version, core type and vector width.</summary>
     public string KernelIdentity { get; init; } = "";
 
