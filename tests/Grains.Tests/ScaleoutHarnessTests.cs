@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Trainer.Grains.Tests.Support;
 
 namespace Trainer.Grains.Tests;
 
@@ -34,18 +35,14 @@ public sealed class ScaleoutHarnessTests
     }
 
     [SkippableFact]
-    public void A_harness_stopped_mid_run_removes_its_hosts_and_their_processes()
+    public async Task A_harness_stopped_mid_run_removes_its_hosts_and_their_processes()
     {
         SkipUnlessHostsCanBeMade();
         using var harness = Start("--data", "digits", "--rates", "none", "--rows", "16", "--epochs", "50", "--no-ddp");
         // stopped once its hosts exist and a silo runs inside one
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!HostProcesses().Any())
-        {
-            Assert.False(harness.HasExited, "the harness ended before its hosts ran anything");
-            Assert.True(DateTime.UtcNow < deadline, "no process ran inside an emulated host within 2 minutes");
-            Thread.Sleep(100); // polling for a state outside this process, with a deadline
-        }
+        await Eventually.Until(() => Task.FromResult(harness.HasExited || HostProcesses().Any()), TimeSpan.FromMinutes(2),
+            () => "no process ran inside an emulated host within 2 minutes");
+        Assert.False(harness.HasExited, "the harness ended before its hosts ran anything");
         Run("kill", "-TERM", harness.Id.ToString());
         Assert.True(harness.WaitForExit(60_000), "the harness did not stop within 60 s of SIGTERM");
         Assert.Equal(143, harness.ExitCode);

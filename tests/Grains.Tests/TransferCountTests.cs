@@ -42,13 +42,13 @@ public sealed class TransferCountTests
         var expected = 2 * steps + 1 + 1;
         // a connection counts what it sent once its send has completed, which can be after the receiver
         // has acted on it: read the counters until they reach the expected count (or a deadline), then compare
-        long crossed;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        do
+        long crossed = 0;
+        await Eventually.Until(async () =>
         {
             var after = await Traffic(connection.Grains);
             crossed = (after.Silo - before.Silo) + (after.Gateway - before.Gateway);
-        } while (crossed / vectorBytes < expected && DateTime.UtcNow < deadline && await Task.Delay(50).ContinueWith(_ => true));
+            return crossed / vectorBytes >= expected;
+        }, TimeSpan.FromSeconds(10), () => $"{crossed / vectorBytes} vectors crossed, expected {expected}");
         await job.FinishAsync();
         Assert.Equal(expected, crossed / vectorBytes);
         Assert.Equal(epochs, result.Epochs.Count);
