@@ -22,7 +22,7 @@ public static class BatchPolicy
 {
     public const double Hysteresis = 0.05;
 
-    /// <summary>Powers of two in [min, max] that divide evenly into <paramref name="partitions"/>; min and max themselves when they qualify.</summary>
+    /// <summary>Powers of two in [min, max] that are multiples of <paramref name="partitions"/> (every partition gets whole rows); min and max themselves when they are.</summary>
     public static IReadOnlyList<int> Grid(int min, int max, int partitions)
     {
         if (min < 1 || max < min || partitions < 1) throw new ArgumentException($"bad batch range {min}..{max} for {partitions} partitions");
