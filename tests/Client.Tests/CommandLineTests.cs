@@ -65,7 +65,9 @@ public sealed class CommandLineTests
             var outcome = await CliRunner.Run([.. path, "--help"]);
             Assert.Equal(0, outcome.ExitCode);
             var help = Regex.Replace(outcome.Output, @"\s+", " ");
-            Assert.Contains($"{string.Join(' ', path)}{(spec.Commands.Count > 0 ? " [command]" : "")} [options]", help); // after the executable's name
+            var argument = spec.Argument is { } a ? $" [<{a.Name}>]" : "";
+            Assert.Contains($"{string.Join(' ', path)}{argument}{(spec.Commands.Count > 0 ? " [command]" : "")} [options]", help); // after the executable's name
+            if (spec.Argument is { } positional) Assert.Contains(Regex.Replace(positional.Help, @"\s+", " "), help);
             foreach (var option in spec.Options)
             {
                 Assert.Contains(option.IsFlag ? option.Name : $"{option.Name} <{option.Value}>", help);
