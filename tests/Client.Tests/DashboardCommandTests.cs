@@ -41,7 +41,7 @@ public sealed partial class DashboardCommandTests(FinishedRuns runs) : IClassFix
     [GeneratedRegex(@"^dashboard (http://127\.0\.0\.1:(\d+)/) ", RegexOptions.Multiline)]
     private static partial Regex UrlLine();
 
-    /// <summary>A dashboard running in this process until disposed (Ctrl+C's token): its URL once printed.</summary>
+    /// <summary>A dashboard running in this process until disposed (Ctrl-C's token): its URL once printed.</summary>
     private sealed class Dashboard : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
@@ -64,7 +64,7 @@ public sealed partial class DashboardCommandTests(FinishedRuns runs) : IClassFix
             return dashboard;
         }
 
-        /// <summary>Ctrl+C: the command ends with 0 and says so.</summary>
+        /// <summary>Ctrl-C: the command ends with 0 and says so.</summary>
         public async Task<CliRunner.Outcome> Stop()
         {
             await _stop.CancelAsync();
@@ -104,7 +104,7 @@ public sealed partial class DashboardCommandTests(FinishedRuns runs) : IClassFix
 
         public bool HasExited => _process.HasExited;
 
-        /// <summary>Ctrl+C (SIGINT), as a user stops it; its exit code.</summary>
+        /// <summary>Ctrl-C (SIGINT), as a user stops it; its exit code.</summary>
         public async Task<int> Interrupt()
         {
             using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString()])) await kill.WaitForExitAsync();
@@ -155,7 +155,7 @@ public sealed partial class DashboardCommandTests(FinishedRuns runs) : IClassFix
         await Eventually.Until(async () => LastEpoch(RunOf(await RunsJson(dashboard.Url), "live")) > first,
             Deadline, () => $"the live run stayed at {first} epochs");
 
-        // Ctrl+C of the trainer: the run is marked cancelled, not left running, and has no results
+        // Ctrl-C of the trainer: the run is marked cancelled, not left running, and has no results
         Assert.Equal(ExitCode.Cancelled, await trainer.Interrupt());
         await Eventually.Until(async () => RunOf(await RunsJson(dashboard.Url), "live").GetProperty("status").GetString() == "cancelled",
             Deadline, () => File.ReadAllText(progress)[..200]);

@@ -7,7 +7,7 @@ namespace Trainer.Client.Commands.Dashboard;
 
 /// <summary>
 /// <c>trainer dashboard [FOLDER]</c>: a page of every run under FOLDER (default runs), finished or
-/// live, side by side, until Ctrl+C; it outlives the trainers, as TensorBoard does its logs. On
+/// live, side by side, until Ctrl-C; it outlives the trainers, as TensorBoard does its logs. On
 /// 127.0.0.1 unless --bind says otherwise: the runs' options and hashes are nobody else's business.
 /// </summary>
 public static class DashboardCommand
@@ -34,9 +34,9 @@ public static class DashboardCommand
         using var server = RunsDashboardServer.Start(new RunsFolderScanner(folder), args.Has("--port") ? "--port" : "dashboard port", address, port);
         if (!IPAddress.IsLoopback(address))
             output.WriteLine($"warning: --bind {address}: the runs' options and weights hashes are served to the network, without authentication");
-        output.WriteLine($"dashboard {server.Url} (runs under {folder}; Ctrl+C stops it)");
+        output.WriteLine($"dashboard {server.Url} (runs under {folder}; Ctrl-C stops it)");
         try { await Task.Delay(Timeout.Infinite, cancellation); }
-        catch (OperationCanceledException) { } // Ctrl+C is how a dashboard ends: not a failure
+        catch (OperationCanceledException) { } // Ctrl-C is how a dashboard ends: not a failure
         output.WriteLine("dashboard stopped");
         return ExitCode.Done;
     }
