@@ -2,6 +2,7 @@ using System.Net;
 using Trainer.Client.CommandLine;
 using Trainer.CommandLine;
 using Trainer.Core;
+using Trainer.Grains.Hosting;
 
 namespace Trainer.Client.Commands.Dashboard;
 
@@ -21,6 +22,8 @@ public static class DashboardCommand
     [
         new("--port", $"serve the page at http://127.0.0.1:PORT/ (default {DefaultPort}; 0: any free port)", "PORT"),
         new("--bind", "the address to listen on: 0.0.0.0 for every interface (default 127.0.0.1: this machine only)", "ADDRESS"),
+        new("--cluster", "also list a running cluster's jobs, as 'trainer status' does: localhost:PORT[,PORT...] | redis://HOST:PORT (default: none)", "SPEC"),
+        .. CommonOptions.TlsOptions,
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
@@ -31,7 +34,11 @@ public static class DashboardCommand
                 : $"{folder}: no such folder (trainer train writes its runs under {DefaultFolder}/; name another folder as 'trainer dashboard FOLDER')");
         var port = args.Int("--port", DefaultPort, 0, 65535);
         var address = Address(args.String("--bind"));
-        using var server = RunsDashboardServer.Start(new RunsFolderScanner(folder), args.Has("--port") ? "--port" : "dashboard port", address, port);
+        await using var connection = args.Has("--cluster")
+            ? await ClusterConnection.ConnectAsync(CommonOptions.RunningCluster(args, "dashboard"), cancellation: cancellation, tls: CommonOptions.Tls(args), warn: output.WriteLine)
+            : null;
+        await using var cluster = connection is null ? null : new ClusterWatch(connection, args.Required("--cluster"));
+        using var server = RunsDashboardServer.Start(new RunsFolderScanner(folder), cluster, args.Has("--port") ? "--port" : "dashboard port", address, port);
         if (!IPAddress.IsLoopback(address))
             output.WriteLine($"warning: --bind {address}: the runs' options and weights hashes are served to the network, without authentication");
         output.WriteLine($"dashboard {server.Url} (runs under {folder}; Ctrl-C stops it)");

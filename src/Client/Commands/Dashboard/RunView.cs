@@ -18,5 +18,5 @@ public sealed record RunView(
     public const string Finished = "finished", Stopped = "stopped";
 }
 
-/// <summary>runs.json: the folder scanned, its runs in folder order, and when it was read.</summary>
-public sealed record RunsSnapshot(string Folder, DateTime Scanned, IReadOnlyList<RunView> Runs);
+/// <summary>runs.json: the folder scanned, its runs in folder order, and when it was read; with --cluster, the cluster's jobs.</summary>
+public sealed record RunsSnapshot(string Folder, DateTime Scanned, IReadOnlyList<RunView> Runs, ClusterView? Cluster = null);

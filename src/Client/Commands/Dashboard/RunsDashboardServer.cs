@@ -18,16 +18,18 @@ public sealed class RunsDashboardServer : IDisposable
 
     private readonly RunsFolderScanner _scanner;
     private readonly PageServer _server;
+    private readonly ClusterWatch? _cluster;
     private RunsSnapshot? _last;
 
-    private RunsDashboardServer(RunsFolderScanner scanner, string option, IPAddress address, int port)
+    private RunsDashboardServer(RunsFolderScanner scanner, ClusterWatch? cluster, string option, IPAddress address, int port)
     {
-        _scanner = scanner;
+        (_scanner, _cluster) = (scanner, cluster);
         _server = PageServer.Start(option, address, port, Answer);
     }
 
-    /// <summary>Serves the folder's runs; a port that cannot be had is a one-line error naming <paramref name="option"/>.</summary>
-    public static RunsDashboardServer Start(RunsFolderScanner scanner, string option, IPAddress address, int port) => new(scanner, option, address, port);
+    /// <summary>Serves the folder's runs (and <paramref name="cluster"/>'s jobs); a port that cannot be had is a one-line error naming <paramref name="option"/>.</summary>
+    public static RunsDashboardServer Start(RunsFolderScanner scanner, ClusterWatch? cluster, string option, IPAddress address, int port) =>
+        new(scanner, cluster, option, address, port);
 
     public string Url => $"{_server.Root}/";
 
@@ -38,7 +40,7 @@ public sealed class RunsDashboardServer : IDisposable
     {
         // one request at a time (PageServer answers in turn): no lock needed
         if (_last is null || DateTime.UtcNow - _last.Scanned >= Rescan) _last = _scanner.Scan();
-        return _last;
+        return _cluster is null ? _last : _last with { Cluster = _cluster.Current };
     }
 
     private bool Answer(HttpListenerContext context)
