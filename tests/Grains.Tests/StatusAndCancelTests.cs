@@ -109,6 +109,7 @@ public sealed class StatusAndCancelTests
         var written = Regex.Match(resumed.Output, @"wrote (\S+)/report\.json").Groups[1].Value;
         Assert.True(File.Exists(Path.Combine(written, "report.json")), resumed.Output);
         Directory.Delete(written, recursive: true);
+        Directory.Delete(Path.Combine(Path.GetTempPath(), "trainer-" + job), recursive: true); // the cancelled run's folder: its progress.json
     }
 
     /// <summary>The words of the 'trainer resume …' line in a printed message, after 'trainer' (the hint has no quoted words here).</summary>

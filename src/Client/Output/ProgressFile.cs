@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Trainer.Client.Commands.Train;
 using Trainer.Core.Data;
 using Trainer.Core.Training;
+using Trainer.Grains.Hosting;
 
 namespace Trainer.Client.Output;
 
@@ -53,6 +54,10 @@ public sealed class ProgressFile(ITrainingObserver inner, string folder, string 
         if (_written) Write(status);
     }
 
+    /// <summary>How a run that threw <paramref name="e"/> ended: cancelled (Ctrl-C, 'trainer cancel') or failed.</summary>
+    public static string StatusOf(Exception e) =>
+        e is OperationCanceledException or JobFaultException { Kind: JobFaultException.Cancelled } ? RunProgress.Cancelled : RunProgress.Failed;
+
     /// <summary>report.json is in place: the folder is a finished run.</summary>
     public void Finished()
     {
@@ -62,7 +67,7 @@ public sealed class ProgressFile(ITrainingObserver inner, string folder, string 
 
     private void Write(string status)
     {
-        var progress = new RunProgress(status, job, _model, _dataset, _batch, _epochs, Self.Id, Self.Started, DateTime.UtcNow, [.. _points], _options);
+        var progress = new RunProgress(status, job, _model, _dataset, _batch, _epochs, Environment.MachineName, Self.Id, Self.Started, DateTime.UtcNow, [.. _points], _options);
         try
         {
             Directory.CreateDirectory(folder);

@@ -6,11 +6,11 @@ namespace Trainer.Client.Output;
 
 /// <summary>
 /// progress.json: a run as it goes, for <c>trainer dashboard</c>. <paramref name="Status"/> is running,
-/// cancelled or failed; a running file whose trainer (<paramref name="Pid"/>, started at
-/// <paramref name="ProcessStarted"/>, so that a reused PID does not count) is gone is a stopped run.
+/// cancelled or failed; a running file whose trainer (<paramref name="Pid"/> on <paramref name="Host"/>,
+/// started at <paramref name="ProcessStarted"/>, so that a reused PID does not count) is gone is a stopped run.
 /// </summary>
 public sealed record RunProgress(
-    string Status, string Job, string Model, string Dataset, int Batch, int Epochs, int Pid, DateTime ProcessStarted, DateTime Updated,
+    string Status, string Job, string Model, string Dataset, int Batch, int Epochs, string Host, int Pid, DateTime ProcessStarted, DateTime Updated,
     IReadOnlyList<RunPoint> Points, IReadOnlyDictionary<string, object>? Options)
 {
     public const string FileName = "progress.json";

@@ -38,7 +38,7 @@ public static class DashboardCommand
             ? await ClusterConnection.ConnectAsync(CommonOptions.RunningCluster(args, "dashboard"), cancellation: cancellation, tls: CommonOptions.Tls(args), warn: output.WriteLine)
             : null;
         await using var cluster = connection is null ? null : new ClusterWatch(connection, args.Required("--cluster"));
-        using var server = RunsDashboardServer.Start(new RunsFolderScanner(folder), cluster, args.Has("--port") ? "--port" : "dashboard port", address, port);
+        using var server = RunsDashboardServer.Start(new RunsFolderScanner(folder), cluster, "--port", address, port);
         if (!IPAddress.IsLoopback(address))
             output.WriteLine($"warning: --bind {address}: the runs' options and weights hashes are served to the network, without authentication");
         output.WriteLine($"dashboard {server.Url} (runs under {folder}; Ctrl-C stops it)");

@@ -28,6 +28,7 @@ public sealed class RunsFolderScanner(string folder)
         var runs = new Dictionary<string, RunView>();
         Visit(Folder, 0, runs);
         _folders = runs.ToDictionary(r => r.Value.Id, r => r.Key);
+        foreach (var gone in _reports.Keys.Where(path => !runs.ContainsKey(Path.GetDirectoryName(path)!)).ToList()) _reports.Remove(gone);
         return new RunsSnapshot(Folder, DateTime.UtcNow, [.. runs.Values.OrderBy(r => r.Id, StringComparer.Ordinal)]);
     }
 
@@ -103,7 +104,9 @@ public sealed class RunsFolderScanner(string folder)
         try { bytes = File.ReadAllBytes(file.FullName); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
         if (RunProgress.Read(bytes) is not { } p) return null;
-        var status = p.Status != RunProgress.Running ? p.Status : Alive(p.Pid, p.ProcessStarted) ? RunProgress.Running : RunView.Stopped;
+        // a trainer on another machine (a shared folder) cannot be looked up: its file's word is taken
+        var status = p.Status != RunProgress.Running || p.Host != Environment.MachineName ? p.Status
+            : Alive(p.Pid, p.ProcessStarted) ? RunProgress.Running : RunView.Stopped;
         // the best epoch so far as early stopping sees it: by the validation loss unless the run watches accuracy
         var best = p.Options?.GetValueOrDefault("monitor")?.ToString() == "accuracy"
             ? p.Points.Where(q => q.ValAccuracy is not null).MaxBy(q => q.ValAccuracy)

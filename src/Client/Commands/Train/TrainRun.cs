@@ -34,7 +34,7 @@ public static class TrainRun
         }
         catch (Exception e)
         {
-            file.Ended(e is OperationCanceledException or JobFaultException { Kind: JobFaultException.Cancelled } ? RunProgress.Cancelled : RunProgress.Failed);
+            file.Ended(ProgressFile.StatusOf(e));
             dashboard?.Board.Ended(request.Job, JobStatus.Failed);
             throw;
         }
