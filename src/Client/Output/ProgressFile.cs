@@ -8,9 +8,10 @@ namespace Trainer.Client.Output;
 
 /// <summary>
 /// A run's progress.json in its --out folder, for <c>trainer dashboard</c>: rewritten atomically at
-/// an epoch's end (a reader never sees half a file), at most once per <see cref="Interval"/>, marked cancelled or failed when the run ends
-/// so, and deleted once report.json is written. Nothing is written before the first epoch ends, so a
-/// run refused at its start or diverged in its first epoch leaves no folder, as before.
+/// an epoch's end (a reader never sees half a file), at most once per <see cref="Interval"/>;
+/// marked cancelled or failed when the run ends so, and deleted once report.json is written.
+/// Nothing is written before the first epoch ends, so a run refused at its start or diverged in its
+/// first epoch leaves no folder, as before.
 /// </summary>
 public sealed class ProgressFile(ITrainingObserver inner, string folder, string job, DataSpec spec) : ITrainingObserver
 {
