@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Trainer.Client.Commands;
 using Trainer.Client.Commands.Bench;
+using Trainer.Client.Commands.Dashboard;
 using Trainer.Client.Commands.Scale;
 using Trainer.Client.Commands.Train;
 using Trainer.Client.CommandLine;
@@ -22,6 +23,8 @@ public static class Cli
         new("predict", "a saved model's predictions as CSV", PredictCommand.Options, CommandSpec.Sync((a, o, _) => PredictCommand.Run(a, o))),
         new("export", "a saved model as ONNX", ExportCommand.Options, CommandSpec.Sync((a, o, _) => ExportCommand.Run(a, o))),
         new("scale", "a sweep over batch, workers, lr scaling, optimizer and warm-up to a --target", ScaleCommand.Options, ScaleCommand.RunAsync),
+        new("dashboard", "a page of every run under a folder (default runs), finished and live, side by side, until Ctrl-C", DashboardCommand.Options, DashboardCommand.RunAsync)
+            { Argument = DashboardCommand.Folder },
         new("bench", "benchmarks: kernel, transport, train, peers", [], null) { Commands = BenchCommand.Commands },
     ];
 

@@ -14,6 +14,14 @@ internal static class CliRunner
 
     public static Task<Outcome> Run(params string[] args) => Run(new Dictionary<string, string>(), args);
 
+    /// <summary>A command that runs until <paramref name="cancellation"/> (Ctrl+C's token); <paramref name="output"/> may be read meanwhile.</summary>
+    public static async Task<Outcome> Run(SharedWriter output, CancellationToken cancellation, params string[] args)
+    {
+        var errors = new SharedWriter();
+        var code = await Task.Run(() => Cli.RunAsync(args, output, errors, cancellation, environment: _ => null));
+        return new Outcome(code, output.ToString(), errors.ToString());
+    }
+
     public static async Task<Outcome> Run(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var output = new StringWriter();
@@ -21,6 +29,17 @@ internal static class CliRunner
         var code = await Cli.RunAsync(args, output, errors, environment: name => environment.GetValueOrDefault(name));
         return new Outcome(code, output.ToString(), errors.ToString());
     }
+}
+
+/// <summary>What a command prints, readable by the test while the command still writes.</summary>
+internal sealed class SharedWriter : TextWriter
+{
+    private readonly System.Text.StringBuilder _text = new();
+    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+    public override void Write(char value) { lock (_text) _text.Append(value); }
+    public override void Write(string? value) { lock (_text) _text.Append(value); }
+    public override void Write(char[] buffer, int index, int count) { lock (_text) _text.Append(buffer, index, count); }
+    public override string ToString() { lock (_text) return _text.ToString(); }
 }
 
 /// <summary>A fresh temporary folder, removed when disposed.</summary>

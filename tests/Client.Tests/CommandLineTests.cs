@@ -44,7 +44,7 @@ public sealed class CommandLineTests
     [InlineData("train --hiden 32", "error: unknown option '--hiden' for 'trainer train'; did you mean '--hidden'? (see 'trainer train --help')")]
     [InlineData("train --learning-rate=0.1", "error: unknown option '--learning-rate' for 'trainer train'; did you mean '--lr'? (see 'trainer train --help')")]
     [InlineData("evaluate --model-fle m.json", "error: unknown option '--model-fle' for 'trainer evaluate'; did you mean '--model-file'? (see 'trainer evaluate --help')")]
-    [InlineData("trian", "error: unknown command 'trian'; commands: train, resume, status, cancel, evaluate, predict, export, scale, bench; did you mean 'train'? (see 'trainer --help')")]
+    [InlineData("trian", "error: unknown command 'trian'; commands: train, resume, status, cancel, evaluate, predict, export, scale, dashboard, bench; did you mean 'train'? (see 'trainer --help')")]
     [InlineData("bench kernal", "error: unknown command 'kernal' for 'trainer bench'; commands: kernel, transport, train, peers; did you mean 'kernel'? (see 'trainer bench --help')")]
     [InlineData("train --nesterov=true", "error: option --nesterov is a flag and takes no value ('true')")]
     [InlineData("train --lr 0.1 --lr 0.2", "error: option --lr is given twice")]
@@ -65,7 +65,9 @@ public sealed class CommandLineTests
             var outcome = await CliRunner.Run([.. path, "--help"]);
             Assert.Equal(0, outcome.ExitCode);
             var help = Regex.Replace(outcome.Output, @"\s+", " ");
-            Assert.Contains($"{string.Join(' ', path)}{(spec.Commands.Count > 0 ? " [command]" : "")} [options]", help); // after the executable's name
+            var argument = spec.Argument is { } a ? $" [<{a.Name}>]" : "";
+            Assert.Contains($"{string.Join(' ', path)}{argument}{(spec.Commands.Count > 0 ? " [command]" : "")} [options]", help); // after the executable's name
+            if (spec.Argument is { } positional) Assert.Contains(Regex.Replace(positional.Help, @"\s+", " "), help);
             foreach (var option in spec.Options)
             {
                 Assert.Contains(option.IsFlag ? option.Name : $"{option.Name} <{option.Value}>", help);

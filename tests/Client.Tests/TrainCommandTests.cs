@@ -75,6 +75,7 @@ public sealed class TrainCommandTests
 
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(dir.Combine("curves.png"))[..4]);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.partial"));
+        Assert.False(File.Exists(dir.Combine("progress.json")), "a finished run's folder keeps its progress.json"); // trainer dashboard's while it ran
     }
 
     [Fact]

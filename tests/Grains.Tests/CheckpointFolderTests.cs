@@ -83,6 +83,8 @@ public sealed class CheckpointFolderTests
         Assert.Matches($@"^error: job {job}: no space left on {Regex.Escape(disk.Path)}: [\d,]+ bytes free, a checkpoint needs [\d,]+; training stopped after \d+ s of retries, " +
                        $"its last checkpoint is kept: free space, then 'trainer resume --job {job} --cluster embedded:2 --checkpoint-dir {Regex.Escape(disk.Path)}' continues it$", error);
         Assert.Empty(Directory.GetFiles(disk.Path, "*.partial", SearchOption.AllDirectories));
+        Assert.False(File.Exists(Path.Combine(outDir, "report.json")));
+        if (Directory.Exists(outDir)) Directory.Delete(outDir, true); // its progress.json, marked failed
 
         disk.Resize("16m");
         var printed = Regex.Match(error, "'trainer (resume [^']*)'").Groups[1].Value.Split(' ');

@@ -64,7 +64,11 @@ public sealed class StatusAndCancelTests
         var code = await training.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(130, code);
         Assert.StartsWith($"cancelled: job {job} was cancelled ('trainer cancel')", Assert.Single(trainErrors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)));
-        Assert.False(Directory.Exists(outDir), "a cancelled job wrote results");
+        Assert.False(File.Exists(Path.Combine(outDir, "report.json")), "a cancelled job wrote results");
+        // what it leaves is its progress.json, marked cancelled for 'trainer dashboard' (not left looking running)
+        Assert.Equal(["progress.json"], Directory.GetFiles(outDir).Select(f => Path.GetFileName(f)));
+        Assert.Equal("cancelled", JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "progress.json"))).RootElement.GetProperty("status").GetString());
+        Directory.Delete(outDir, true);
 
         Assert.Equal("cancelled", (await StatusOf(cluster, job))?.GetProperty("state").GetString());
         var again = await Cli("cancel", "--job", job, "--cluster", cluster);
@@ -105,6 +109,7 @@ public sealed class StatusAndCancelTests
         var written = Regex.Match(resumed.Output, @"wrote (\S+)/report\.json").Groups[1].Value;
         Assert.True(File.Exists(Path.Combine(written, "report.json")), resumed.Output);
         Directory.Delete(written, recursive: true);
+        Directory.Delete(Path.Combine(Path.GetTempPath(), "trainer-" + job), recursive: true); // the cancelled run's folder: its progress.json
     }
 
     /// <summary>The words of the 'trainer resume …' line in a printed message, after 'trainer' (the hint has no quoted words here).</summary>

@@ -9,7 +9,13 @@ public sealed record CommandSpec(string Name, string Description, IReadOnlyList<
 
     public IReadOnlyList<CommandSpec> Commands { get; init; } = [];
 
+    /// <summary>An optional positional argument (dashboard's FOLDER); its value is read as <c>args.String(Argument.Name)</c>.</summary>
+    public ArgumentInfo? Argument { get; init; }
+
     /// <summary>A command that runs synchronously.</summary>
     public static Handler Sync(Func<ParsedArguments, TextWriter, CancellationToken, int> run) =>
         (args, output, cancellation) => Task.FromResult(run(args, output, cancellation));
 }
+
+/// <summary>A command's one optional positional argument: its name in help (FOLDER) and what it means.</summary>
+public sealed record ArgumentInfo(string Name, string Help);

@@ -37,16 +37,20 @@ public sealed class TrainerCommandLine
     }
 
     /// <summary>The options of the command a parsed command line runs, from every source; null for help, --version and [suggest].</summary>
-    public ParsedArguments? Read(ParseResult result) =>
-        _commands.TryGetValue(result.CommandResult.Command, out var command) && result.Action == result.CommandResult.Command.Action
-            ? OptionSources.Read(command.Path, command.Spec.Options, result, _environment)
-            : null;
+    public ParsedArguments? Read(ParseResult result)
+    {
+        if (!_commands.TryGetValue(result.CommandResult.Command, out var command) || result.Action != result.CommandResult.Command.Action) return null;
+        var args = OptionSources.Read(command.Path, command.Spec.Options, result, _environment);
+        // the positional argument comes from the command line only: it is not an option, so no variable or file gives it
+        return command.Spec.Argument is { } argument && result.GetValue<string>(argument.Name) is { } value ? args.WithDefault(argument.Name, value) : args;
+    }
 
     private Command Build(CommandSpec spec, string path, Dictionary<Command, IReadOnlyList<OptionInfo>> declared)
     {
         var command = new Command(spec.Name, spec.Description);
         declared[command] = spec.Options;
         foreach (var option in spec.Options) command.Options.Add(OptionSymbols.Create(option));
+        if (spec.Argument is { } argument) command.Arguments.Add(new Argument<string>(argument.Name) { Description = argument.Help, Arity = ArgumentArity.ZeroOrOne });
         foreach (var child in spec.Commands) command.Subcommands.Add(Build(child, $"{path} {child.Name}", declared));
         if (spec.Run is { } run)
         {

@@ -13,6 +13,8 @@ public static class HelpText
         by topic). Arguments may also come from a response file ('trainer train @experiment.rsp'), and
         every option from an environment variable TRAINER_<OPTION> (TRAINER_LR, TRAINER_LABEL_COLUMN):
         the command line wins.
+        Every run writes its folder under runs/ (report.json, model.json, curves.png; progress.json while it
+        trains): 'trainer dashboard' shows them all side by side in a browser, live ones as they go.
         Exit codes: 0 done, 1 internal fault, 2 user error, 3 training diverged, 4 cluster unreachable, 130 cancelled.
         """;
 }

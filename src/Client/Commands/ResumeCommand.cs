@@ -48,15 +48,27 @@ public static class ResumeCommand
         if (resume.Note is { } note) output.WriteLine($"warning: {note}");
         output.WriteLine($"job {job} resumed at epoch {resume.Epoch}, step {resume.Step} ({resume.CompletedEpochs} epochs complete)");
 
-        ITrainingObserver progress = new ConsoleProgress(output, resumed.Spec.Options.Batch);
+        // progress.json for trainer dashboard: the epochs from here on (the earlier ones are in the checkpoint, not in this folder)
+        var file = new ProgressFile(new ConsoleProgress(output, resumed.Spec.Options.Batch), outDir, job, resumed.Spec.Data);
+        ITrainingObserver progress = file;
         if (dashboard is not null)
         {
             output.WriteLine($"dashboard {dashboard.Url}");
             progress = new DashboardProgress(progress, dashboard.Board, job);
         }
         var resumeLine = ResumeLine.For(job, cluster, args.String("--checkpoint-dir"), CommonOptions.Tls(args));
-        var run = await TrainRun.FollowAsync(resumed, cluster, silos, resume, progress, output, resumeLine, cancellation);
+        JobRun run;
+        try
+        {
+            run = await TrainRun.FollowAsync(resumed, cluster, silos, resume, progress, output, resumeLine, cancellation, file);
+        }
+        catch (Exception e)
+        {
+            file.Ended(ProgressFile.StatusOf(e));
+            throw;
+        }
         RunResults.Write(outDir, job, resumed.Spec.Data, resumed.Spec.Options, run, started, output);
+        file.Finished();
         return ExitCode.Done;
     }
 }

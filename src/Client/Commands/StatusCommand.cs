@@ -1,24 +1,17 @@
 using System.Text.Json;
+using Trainer.Client.Cluster;
 using Trainer.Client.CommandLine;
 using Trainer.CommandLine;
-using Trainer.Core;
-using Trainer.Grains;
-using Trainer.Grains.Admission;
 using Trainer.Grains.Hosting;
-using Trainer.Grains.Messages;
-using Trainer.Grains.ParameterServer;
 
 namespace Trainer.Client.Commands;
 
 /// <summary>
 /// <c>trainer status --cluster SPEC</c>: the cluster's jobs, newest first, with state, epoch, step,
-/// best validation metric, workers and where the server and workers run. Running jobs are asked
-/// for their live position; the registry's last report stands in for one that does not answer.
+/// best validation metric, workers and where the server and workers run (<see cref="ClusterJobs"/>).
 /// </summary>
 public static class StatusCommand
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
-
     public static IReadOnlyList<OptionInfo> Options { get; } =
     [
         new("--cluster", "a running cluster: localhost:PORT[,PORT...] | redis://HOST:PORT (required)", "SPEC"),
@@ -31,18 +24,8 @@ public static class StatusCommand
         var cluster = CommonOptions.RunningCluster(args, "status");
         await using var connection = await ClusterConnection.ConnectAsync(cluster, cancellation: cancellation, tls: CommonOptions.Tls(args),
             warn: args.Flag("--json") ? null : output.WriteLine); // --json prints JSON only
-        var list = await connection.Grains.GetGrain<IJobRegistryGrain>(0).List(connection.Prove(CallerProof.Status, CallerProof.AllJobs));
-        var asked = await Task.WhenAll(list.Jobs.Select(async job =>
-        {
-            if (job.State != JobStatus.Running) return job;
-            try { return await connection.Grains.GetGrain<IParameterServerGrain>(job.Job).Status(connection.Prove(CallerProof.Status, job.Job)).WaitAsync(AskTimeout, cancellation) ?? job; }
-            catch (Exception e) when (ClusterFaults.IsLoss(e)) { return job; }
-            // the server refuses where the registry did not (the silos' operators files differ during a rolling
-            // restart, or the registry's row names no owner): one more job of another certificate, not a failed status
-            catch (UserInputException) { return null; }
-        }));
-        var live = asked.OfType<JobStatus>().ToArray();
-        list = list with { OthersRunning = list.OthersRunning + asked.Count(j => j is null) };
+        var list = await ClusterJobs.ReadAsync(connection, cancellation);
+        var live = list.Jobs;
 
         if (args.Flag("--json"))
         {

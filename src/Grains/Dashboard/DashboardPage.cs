@@ -28,12 +28,7 @@ public static class DashboardPage
     public static bool TryAnswer(HttpListenerContext context, JobBoard board)
     {
         if (For(context.Request.Url?.AbsolutePath, board) is not var (type, body)) return false;
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = type;
-        context.Response.Headers["Cache-Control"] = "no-store";
-        context.Response.ContentLength64 = body.Length;
-        context.Response.OutputStream.Write(body);
-        context.Response.Close();
+        PageServer.Send(context, type, body);
         return true;
     }
 

@@ -1,7 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Trainer.Core;
 
 namespace Trainer.Grains.Dashboard;
 
@@ -10,67 +8,27 @@ namespace Trainer.Grains.Dashboard;
 /// 127.0.0.1:PORT, until disposed. Loopback only, as the trainer is a workstation's command; a silo
 /// serves the same page on its --metrics-port.
 /// </summary>
-public sealed partial class DashboardServer : IDisposable
+public sealed class DashboardServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly JobBoard _board;
-    private readonly Task _serving;
-    private readonly ILogger _logger;
+    private readonly PageServer _server;
 
-    private DashboardServer(JobBoard board, int port, ILogger logger)
-    {
-        (_board, _logger) = (board, logger);
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _serving = Task.Run(ServeAsync);
-    }
+    private DashboardServer(PageServer server, JobBoard board) => (_server, Board) = (server, board);
 
     /// <summary>Serves the page; a port that cannot be had is a one-line error naming <paramref name="option"/>.</summary>
     public static DashboardServer Start(string option, int port, JobBoard board, ILogger? logger = null)
     {
-        try { return new DashboardServer(board, port, logger ?? NullLogger.Instance); }
-        catch (HttpListenerException e) { throw new UserInputException($"{option} {port}: cannot listen ({e.Message})"); }
-    }
-
-    public JobBoard Board => _board;
-
-    public string Url => $"{_listener.Prefixes.First().TrimEnd('/')}{DashboardPage.Path}";
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
+        var server = PageServer.Start(option, IPAddress.Loopback, port, context =>
         {
-            HttpListenerContext context;
-            try { context = await _listener.GetContextAsync(); }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-            try
-            {
-                if (context.Request.Url?.AbsolutePath == "/") Redirect(context);
-                else if (!DashboardPage.TryAnswer(context, _board)) NotFound(context);
-            }
-            catch (Exception e) when (e is HttpListenerException or IOException) { ConnectionLost(e); }
-        }
+            if (context.Request.Url?.AbsolutePath != "/") return DashboardPage.TryAnswer(context, board);
+            PageServer.Redirect(context, DashboardPage.Path);
+            return true;
+        }, logger);
+        return new DashboardServer(server, board);
     }
 
-    private static void Redirect(HttpListenerContext context)
-    {
-        context.Response.Redirect(DashboardPage.Path);
-        context.Response.Close();
-    }
+    public JobBoard Board { get; }
 
-    private static void NotFound(HttpListenerContext context)
-    {
-        context.Response.StatusCode = 404;
-        context.Response.Close();
-    }
+    public string Url => $"{_server.Root}{DashboardPage.Path}";
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "A dashboard connection was lost")]
-    private partial void ConnectionLost(Exception error);
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _serving.Wait();
-        _listener.Close();
-    }
+    public void Dispose() => _server.Dispose();
 }

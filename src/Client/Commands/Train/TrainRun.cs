@@ -22,26 +22,29 @@ public static class TrainRun
     {
         if (dashboard is not null) output.WriteLine($"dashboard {dashboard.Url}");
         var started = DateTime.UtcNow;
-        ITrainingObserver progress = new ConsoleProgress(output, request.Options.Batch);
+        var file = new ProgressFile(new ConsoleProgress(output, request.Options.Batch), request.Out, request.Job, request.Data);
+        ITrainingObserver progress = file;
         if (dashboard is not null) progress = new DashboardProgress(progress, dashboard.Board, request.Job);
         JobRun run;
         try
         {
             run = request.Cluster.IsLocal
-                ? await RunLocalAsync(request, progress, output, cancellation)
-                : await RunOnClusterAsync(request, progress, output, cancellation);
+                ? await RunLocalAsync(request, progress, file, output, cancellation)
+                : await RunOnClusterAsync(request, progress, file, output, cancellation);
         }
-        catch when (dashboard is not null)
+        catch (Exception e)
         {
-            dashboard.Board.Ended(request.Job, JobStatus.Failed);
+            file.Ended(ProgressFile.StatusOf(e));
+            dashboard?.Board.Ended(request.Job, JobStatus.Failed);
             throw;
         }
         dashboard?.Board.Ended(request.Job, JobStatus.Finished);
         RunResults.Write(request.Out, request.Job, request.Data, run.Options, run, started, output);
+        file.Finished();
         return run;
     }
 
-    private static async Task<JobRun> RunLocalAsync(TrainRequest request, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+    private static async Task<JobRun> RunLocalAsync(TrainRequest request, ITrainingObserver progress, ProgressFile file, TextWriter output, CancellationToken cancellation)
     {
         var options = request.Threads is { } threads ? request.Options with { Threads = threads } : request.Options;
         var kernel = KernelChoice.Select(request.Kernel);
@@ -51,11 +54,12 @@ public static class TrainRun
         var network = new Network(ReferenceTrainer.SpecFor(options, data));
         output.WriteLine($"job {request.Job}");
         output.WriteLine(run.Describe(network));
+        file.Placed(run, network.Spec.ToString());
         (progress as DashboardProgress)?.Placed(network.Spec.ToString(), "local", options.Epochs, "local (no cluster)", []);
         return run with { Result = await new ReferenceTrainer(kernel, progress).TrainAsync(data, options, cancellation) };
     }
 
-    private static async Task<JobRun> RunOnClusterAsync(TrainRequest request, ITrainingObserver progress, TextWriter output, CancellationToken cancellation)
+    private static async Task<JobRun> RunOnClusterAsync(TrainRequest request, ITrainingObserver progress, ProgressFile file, TextWriter output, CancellationToken cancellation)
     {
         await using var connection = await ClusterConnection.ConnectAsync(request.Cluster, request.CheckpointDir,
             TimeSpan.FromSeconds(request.StepTimeoutSeconds ?? TrainRequest.DefaultStepTimeoutSeconds), cancellation: cancellation, tls: request.Tls, warn: output.WriteLine);
@@ -71,16 +75,17 @@ public static class TrainRun
             throw new JobFaultException(e.Kind, ResumeHint.Complete(e.Message, request.Job, resumeLine));
         }
         output.WriteLine($"job {request.Job}"); // once the cluster has taken it: a refused job never existed
-        return await FollowAsync(job, request.Cluster, silos, null, progress, output, resumeLine, cancellation);
+        return await FollowAsync(job, request.Cluster, silos, null, progress, output, resumeLine, cancellation, file);
     }
 
     /// <summary>
     /// Follows a started or resumed job to its end. The job's checkpoint is deleted only when the job
     /// has finished: after a failure or Ctrl-C it stays for 'trainer resume', whose command a job that
     /// lost its checkpoint store, or was cancelled, is told: <paramref name="resumeLine"/>, the one that works from this trainer.
+    /// <paramref name="file"/>: the run's progress.json, told what the job is once it is placed.
     /// </summary>
     public static async Task<JobRun> FollowAsync(ClusterJob job, ClusterSpec cluster, int silos, ResumeInfo? resume,
-        ITrainingObserver progress, TextWriter output, string resumeLine, CancellationToken cancellation)
+        ITrainingObserver progress, TextWriter output, string resumeLine, CancellationToken cancellation, ProgressFile? file = null)
     {
         var (info, spec) = (job.Info, job.Spec);
         var run = new JobRun(null!, spec.Options, info.Data.Name, info.Data.TrainRows, info.Data.ValidationRows, info.Data.TestRows, info.Data.Preprocessor,
@@ -97,6 +102,7 @@ public static class TrainRun
             KernelIdentity = info.Data.KernelIdentity,
         };
         output.WriteLine(run.Describe(job.Network));
+        file?.Placed(run, job.Network.Spec.ToString());
         (progress as DashboardProgress)?.Placed(job.Network.Spec.ToString(), spec.Mode, spec.Options.Epochs, info.ParameterServerSilo, run.WorkerSilos);
         TrainingResult result;
         try
