@@ -48,7 +48,7 @@ public static class ResumeCommand
         if (resume.Note is { } note) output.WriteLine($"warning: {note}");
         output.WriteLine($"job {job} resumed at epoch {resume.Epoch}, step {resume.Step} ({resume.CompletedEpochs} epochs complete)");
 
-        ITrainingObserver progress = new ConsoleProgress(output, resumed.Spec.Options.Batch);
+        ITrainingObserver progress = new ConsoleProgress(output, resumed.Spec.Options.AutoBatch is null ? resumed.Spec.Options.Batch : 0);
         if (dashboard is not null)
         {
             output.WriteLine($"dashboard {dashboard.Url}");
