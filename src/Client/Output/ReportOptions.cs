@@ -48,6 +48,7 @@ public static class ReportOptions
             ["batchMin"] = options.AutoBatch?.Min,
             ["batchMax"] = options.AutoBatch is { Max: > 0 } a ? a.Max : null, // as given: its default is settled where the data is
             ["batchStart"] = options.AutoBatch is null ? null : options.Batch,
+            ["batchSchedule"] = options.AutoBatch?.ReplayFile,
             ["batchCost"] = options.AutoBatch?.Cost is { } cost ? FormattableString.Invariant($"{cost.FixedMs:R},{cost.PerSampleMs:R}") : null,
             ["lr"] = options.LearningRate,
             ["optimizer"] = options.Optimizer,

@@ -17,6 +17,8 @@ public sealed record AutoBatchOptions
     public StepCostFit? Cost { get; init; }
     /// <summary>A recorded schedule to run (--batch-schedule): its epochs' batch and gain are taken as they are, never decided again.</summary>
     public IReadOnlyList<BatchEpoch>? Replay { get; init; }
+    /// <summary>The file <see cref="Replay"/> was read from, for the report's options.</summary>
+    public string? ReplayFile { get; init; }
 
     /// <summary>The smallest P·2^k that is at least 32 (P itself when P is larger): a batch every partition divides.</summary>
     public static int DefaultMin(int partitions)

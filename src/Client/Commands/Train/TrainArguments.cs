@@ -85,6 +85,8 @@ public static class TrainArguments
             if (!auto) throw new UserInputException($"{option} goes with --batch auto; this job's batch is fixed ({args.String("--batch", $"{defaults.Batch}")})");
         var partitions = args.Has("--partitions") ? args.Int("--partitions", defaults.Partitions, min: 1) : defaults.Partitions;
         (Core.Scaling.AutoBatchOptions Options, int Start)? adaptive = auto ? ReadAutoBatch(args, partitions) : null;
+        if (!auto && args.String("--batch") is { } given && !int.TryParse(given, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+            throw new UserInputException($"--batch '{given}': expected a whole number or {AutoBatch}");
         var batch = auto ? adaptive!.Value.Start : args.Int("--batch", defaults.Batch, min: 1);
         var task = args.String("--task") ?? (model == ModelSpec.Mlp ? BuiltInDatasets.TaskOf(args.String("--data", "digits")) : null);
         var optimizer = args.Choice("--optimizer", defaults.Optimizer, Optimizer.Kinds);
@@ -152,6 +154,7 @@ public static class TrainArguments
             Max = max,
             Cost = BatchCost(args),
             Replay = args.String("--batch-schedule") is { } path ? Core.Scaling.BatchSchedule.Read(path) : null,
+            ReplayFile = args.String("--batch-schedule"),
         }, start);
     }
 
