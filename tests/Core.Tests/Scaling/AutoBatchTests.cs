@@ -188,3 +188,41 @@ public sealed class AutoBatchPlanTests
         public double At(long step) => new Trainer.Core.Optim.LearningRateSchedule(options.Schedule, options.ScaledLearningRate, options.Epochs, steps, options.WarmupEpochs).At(step);
     }
 }
+
+public sealed class AutoBatchTelemetryTests
+{
+    /// <summary>The reference trainer under --batch auto records the epoch's batch, gain, efficiency and goodput as gauges tagged with its job.</summary>
+    [Fact]
+    public void The_schedule_is_recorded_as_gauges_of_the_job()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentBag<(string Name, double Value)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == TrainerTelemetry.Name && instrument.Name.StartsWith("trainer.batch.", StringComparison.Ordinal)) l.EnableMeasurementEvents(instrument);
+        };
+        void Record(System.Diagnostics.Metrics.Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+                if (tag is { Key: TrainerTelemetry.JobLabel, Value: "local" }) seen.Add((instrument.Name, value));
+        }
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<int>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
+
+        var options = new TrainOptions
+        {
+            Hidden = [16], Epochs = 3, Batch = 32, Patience = 0, Threads = 1,
+            AutoBatch = new AutoBatchOptions { Min = 32, Cost = new StepCostFit(20, 0.01) },
+        };
+        var data = Trainer.Core.Data.DataLoader.Prepare(new Trainer.Core.Data.DataSpec("digits"), ModelSpec.LabelRuleFor(options.Model, options.Task));
+        var result = new ReferenceTrainer(Trainer.Core.Kernels.KernelChoice.Select("managed")).Train(data, options);
+        listener.RecordObservableInstruments();
+
+        var batches = seen.Where(s => s.Name == "trainer.batch.size").Select(s => (int)s.Value).ToHashSet();
+        Assert.Equal(result.Epochs.Select(e => e.Stats.Batch).ToHashSet(), batches);
+        Assert.True(batches.Count > 1);
+        foreach (var name in new[] { "trainer.batch.lr_gain", "trainer.batch.efficiency", "trainer.batch.goodput" })
+            Assert.Contains(seen, s => s.Name == name && s.Value > 0);
+    }
+}
