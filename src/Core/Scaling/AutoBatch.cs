@@ -114,8 +114,12 @@ public static class BatchSchedule
 
     /// <summary>
     /// The fit to the finished epochs' step times (training time less checkpoints, per step): least
-    /// squares once two batch sizes have run; before that, from the one batch's split of a step into
-    /// compute (per sample) and the rest (communication, update: per step).
+    /// squares over (batch, step time) once two batches have run and the line is physical (a fixed
+    /// cost and a per-sample cost both above 0); otherwise the epochs' split of a step into compute
+    /// (per sample: the compute time over the rows) and the rest (per step: communication, update).
+    /// A load spike during one epoch can tilt a two-point line to a negative fixed cost, which would
+    /// promise nothing from a larger batch ever after; the split is not tilted so, since load slows
+    /// compute and the rest alike.
     /// </summary>
     public static StepCostFit? MeasuredCost(IReadOnlyList<EpochReport> done)
     {
@@ -123,14 +127,19 @@ public static class BatchSchedule
         if (epochs.Count == 0) return null;
         double StepMs(EpochReport e) => 1000 * Math.Max(0, e.TrainSeconds - e.Stats.CheckpointSeconds) / e.Stats.Steps;
         if (epochs.Select(e => e.Stats.Batch).Distinct().Count() >= 2)
-            return StepCostFit.Fit(epochs.Select(e => (e.Stats.Batch, StepMs(e))).ToList());
-        var batch = epochs[0].Stats.Batch;
+        {
+            var samples = epochs.Select(e => (e.Stats.Batch, StepMs(e))).ToList();
+            var meanB = samples.Average(x => (double)x.Batch);
+            var meanT = samples.Average(x => x.Item2);
+            var slope = samples.Sum(x => (x.Batch - meanB) * (x.Item2 - meanT)) / samples.Sum(x => (x.Batch - meanB) * (x.Batch - meanB));
+            if (slope > 0 && meanT - slope * meanB > 0) return StepCostFit.Fit(samples);
+        }
         var steps = epochs.Sum(e => (double)e.Stats.Steps);
-        var stepMs = epochs.Sum(e => StepMs(e) * e.Stats.Steps) / steps;
-        var computeMs = 1000 * epochs.Sum(e => e.Stats.ComputeSeconds) / steps;
-        if (!(computeMs > 0) || !(stepMs > 0)) return StepCostFit.Fit([(batch, stepMs)]);
-        computeMs = Math.Min(computeMs, stepMs);
-        return new StepCostFit(stepMs - computeMs, computeMs / batch);
+        var rows = epochs.Sum(e => (double)e.Stats.Rows);
+        var totalMs = epochs.Sum(e => StepMs(e) * e.Stats.Steps);
+        var computeMs = Math.Min(totalMs, 1000 * epochs.Sum(e => e.Stats.ComputeSeconds));
+        if (!(computeMs > 0) || !(rows > 0)) return StepCostFit.Fit(epochs.Select(e => (e.Stats.Batch, StepMs(e))).ToList());
+        return new StepCostFit((totalMs - computeMs) / steps, computeMs / rows);
     }
 
     /// <summary>

@@ -117,7 +117,8 @@ public sealed partial class ServerJob : IEpochRunner
         state.Generations = pool.Generations;
         var update = new Update(network, options, plan.Partitions, plan.StepsPerEpoch, state.Update, threads: Environment.ProcessorCount); // the workers wait for it: every core
         state.Update = update.State;
-        var info = new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo, shapes, pool.Ranges.Select(r => r.First).ToArray());
+        var running = state.BatchSchedule?.Of(state.Epoch) is { } entry ? plan.WithBatch(entry.Batch) : plan; // a resumed --batch auto epoch: its own steps
+        var info = new JobInfo(shape, network.ParameterCount, running.StepsPerEpoch, plan.Partitions, silo, shapes, pool.Ranges.Select(r => r.First).ToArray());
         var job = new ServerJob(state, info, network, pool, cluster, update, checkpoints, plan) { PendingNotes = [.. notes] };
         if (shardPlan is not null) await job.LoadShardsAsync(grains, shardPlan);
         return job;

@@ -102,6 +102,10 @@ public sealed class BatchScheduleTests
         Assert.Equal(2, two.FixedMs, 6);
         Assert.Equal(0.01, two.PerSampleMs, 6);
         Assert.Null(BatchSchedule.MeasuredCost([]));
+        // a slow epoch at the larger batch tilts the line to a negative fixed cost: the split is taken instead
+        var tilted = BatchSchedule.MeasuredCost([Epoch(64, 100, 100 * 1.8 / 1000, 100 * 1.2 / 1000), Epoch(128, 50, 50 * 5.3 / 1000, 50 * 3.5 / 1000)])!;
+        Assert.Equal((100 * 0.6 + 50 * 1.8) / 150, tilted.FixedMs, 9);
+        Assert.Equal((120 + 175) / (64.0 * 100 + 128 * 50), tilted.PerSampleMs, 9);
     }
 
     [Fact]
