@@ -82,8 +82,10 @@ public sealed class BatchScheduleState
 /// --batch auto's decision at an epoch boundary, the same code for the reference trainer and the
 /// parameter server: a recorded epoch is never decided again; a replayed schedule's epoch is taken as
 /// it is; otherwise <see cref="BatchPolicy.Decide"/> over the grid from the noise scale at the boundary
-/// and the step-cost fit (pinned, or fitted to the epochs' recorded step times), and AdaScale's gain
-/// for the chosen batch. A pure function of recorded state: the same inputs give the same entry.
+/// and the step-cost fit (pinned, or fitted to the epochs' recorded step times, and then only over
+/// batches up to twice the largest one measured: a fit is not extrapolated far from its data), and
+/// AdaScale's gain for the chosen batch. A pure function of recorded state: the same inputs give the
+/// same entry.
 /// </summary>
 public static class BatchSchedule
 {
@@ -105,7 +107,13 @@ public static class BatchSchedule
         if (cost is null || phi is null) // nothing to decide by yet: the batch stays, at its gain
             return new BatchEpoch(epoch, previous.Batch, BatchPolicy.Gain(trace, signal, state.Start, previous.Batch), BatchPolicy.Efficiency(phi, state.Start, previous.Batch),
                 cost is null ? null : BatchPolicy.Predict(cost, phi, state.Start, previous.Batch).Goodput, Kept, phi, Finite(trace), Finite(signal), cost?.FixedMs, cost?.PerSampleMs);
-        var decision = BatchPolicy.Decide(BatchPolicy.Grid(state.Min, state.Max, partitions), previous.Batch, cost, phi, state.Start);
+        var grid = BatchPolicy.Grid(state.Min, state.Max, partitions);
+        if (auto.Cost is null) // a fit to measured times is trusted only near its data: at most twice the largest batch measured
+        {
+            var measured = done.Select(e => e.Stats.Batch).Append(previous.Batch).Max();
+            grid = grid.Where(m => m <= 2L * measured).ToList();
+        }
+        var decision = BatchPolicy.Decide(grid, previous.Batch, cost, phi, state.Start);
         return new BatchEpoch(epoch, decision.Batch, BatchPolicy.Gain(trace, signal, state.Start, decision.Batch), decision.Predicted.Efficiency, decision.Predicted.Goodput,
             decision.Switched ? Decided : Kept, phi, Finite(trace), Finite(signal), cost.FixedMs, cost.PerSampleMs);
     }

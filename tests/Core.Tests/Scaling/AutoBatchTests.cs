@@ -68,6 +68,19 @@ public sealed class BatchScheduleTests
     }
 
     [Fact]
+    public void A_measured_cost_is_not_extrapolated_past_twice_the_largest_batch_measured()
+    {
+        // 20 ms a step of which 0.32 ms compute at batch 32: a fixed cost that would send a pinned fit to the grid's top
+        var timed = new EpochReport(1, 0, null, null, 100 * 0.020, 0, 0.1, new EpochStats(1, 0, 3200, 100, 100 * 0.020, 100 * 0.00032, 0, 0, 0, 0.1, Batch: 32));
+        var state = State();
+        state.Epochs.Add(new BatchEpoch(1, 32, 1, 1, null, BatchSchedule.Start));
+        var measured = BatchSchedule.For(2, new AutoBatchOptions(), 8, state, [timed], Noisy);
+        Assert.Equal((64, BatchSchedule.Decided), (measured.Batch, measured.Source));
+        var pinned = BatchSchedule.For(2, new AutoBatchOptions { Cost = BatchSchedule.MeasuredCost([timed]) }, 8, state, [timed], Noisy);
+        Assert.True(pinned.Batch > 64, $"pinned: {pinned.Batch}");
+    }
+
+    [Fact]
     public void A_recorded_epoch_is_never_decided_again()
     {
         var state = State();
