@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Trainer.Client.Cluster;
 using Trainer.Core.Data;
 using Trainer.Core.Scaling;
@@ -85,6 +86,51 @@ public sealed class AutoBatchTests(Clusters clusters) : IClassFixture<Clusters>
         Assert.Equal(uninterrupted.WeightsSha256, result.WeightsSha256);
         Assert.Equal(Batches(uninterrupted), Batches(result));
         Assert.True(Batches(result).Distinct().Count() > 1);
+    }
+
+    /// <summary>
+    /// A worker's silo lost in the middle of an epoch at a batch the schedule chose (three silos, Redis
+    /// membership): the server re-places the workers, the epoch goes on at its recorded batch, and the
+    /// job ends with the reference weights.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task Losing_a_workers_silo_mid_epoch_keeps_the_schedule_and_the_reference_weights()
+    {
+        var data = new DataSpec("fashion-mnist", ValFraction: 0.05);
+        var options = new TrainOptions
+        {
+            Model = "softmax", Epochs = 3, Batch = 32, LearningRate = 0.01, Patience = 0,
+            AutoBatch = new AutoBatchOptions { Min = 32, Max = 64, Cost = new StepCostFit(20, 0.01) }, // 32, then 64: an epoch of 800 steps, long enough to lose a silo in
+        };
+        var reference = Training.Reference(data, options);
+        Assert.True(Batches(reference).Distinct().Count() > 1, string.Join(',', Batches(reference)));
+
+        await using var redis = await RedisServer.StartAsync();
+        await using var cluster = await EmbeddedCluster.StartAsync(3, redis: redis.Endpoint);
+        var silos = cluster.Hosts.Select(h => h.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString()).ToList();
+        var ordered = silos.Order(StringComparer.Ordinal).ToList(); // the server with worker 0 on the first, worker 1 on the second
+        var stop = new StopInEpoch(2, () => cluster.StopSiloAsync(silos.IndexOf(ordered[1])));
+        var result = await Training.OnCluster(cluster.GrainsOf(silos.IndexOf(ordered[2])), data, options, workers: 3, observer: stop, checkpointEvery: 50);
+        await stop.Stopping;
+
+        Assert.True(stop.Stopped, "no silo was stopped");
+        Assert.Equal(2, cluster.Hosts.Count);
+        Assert.Equal(Batches(reference), Batches(result));
+        Assert.Equal(reference.WeightsSha256, result.WeightsSha256);
+    }
+
+    private sealed class StopInEpoch(int epoch, Func<Task> stop) : ITrainingObserver
+    {
+        private Task? _stopping;
+        public Task Stopping => _stopping ?? Task.CompletedTask;
+        public bool Stopped { get; private set; }
+
+        public void StepCompleted(int at, int step, int steps, double loss)
+        {
+            if (at == epoch && _stopping is null && step > 0 && step < steps)
+                _stopping = Task.Run(async () => { await stop(); Stopped = true; });
+        }
     }
 
     /// <summary>Through the command line: a local run's report.json, replayed by --batch-schedule on a two-silo cluster, gives its weights.</summary>
