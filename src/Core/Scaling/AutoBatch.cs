@@ -94,7 +94,9 @@ public static class BatchSchedule
     public static BatchEpoch For(int epoch, AutoBatchOptions auto, int partitions, BatchScheduleState state, IReadOnlyList<EpochReport> done, NoiseScaleState noise)
     {
         if (state.Of(epoch) is { } recorded) return recorded;
-        if (auto.Replay?.FirstOrDefault(e => e.Epoch == epoch) is { } replayed) return replayed with { Source = Replayed };
+        if (auto.Replay?.FirstOrDefault(e => e.Epoch == epoch) is { } replayed)
+            return replayed.Batch >= partitions ? replayed with { Source = Replayed }
+                : throw new UserInputException($"--batch-schedule: epoch {epoch}'s batch {replayed.Batch} is smaller than --partitions {partitions} (every partition needs a row per step)");
         var cost = auto.Cost ?? MeasuredCost(done);
         var previous = state.Of(epoch - 1);
         if (previous is null)

@@ -101,6 +101,8 @@ public sealed class BatchScheduleTests
         state.Epochs.Add(second);
         var third = BatchSchedule.For(3, new AutoBatchOptions(), 8, state, [], Noisy); // past the replay, no cost fit yet (no timed epochs): kept
         Assert.Equal((512, BatchSchedule.Kept), (third.Batch, third.Source));
+        var tooSmall = Assert.Throws<UserInputException>(() => BatchSchedule.For(2, replay, 1024, State(), [], Noisy));
+        Assert.Equal("--batch-schedule: epoch 2's batch 512 is smaller than --partitions 1024 (every partition needs a row per step)", tooSmall.Message);
     }
 
     [Fact]
