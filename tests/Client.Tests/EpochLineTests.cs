@@ -56,4 +56,21 @@ public sealed partial class EpochLineTests
         var best = lines.Where(l => l.Epoch <= bestEpoch).Max(l => l.Watched);
         Assert.Equal(best, lines.Single(l => l.Epoch == bestEpoch).Watched);
     }
+
+    /// <summary>Under --batch auto each line ends with the epoch's batch and gain, as report.json has them.</summary>
+    [Fact]
+    public async Task Under_batch_auto_the_lines_show_each_epochs_batch_and_gain()
+    {
+        using var dir = new TempFolder();
+        var outcome = await CliRunner.Run(["train", "--cluster", "local", "--hidden", "16", "--epochs", "4", "--batch", "auto", "--batch-cost", "20,0.01", "--out", dir.Path]);
+        Assert.True(outcome.ExitCode == 0, outcome.Errors);
+        var shown = outcome.Output.Split('\n').Where(l => l.StartsWith("epoch ", StringComparison.Ordinal))
+            .Select(l => Regex.Match(l, @"  batch (\d+) \(lr ×([0-9.]+)\)$")).Select(m => (int.Parse(m.Groups[1].Value), m.Groups[2].Value)).ToList();
+        using var report = JsonDocument.Parse(File.ReadAllBytes(dir.Combine("report.json")));
+        var recorded = report.RootElement.GetProperty("epochs").EnumerateArray()
+            .Select(e => (e.GetProperty("batch").GetInt32(), e.GetProperty("lrGain").GetDouble().ToString("F2", CultureInfo.InvariantCulture))).ToList();
+        Assert.Equal(recorded, shown);
+        Assert.True(recorded.Select(r => r.Item1).Distinct().Count() > 1);
+        Assert.Contains("batch auto from 32 in 8 partitions", outcome.Output);
+    }
 }

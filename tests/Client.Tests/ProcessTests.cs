@@ -34,7 +34,7 @@ public sealed class ProcessTests
     {
         var (code, output, errors) = await RunTrainer(new Dictionary<string, string> { ["TRAINER_BATCH"] = "many" }, "train");
         Assert.Equal(2, code);
-        Assert.Equal("error: --batch 'many' is not a whole number (--batch from TRAINER_BATCH)", errors.Trim());
+        Assert.Equal("error: --batch 'many': expected a whole number or auto (--batch from TRAINER_BATCH)", errors.Trim());
         Assert.Equal("", output);
     }
 

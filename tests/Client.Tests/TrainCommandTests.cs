@@ -42,6 +42,19 @@ public sealed class TrainCommandTests
     private static TrainRequest Request(params string[] args) => TrainArguments.Read(Cli.Read(["train", .. args], _ => null));
 
     [Fact]
+    public void Batch_auto_reads_its_range_start_and_pinned_cost_and_defaults_to_the_partitions_grid()
+    {
+        var defaults = Request("--batch", "auto").Options;
+        Assert.NotNull(defaults.AutoBatch);
+        Assert.Equal((32, 0, 32, 8), (defaults.AutoBatch!.Min, defaults.AutoBatch.Max, defaults.Batch, defaults.Partitions)); // max 0: settled where the data is
+        Assert.Null(defaults.AutoBatch.Cost);
+        var given = Request("--batch", "auto", "--partitions", "3", "--batch-max", "768", "--batch-start", "96", "--batch-cost", "2.5,0.012").Options;
+        Assert.Equal((48, 768, 96, 3), (given.AutoBatch!.Min, given.AutoBatch.Max, given.Batch, given.Partitions));
+        Assert.Equal(new Core.Scaling.StepCostFit(2.5, 0.012), given.AutoBatch.Cost);
+        Assert.Null(Request("--batch", "128").Options.AutoBatch);
+    }
+
+    [Fact]
     public void Workers_auto_is_the_default_and_left_to_the_job_a_count_is_kept()
     {
         Assert.Null(Request("--cluster", "localhost:30000").Workers);

@@ -45,7 +45,7 @@ public sealed class GrainDirectoryTests
 
         var answers = await Task.WhenAll(pool.Select(async worker =>
         {
-            try { return (await worker.ComputeGradient(1, 0, 0, weights)).Rows > 0 ? null : "no rows"; }
+            try { return (await worker.ComputeGradient(1, 0, 0, 0, weights)).Rows > 0 ? null : "no rows"; }
             catch (Exception e) { return e.GetBaseException().Message; }
         }));
         var lost = answers.Where(a => a is not null).ToArray();

@@ -49,7 +49,7 @@ public static class ResumeCommand
         output.WriteLine($"job {job} resumed at epoch {resume.Epoch}, step {resume.Step} ({resume.CompletedEpochs} epochs complete)");
 
         // progress.json for trainer dashboard: the epochs from here on (the earlier ones are in the checkpoint, not in this folder)
-        var file = new ProgressFile(new ConsoleProgress(output, resumed.Spec.Options.Batch), outDir, job, resumed.Spec.Data);
+        var file = new ProgressFile(new ConsoleProgress(output, resumed.Spec.Options.AutoBatch is null ? resumed.Spec.Options.Batch : 0), outDir, job, resumed.Spec.Data);
         ITrainingObserver progress = file;
         if (dashboard is not null)
         {

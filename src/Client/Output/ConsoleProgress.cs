@@ -46,8 +46,9 @@ public sealed class ConsoleProgress(TextWriter output, int batch = 0) : ITrainin
         var validation = report.Validation is { } v ? Validation(v, verdict) : "";
         var test = report.Test is { } t ? t.Accuracy is { } tacc ? $"  test acc {tacc:F4}" : $"  test R² {t.R2:F4}" : "";
         var noise = report.Stats.NoiseScale is { } b ? $"  noise scale {b:N0}" : "";
+        var auto = report.Stats.AutoBatch is { } a ? $"  batch {a.Batch} (lr ×{a.LrGain:F2})" : "";
         output.WriteLine($"epoch {report.Epoch}/{epochs}  train loss {report.TrainLoss:F4}{validation}{test}  " +
-                         $"{report.SamplesPerSecond:N0} samples/s  {report.TrainSeconds:F2}s{noise}");
+                         $"{report.SamplesPerSecond:N0} samples/s  {report.TrainSeconds:F2}s{noise}{auto}");
     }
 
     /// <summary>

@@ -44,7 +44,12 @@ public static class ReportOptions
             ["valFraction"] = spec.ValFraction,
             ["testFraction"] = run.TestFraction, // as used: 0 when the data brings its test part
             ["epochs"] = options.Epochs,
-            ["batch"] = options.Batch,
+            ["batch"] = options.AutoBatch is null ? options.Batch : "auto",
+            ["batchMin"] = options.AutoBatch?.Min,
+            ["batchMax"] = options.AutoBatch is { Max: > 0 } a ? a.Max : null, // as given: its default is settled where the data is
+            ["batchStart"] = options.AutoBatch is null ? null : options.Batch,
+            ["batchSchedule"] = options.AutoBatch?.ReplayFile,
+            ["batchCost"] = options.AutoBatch?.Cost is { } cost ? FormattableString.Invariant($"{cost.FixedMs:R},{cost.PerSampleMs:R}") : null,
             ["lr"] = options.LearningRate,
             ["optimizer"] = options.Optimizer,
             ["trustCoefficient"] = options.Optimizer == Optimizer.Lars ? options.TrustCoefficient : null,

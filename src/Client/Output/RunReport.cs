@@ -54,11 +54,19 @@ public sealed record RunReport(
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>One epoch; on a cluster also the workers and silos it ended on, the worker calls asked again and the checkpoints put off.</summary>
+    /// <summary>
+    /// One epoch, with its global batch; on a cluster also the workers and silos it ended on, the worker
+    /// calls asked again and the checkpoints put off. Under --batch auto also its learning-rate gain,
+    /// predicted efficiency and goodput, and the decision that chose the batch (its inputs).
+    /// </summary>
     public sealed record EpochEntry(
         int Epoch, double TrainLoss, double? ValLoss, double? ValAccuracy, double? ValR2,
         double? TestAccuracy, double? TestR2, double TrainSeconds, double SamplesPerSecond, double LearningRate, double? NoiseScale,
-        int? Workers, string[]? Silos, int? RetriedCalls, int? DeferredCheckpoints);
+        int? Workers, string[]? Silos, int? RetriedCalls, int? DeferredCheckpoints,
+        int Batch = 0, double? LrGain = null, double? Efficiency = null, double? Goodput = null, BatchDecisionEntry? BatchDecision = null);
+
+    /// <summary>--batch auto: how an epoch's batch came about (start, decided, kept, replayed) and what it was decided from.</summary>
+    public sealed record BatchDecisionEntry(string Source, double? NoiseScale, double? Trace, double? Signal, double? CostFixedMs, double? CostPerSampleMs);
 
     public sealed record TestEntry(double Loss, double? Accuracy, double? Mse, double? R2);
 
@@ -79,7 +87,9 @@ public sealed record RunReport(
             e.Epoch, e.TrainLoss, e.Validation?.Loss, e.Validation?.Accuracy, e.Validation?.R2,
             e.Test?.Accuracy, e.Test?.R2, e.TrainSeconds, e.SamplesPerSecond, e.LearningRate, e.Stats.NoiseScale,
             e.Stats.Silos is null ? null : e.Stats.Workers, e.Stats.Silos, e.Stats.Silos is null ? null : e.Stats.RetriedCalls,
-            e.Stats.Silos is null ? null : e.Stats.DeferredCheckpoints)).ToList();
+            e.Stats.Silos is null ? null : e.Stats.DeferredCheckpoints,
+            e.Stats.Batch > 0 ? e.Stats.Batch : options.Batch, e.Stats.AutoBatch?.LrGain, e.Stats.AutoBatch?.Efficiency, e.Stats.AutoBatch?.Goodput,
+            e.Stats.AutoBatch is { } a ? new BatchDecisionEntry(a.Source, a.NoiseScale, a.Trace, a.Signal, a.CostFixedMs, a.CostPerSampleMs) : null)).ToList();
         var test = result.Test is { } t ? new TestEntry(t.Loss, t.Accuracy, t.Mse, t.R2) : null;
         var stats = result.Epochs.Select(e => e.Stats).ToList();
         var steps = Math.Max(1, stats.Sum(s => s.Steps));

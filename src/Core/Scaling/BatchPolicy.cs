@@ -14,7 +14,7 @@ public sealed record BatchDecision(int Batch, BatchCandidate Predicted, bool Swi
 /// The goodput model of --batch auto (McCandlish et al. 2018; Pollux, OSDI 2021):
 ///   efficiency E(M) = (φ + M₀)/(φ + M)       φ the noise scale, M₀ the starting batch
 ///   goodput    G(M) = throughput(M) · E(M)    throughput from a <see cref="StepCostFit"/>
-/// over a geometric grid of powers of two in [min, max] that are multiples of the partition count,
+/// over a geometric grid P·2^k in [min, max] (multiples of the partition count P),
 /// with a switch only when the best candidate beats the current batch by the hysteresis margin
 /// (Pollux's issue #27: without it the batch flapped). Pure: the same inputs give the same decision.
 /// </summary>
@@ -22,14 +22,18 @@ public static class BatchPolicy
 {
     public const double Hysteresis = 0.05;
 
-    /// <summary>Powers of two in [min, max] that are multiples of <paramref name="partitions"/> (every partition gets whole rows); min and max themselves when they are.</summary>
+    /// <summary>
+    /// The partition count times the powers of two, P·2^k, in [min, max] (every partition gets whole
+    /// rows, the same number each); min and max themselves when the partitions divide them. For a
+    /// power-of-two P these are the powers of two in range that P divides.
+    /// </summary>
     public static IReadOnlyList<int> Grid(int min, int max, int partitions)
     {
         if (min < 1 || max < min || partitions < 1) throw new ArgumentException($"bad batch range {min}..{max} for {partitions} partitions");
         var grid = new SortedSet<int>();
         if (min % partitions == 0) grid.Add(min);
-        for (long m = 1; m <= max; m *= 2)
-            if (m >= min && m % partitions == 0) grid.Add((int)m);
+        for (long m = partitions; m <= max; m *= 2)
+            if (m >= min) grid.Add((int)m);
         if (max % partitions == 0) grid.Add(max);
         return [.. grid];
     }

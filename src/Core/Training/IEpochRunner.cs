@@ -10,7 +10,8 @@ public enum DataPart { Validation, Test }
 /// What one epoch of training did, with the step time split into its parts, the gradient noise
 /// scale B_simple as estimated at the epoch's end (null when it cannot be measured: one partition),
 /// the workers and silos it ended on (a cluster's), the worker calls asked again of a replacement,
-/// and the checkpoints it had to put off while their store was unreachable.
+/// the checkpoints it had to put off while their store was unreachable, its global batch and, under
+/// --batch auto, its schedule entry (batch, learning-rate gain, the decision's inputs).
 /// </summary>
 public sealed record EpochStats(
     int Epoch,
@@ -31,7 +32,9 @@ public sealed record EpochStats(
     int Workers = 1,
     string[]? Silos = null,
     int RetriedCalls = 0,
-    int DeferredCheckpoints = 0);
+    int DeferredCheckpoints = 0,
+    int Batch = 0,
+    Scaling.BatchEpoch? AutoBatch = null);
 
 /// <summary>
 /// The part of training that differs between one process and a cluster: running an epoch's steps
@@ -46,6 +49,13 @@ public interface IEpochRunner
 
     /// <summary>The current weights: the runner's own, read by the loop (early stopping copies the best), never written by it.</summary>
     float[] Weights { get; }
+
+    /// <summary>
+    /// Before an epoch (or the rest of one, after a resume): a runner under --batch auto takes the
+    /// epoch's batch from its schedule, deciding it from <paramref name="done"/> and its noise
+    /// statistics when the schedule has no entry for it yet (<see cref="Scaling.BatchSchedule.For"/>).
+    /// </summary>
+    Task BeginEpochAsync(int epoch, IReadOnlyList<EpochReport> done, CancellationToken cancellation) => Task.CompletedTask;
 
     /// <summary>Runs the epoch's remaining steps, yielding progress; the last item carries the epoch's statistics.</summary>
     /// <param name="parent">The epoch's span: every step's span goes under it.</param>

@@ -59,6 +59,7 @@ public sealed class PartitionGradients
     }
 
     public int FirstPartition => _first;
+    public PartitionPlan Plan => _plan;
     public int PartitionCount => _count;
 
     /// <summary>The range's block sums, per-partition losses and row count for one step.</summary>

@@ -9,6 +9,8 @@ namespace Trainer.Core.Training;
 /// Step s of an epoch is the union of the partitions' s-th micro-batches. Partition p's micro-batch
 /// has B/P rows (the first B mod P partitions one more); an epoch has as many steps as the longest
 /// partition needs, so every row is seen exactly once per epoch and the last step may be smaller.
+/// The row assignment depends only on (rows, partitions, seed): under --batch auto an epoch's plan is
+/// <see cref="WithBatch"/> of the job's, the same partitions walked in that epoch's micro-batches.
 /// </summary>
 public sealed class PartitionPlan
 {
@@ -35,9 +37,28 @@ public sealed class PartitionPlan
             Array.Sort(members);
             _members[p] = members;
         }
-        MicroBatch = new int[partitions];
-        for (var p = 0; p < partitions; p++) MicroBatch[p] = globalBatch / partitions + (p < globalBatch % partitions ? 1 : 0);
-        StepsPerEpoch = Enumerable.Range(0, partitions).Max(p => (_members[p].Length + MicroBatch[p] - 1) / MicroBatch[p]);
+        (MicroBatch, StepsPerEpoch) = Walk(_members, globalBatch);
+    }
+
+    private PartitionPlan(PartitionPlan plan, int globalBatch)
+    {
+        if (globalBatch < plan.Partitions)
+            throw new UserInputException($"--batch {globalBatch} is smaller than --partitions {plan.Partitions}: every partition needs at least one row per step");
+        if (globalBatch > plan.Rows)
+            throw new UserInputException($"--batch {globalBatch} is larger than the training set ({plan.Rows} rows)");
+        (Rows, Partitions, GlobalBatch, _seed, _members) = (plan.Rows, plan.Partitions, globalBatch, plan._seed, plan._members);
+        (MicroBatch, StepsPerEpoch) = Walk(_members, globalBatch);
+    }
+
+    /// <summary>The same partitions (the same rows in each, the same epoch orders) walked in micro-batches of another global batch.</summary>
+    public PartitionPlan WithBatch(int globalBatch) => globalBatch == GlobalBatch ? this : new PartitionPlan(this, globalBatch);
+
+    private static (int[] MicroBatch, int Steps) Walk(int[][] members, int globalBatch)
+    {
+        var partitions = members.Length;
+        var micro = new int[partitions];
+        for (var p = 0; p < partitions; p++) micro[p] = globalBatch / partitions + (p < globalBatch % partitions ? 1 : 0);
+        return (micro, Enumerable.Range(0, partitions).Max(p => (members[p].Length + micro[p] - 1) / micro[p]));
     }
 
     public int Rows { get; }

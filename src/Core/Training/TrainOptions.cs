@@ -20,7 +20,10 @@ public sealed record TrainOptions
     /// <summary>classification or regression, for the MLP (the other models have one task); null: classification.</summary>
     public string? Task { get; init; }
     public int Epochs { get; init; } = 20;
+    /// <summary>The global batch; with <see cref="AutoBatch"/>, the start batch.</summary>
     public int Batch { get; init; } = 64;
+    /// <summary>--batch auto: the batch is decided at every epoch boundary (<see cref="Scaling.BatchSchedule"/>); null: fixed.</summary>
+    public Scaling.AutoBatchOptions? AutoBatch { get; init; }
     public double LearningRate { get; init; } = 0.05;
     public double Momentum { get; init; } = 0.9;
     public bool Nesterov { get; init; }

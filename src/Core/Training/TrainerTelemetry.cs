@@ -42,7 +42,22 @@ public static class TrainerTelemetry
     public static Histogram<int> Staleness { get; } = Meter.CreateHistogram<int>("trainer.staleness", "{version}", "async and SSP: weight versions between a worker's read and its update");
     public static Gauge<double> Validation { get; } = Meter.CreateGauge<double>("trainer.validation", null, "validation accuracy (R² for regression) at the last epoch");
 
+    public static Gauge<int> BatchSize { get; } = Meter.CreateGauge<int>("trainer.batch.size", null, "--batch auto: the running epoch's global batch");
+    public static Gauge<double> BatchLrGain { get; } = Meter.CreateGauge<double>("trainer.batch.lr_gain", null, "--batch auto: AdaScale's learning-rate gain for the running epoch's batch");
+    public static Gauge<double> BatchEfficiency { get; } = Meter.CreateGauge<double>("trainer.batch.efficiency", null, "--batch auto: predicted statistical efficiency (φ + M₀)/(φ + M) of the running epoch's batch");
+    public static Gauge<double> BatchGoodput { get; } = Meter.CreateGauge<double>("trainer.batch.goodput", null, "--batch auto: predicted goodput (useful samples per second) of the running epoch's batch");
+
     public static KeyValuePair<string, object?> Job(string job) => new(JobLabel, job);
+
+    /// <summary>--batch auto: the batch, gain and prediction of the epoch that starts.</summary>
+    public static void BatchDecided(string job, Scaling.BatchEpoch entry)
+    {
+        var tag = Job(job);
+        BatchSize.Record(entry.Batch, tag);
+        BatchLrGain.Record(entry.LrGain, tag);
+        if (entry.Efficiency is { } efficiency) BatchEfficiency.Record(efficiency, tag);
+        if (entry.Goodput is { } goodput) BatchGoodput.Record(goodput, tag);
+    }
 
     /// <summary>A step's span, under its epoch's (the epoch may run in another call, as a cluster's epochs stream).</summary>
     public static Activity? StartStep(string job, int epoch, long step, ActivityContext epochSpan) =>

@@ -27,6 +27,7 @@ public static class TrainingLoop
         {
             using var span = TrainerTelemetry.Source.StartActivity("epoch")?.SetTag("job", job).SetTag("epoch", epoch);
             EpochStats? stats = null;
+            await runner.BeginEpochAsync(epoch, state.Epochs, cancellation);
             await foreach (var progress in runner.RunEpochAsync(epoch, span?.Context ?? default, cancellation))
             {
                 if (progress.Stats is { } done) stats = done;

@@ -27,7 +27,10 @@ public sealed class UpdateState
 public sealed class Update
 {
     private readonly Optimizer _optimiser;
-    private readonly LearningRateSchedule _schedule;
+    private readonly TrainOptions _options;
+    private LearningRateSchedule _schedule;
+    /// <summary>--batch auto: the epoch's clock (the schedule in that epoch's steps) and its AdaScale gain.</summary>
+    private (long Base, long Start, double Gain)? _epochClock;
     private readonly DivergenceGuard _guard;
     private readonly GradientTree _tree;
     private readonly float[] _mean;
@@ -40,6 +43,7 @@ public sealed class Update
     /// <param name="threads">Threads for the element-wise work (the tree's additions, the mean, SGD): the same bits on any count.</param>
     public Update(Network network, TrainOptions options, int partitions, int stepsPerEpoch, UpdateState? state = null, int threads = 1)
     {
+        _options = options;
         State = state ?? new UpdateState { Velocity = Optimizer.HasVelocity(options) ? new float[network.ParameterCount] : [] };
         _optimiser = Optimizer.For(options, network.Tensors, network.ParameterCount, State.Velocity);
         _schedule = new LearningRateSchedule(options.Schedule, options.ScaledLearningRate, options.Epochs, stepsPerEpoch, options.WarmupEpochs);
@@ -55,10 +59,23 @@ public sealed class Update
 
     public UpdateState State { get; }
     public Optimizer Optimiser => _optimiser;
-    public double LearningRate => _schedule.At(State.Step);
+    public double LearningRate => RateAt(State.Step);
     /// <summary>The rate of the last step taken (what an epoch's report gives).</summary>
-    public double LastLearningRate => _schedule.At(State.Step - 1);
-    public double RateAt(long step) => _schedule.At(step);
+    public double LastLearningRate => RateAt(State.Step - 1);
+
+    /// <summary>
+    /// The rate at a global step. Under --batch auto (after <see cref="BeginEpoch"/>) the schedule runs
+    /// on the epoch's own clock: step j of epoch e is step (e − 1)·S + j of a schedule of S steps per
+    /// epoch, S this epoch's, so warm-up and decay follow epochs whatever the batch; times the epoch's gain.
+    /// </summary>
+    public double RateAt(long step) => _epochClock is { } clock ? _schedule.At(clock.Base + step - clock.Start) * clock.Gain : _schedule.At(step);
+
+    /// <summary>--batch auto: epoch <paramref name="epoch"/> runs <paramref name="stepsPerEpoch"/> steps at the rate's <paramref name="gain"/>; <paramref name="stepInEpoch"/> of them are done (a resume).</summary>
+    public void BeginEpoch(int epoch, int stepsPerEpoch, int stepInEpoch, double gain)
+    {
+        _schedule = new LearningRateSchedule(_options.Schedule, _options.ScaledLearningRate, _options.Epochs, stepsPerEpoch, _options.WarmupEpochs);
+        _epochClock = ((long)(epoch - 1) * stepsPerEpoch, State.Step - stepInEpoch, gain);
+    }
     public double? NoiseScale => State.Noise.Value;
     /// <summary>The norm of the last step's mean gradient.</summary>
     public double GradientNorm { get; private set; }
@@ -73,7 +90,7 @@ public sealed class Update
         _tree.Clear();
         foreach (var part in parts) _tree.Add(part);
         _tree.Prepare();
-        var rate = _schedule.At(State.Step);
+        var rate = RateAt(State.Step);
         _guard.CheckLoss(loss, rows, State.Step, epoch, rate);
         // the tree's additions, the mean and its squares, chunk by chunk on the update's threads; the sum in chunk order
         _chunks.ForEach((c, start, length) =>
@@ -140,7 +157,7 @@ public sealed class Update
 
     private void Apply(double loss, int rows, float[] weights, int epoch, long step, Func<bool> mean)
     {
-        var rate = _schedule.At(step);
+        var rate = RateAt(step);
         _guard.CheckLoss(loss, rows, step, epoch, rate);
         if (!mean()) throw DivergenceGuard.NonFiniteGradient(step, epoch, rate);
         _optimiser.Step(weights, _mean, rate);

@@ -19,7 +19,7 @@ public sealed record WorkerLoad(string Job, DataSpec Data, TrainOptions Options,
 /// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.worker-setup")]
 public sealed record WorkerSetup(string Job, int Index, int Workers, int FirstPartition, int PartitionCount, DataSpec Data, TrainOptions Options, string Kernel,
-    bool ServerHere = false);
+    bool ServerHere = false, int MaxBatch = 0);
 
 /// <summary>
 /// The data as a worker loaded it, and where the worker runs: its silo, its process (machine and

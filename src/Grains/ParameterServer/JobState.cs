@@ -29,6 +29,8 @@ public sealed class JobState
     [Id(7)] public LoopState? Loop { get; set; }
     /// <summary>How often each worker was replaced: part of the workers' grain keys.</summary>
     [Id(8)] public int[]? Generations { get; set; }
+    /// <summary>--batch auto: the batch range and the (epoch → batch, gain) schedule with each decision's inputs, recorded before the epoch's first step.</summary>
+    [Id(9)] public Core.Scaling.BatchScheduleState? BatchSchedule { get; set; }
 
     /// <summary>Set by a storage that had to fall back to an older checkpoint; never stored.</summary>
     [NonSerialized] public string? RecoveryNote;

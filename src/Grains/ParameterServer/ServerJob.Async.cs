@@ -42,7 +42,7 @@ public sealed partial class ServerJob
             {
                 foreach (var w in dispatch.Start())
                 {
-                    var call = _pool[w].ComputeGradient(epoch, dispatch.StepOf(w), -1, new FloatVector((float[])Weights.Clone())).WaitAsync(_pool.StepTimeout);
+                    var call = _pool[w].ComputeGradient(epoch, dispatch.StepOf(w), _batch, -1, new FloatVector((float[])Weights.Clone())).WaitAsync(_pool.StepTimeout);
                     inFlight[call] = (w, State.Version);
                 }
             }

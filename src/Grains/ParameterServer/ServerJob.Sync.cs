@@ -42,8 +42,8 @@ public sealed partial class ServerJob
     {
         using var span = TrainerTelemetry.StartStep(Spec.Job, epoch, _update.State.Step, parent);
         var clock = Stopwatch.StartNew();
-        var (s, version, weights) = (State.StepInEpoch, State.Version, State.Weights!); // not written until every worker has answered
-        var parts = await _pool.CallAsync((w, worker) => worker.ComputeGradient(epoch, s, version, _pool.WeightsFor(w, version, weights)));
+        var (s, version, weights, batch) = (State.StepInEpoch, State.Version, State.Weights!, _batch); // not written until every worker has answered
+        var parts = await _pool.CallAsync((w, worker) => worker.ComputeGradient(epoch, s, batch, version, _pool.WeightsFor(w, version, weights)));
         _pool.HoldAll(version);
         var roundTrip = clock.Elapsed.TotalSeconds;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Trainer.Core;
 using Trainer.Core.Models;
 using Trainer.Core.Optim;
+using Trainer.Core.Scaling;
 using Trainer.Core.Training;
 using Trainer.Grains.Admission;
 using Trainer.Grains.Checkpoints;
@@ -31,11 +32,16 @@ public sealed partial class ServerJob : IEpochRunner
     /// <summary>A worker that did not land where it was sent is sent again, but not at every step: each try loads its data.</summary>
     private static readonly TimeSpan UnsettledRetry = TimeSpan.FromSeconds(1);
     private int _deferredBefore, _retriesBefore;
+    private readonly PartitionPlan _jobPlan;
+    /// <summary>The running epoch's global batch, and under --batch auto its schedule entry.</summary>
+    private int _batch;
+    private BatchEpoch? _entry;
 
-    private ServerJob(JobState state, JobInfo info, Network network, WorkerPool pool, ClusterView cluster, Update update, CheckpointWriter checkpoints)
+    private ServerJob(JobState state, JobInfo info, Network network, WorkerPool pool, ClusterView cluster, Update update, CheckpointWriter checkpoints, PartitionPlan plan)
     {
-        (State, Info, Network, _pool, _cluster, _update, _checkpoints) = (state, info, network, pool, cluster, update, checkpoints);
+        (State, Info, Network, _pool, _cluster, _update, _checkpoints, _jobPlan) = (state, info, network, pool, cluster, update, checkpoints, plan);
         _clusterVersion = cluster.Version;
+        _batch = plan.GlobalBatch;
     }
 
     public JobState State { get; }
@@ -89,7 +95,20 @@ public sealed partial class ServerJob : IEpochRunner
         var network = new Network(ReferenceTrainer.SpecFor(options, shape.Features, shape.Classes, shape.Preprocessor, shape.ImageShape));
         var plan = new PartitionPlan(shape.TrainRows, options.Partitions, options.Batch, options.Seed);
         var shardPlan = spec.PsShards > 1 ? new ShardPlan(network.ParameterCount, spec.PsShards) : null;
-        JobMemory.EnsureFits(spec, network, plan, pool.Ranges, shapes, (admission.Available(), admission.Describe()));
+        var room = (admission.Available(), admission.Describe());
+        if (options.AutoBatch is { } auto)
+        {
+            if (spec.Mode != JobMode.Sync || spec.PsShards > 1)
+                throw new UserInputException($"--batch auto runs in --mode sync on an unsharded parameter server; this job has --mode {spec.Mode}, --ps-shards {spec.PsShards}");
+            if (state.BatchSchedule is null) // resolved once, then recorded: a resume on other machines keeps the range
+            {
+                var (min, max) = auto.Resolve(shape.TrainRows, options.Partitions, options.Batch, b => Fits(spec, network, plan.WithBatch(b), pool, shapes, room));
+                state.BatchSchedule = new BatchScheduleState { Min = min, Max = max, Start = options.Batch };
+            }
+            pool.MaxBatch = state.BatchSchedule.Max;
+            JobMemory.EnsureFits(spec, network, plan.WithBatch(state.BatchSchedule.Max), pool.Ranges, shapes, room);
+        }
+        else JobMemory.EnsureFits(spec, network, plan, pool.Ranges, shapes, room);
         admission.Reserve(spec.Job, SiloAdmission.ServerHolder(spec.Job), silo, JobMemory.ServerBytes(spec, network, pool.Ranges));
         await pool.SetupAsync();
 
@@ -98,10 +117,36 @@ public sealed partial class ServerJob : IEpochRunner
         state.Generations = pool.Generations;
         var update = new Update(network, options, plan.Partitions, plan.StepsPerEpoch, state.Update, threads: Environment.ProcessorCount); // the workers wait for it: every core
         state.Update = update.State;
-        var info = new JobInfo(shape, network.ParameterCount, plan.StepsPerEpoch, plan.Partitions, silo, shapes, pool.Ranges.Select(r => r.First).ToArray());
-        var job = new ServerJob(state, info, network, pool, cluster, update, checkpoints) { PendingNotes = [.. notes] };
+        var running = state.BatchSchedule?.Of(state.Epoch) is { } entry ? plan.WithBatch(entry.Batch) : plan; // a resumed --batch auto epoch: its own steps
+        var info = new JobInfo(shape, network.ParameterCount, running.StepsPerEpoch, plan.Partitions, silo, shapes, pool.Ranges.Select(r => r.First).ToArray());
+        var job = new ServerJob(state, info, network, pool, cluster, update, checkpoints, plan) { PendingNotes = [.. notes] };
         if (shardPlan is not null) await job.LoadShardsAsync(grains, shardPlan);
         return job;
+    }
+
+    private static bool Fits(JobSpec spec, Network network, PartitionPlan plan, WorkerPool pool, DataShape[] shapes, (long, string) room)
+    {
+        try { JobMemory.EnsureFits(spec, network, plan, pool.Ranges, shapes, room); return true; }
+        catch (UserInputException) { return false; }
+    }
+
+    /// <summary>
+    /// --batch auto: the epoch's batch and gain from the recorded schedule, decided now (and recorded,
+    /// so the next checkpoint keeps it) when the schedule has no entry for the epoch yet; the workers
+    /// are told the batch with every step.
+    /// </summary>
+    public Task BeginEpochAsync(int epoch, IReadOnlyList<EpochReport> done, CancellationToken cancellation)
+    {
+        if (Spec.Options.AutoBatch is not { } auto) return Task.CompletedTask;
+        var schedule = State.BatchSchedule!;
+        var entry = BatchSchedule.For(epoch, auto, _jobPlan.Partitions, schedule, done, _update.State.Noise);
+        if (schedule.Of(epoch) is null) schedule.Epochs.Add(entry);
+        var plan = _jobPlan.WithBatch(entry.Batch);
+        (_batch, _entry) = (entry.Batch, entry);
+        Info = Info with { StepsPerEpoch = plan.StepsPerEpoch };
+        _update.BeginEpoch(epoch, plan.StepsPerEpoch, State.Epoch == epoch ? State.StepInEpoch : 0, entry.LrGain);
+        TrainerTelemetry.BatchDecided(Spec.Job, entry);
+        return Task.CompletedTask;
     }
 
     /// <summary>Lines for the trainer from building the job (a silo refused), told with the loop's first events.</summary>
@@ -205,6 +250,8 @@ public sealed partial class ServerJob : IEpochRunner
             Silos = Info.Workers.Select(w => w.Silo).Distinct().Order(StringComparer.Ordinal).ToArray(),
             RetriedCalls = _pool.Retries - _retriesBefore,
             DeferredCheckpoints = _checkpoints.Deferred - _deferredBefore,
+            Batch = _batch,
+            AutoBatch = _entry,
         };
         (_retriesBefore, _deferredBefore) = (_pool.Retries, _checkpoints.Deferred);
         return new(StepsPerEpoch, StepsPerEpoch, State.Totals.LastLoss, stats);

@@ -24,10 +24,11 @@ public interface IWorkerGrain : IGrainWithStringKey
 
     /// <summary>
     /// The gradient sums of this worker's partitions for one step of an epoch, with the weights of
-    /// <paramref name="version"/>: those sent, or (null) those it holds.
+    /// <paramref name="version"/>: those sent, or (null) those it holds. <paramref name="batch"/> is the
+    /// epoch's global batch (--batch auto changes it at epoch boundaries; the partitions stay).
     /// </summary>
     [Alias("gradient"), ResponseTimeout("00:05:00")]
-    Task<StepSums> ComputeGradient(int epoch, int step, long version, FloatVector? weights);
+    Task<StepSums> ComputeGradient(int epoch, int step, int batch, long version, FloatVector? weights);
 
     /// <summary>
     /// The same with a sharded parameter server: pulls the weights from the shards, computes, pushes

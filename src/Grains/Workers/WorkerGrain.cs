@@ -55,18 +55,19 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         var network = new Network(ReferenceTrainer.SpecFor(options, data));
         var plan = new PartitionPlan(data.Train.Count, options.Partitions, options.Batch, options.Seed);
         // reserved before the buffers are allocated: a job that raced another for the silo's room is refused here
+        var reserved = setup.MaxBatch > plan.GlobalBatch ? plan.WithBatch(setup.MaxBatch) : plan; // --batch auto: room for the largest batch it may choose
         admission.Reserve(setup.Job, Key, SiloName,
-            MemoryEstimate.Worker(network.Spec, network.ParameterCount, setup.PartitionCount, plan.MicroBatch.Max(), options.Threads).Bytes);
+            MemoryEstimate.Worker(network.Spec, network.ParameterCount, setup.PartitionCount, reserved.MicroBatch.Max(), options.Threads).Bytes);
         var gradients = new PartitionGradients(network, kernel, data.Train, plan, setup.FirstPartition, setup.PartitionCount, options.Threads);
         _job = new Job(setup, data, kernel, network, plan, gradients);
     }
 
-    public Task<StepSums> ComputeGradient(int epoch, int step, long version, FloatVector? weights)
+    public Task<StepSums> ComputeGradient(int epoch, int step, int batch, long version, FloatVector? weights)
     {
         var job = Current();
         using var span = TrainerTelemetry.Source.StartActivity("gradient");
         span?.SetTag("job", job.Setup.Job).SetTag("worker", job.Setup.Index).SetTag("epoch", epoch).SetTag("step", step);
-        var sums = job.Gradients.Compute(job.WeightsOf(version, weights), job.OrdersFor(epoch), epoch, step);
+        var sums = job.GradientsFor(batch).Compute(job.WeightsOf(version, weights), job.OrdersFor(epoch), epoch, step);
         if (job.Setup.ServerHere) foreach (var (_, sum) in sums.Blocks) ProcessVectors.MarkInProcess(sum); // read before the next call overwrites it
         return Task.FromResult(sums);
     }
@@ -147,6 +148,15 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         public float[]? ShardedWeights { get; set; }
 
         private (long Step, Task<FloatVector[]> Slices)? _ahead;
+        private PartitionGradients? _batchGradients;
+
+        /// <summary>The gradients of the partitions walked in micro-batches of <paramref name="batch"/>: the job's own, or made again when --batch auto changed it.</summary>
+        public PartitionGradients GradientsFor(int batch)
+        {
+            if (batch == Plan.GlobalBatch || batch <= 0) return Gradients;
+            if (_batchGradients is { } made && made.Plan.GlobalBatch == batch) return made;
+            return _batchGradients = new PartitionGradients(Network, Kernel, Data.Train, Plan.WithBatch(batch), Gradients.FirstPartition, Gradients.PartitionCount, Setup.Options.Threads);
+        }
 
         /// <summary>Asks the shards for a step's weights now, to have them when the step is called.</summary>
         public void PullAhead(long step, IParameterShardGrain[] shards, SiloAddress reader)

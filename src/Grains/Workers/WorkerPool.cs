@@ -148,8 +148,11 @@ public sealed partial class WorkerPool
         slot.Shape = await slot.Grain.Load(new WorkerLoad(_spec.Job, _spec.Data, _spec.Options, _spec.Kernel)).WaitAsync(LoadTimeout);
     }
 
+    /// <summary>--batch auto: the largest batch the job may run, which the workers reserve their buffers for; 0: the job's batch.</summary>
+    public int MaxBatch { get; set; }
+
     private WorkerSetup Setup(int index) =>
-        new(_spec.Job, index, Count, Ranges[index].First, Ranges[index].Count, _spec.Data, _spec.Options, _spec.Kernel, ServerHere: SameProcess(index));
+        new(_spec.Job, index, Count, Ranges[index].First, Ranges[index].Count, _spec.Data, _spec.Options, _spec.Kernel, ServerHere: SameProcess(index), MaxBatch: MaxBatch);
 }
 
 /// <summary>Workers kept failing after every attempt to replace them: the cluster is lost (exit 4 at the trainer).</summary>

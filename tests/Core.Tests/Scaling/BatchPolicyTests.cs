@@ -13,6 +13,8 @@ public sealed class BatchPolicyTests
         Assert.Equal([64, 128, 256, 512, 1024], BatchPolicy.Grid(64, 1024, 8));
         Assert.Equal([10, 16, 32, 64, 100], BatchPolicy.Grid(10, 100, 2)); // the ends join the powers of two when the partitions divide them
         Assert.Equal([8, 16], BatchPolicy.Grid(3, 16, 8));
+        Assert.Equal([48, 96, 192, 384], BatchPolicy.Grid(48, 500, 3)); // P = 3: 3·2^k, every batch a multiple of the partitions (500 is not)
+        Assert.All(BatchPolicy.Grid(32, 4096, 3), m => Assert.Equal(0, m % 3));
         Assert.Throws<ArgumentException>(() => BatchPolicy.Grid(64, 32, 8));
     }
 

@@ -80,7 +80,14 @@ public static class TrainArguments
             throw new UserInputException($"--dropout drops hidden units; --model {model} has no hidden layers");
         if (model != ModelSpec.Mlp && args.Has("--hidden"))
             throw new UserInputException($"--hidden gives an MLP's widths; --model {model}'s layers are {(model == ModelSpec.Cnn ? "--layers" : "fixed")}");
-        var batch = args.Int("--batch", defaults.Batch, min: 1);
+        var auto = args.String("--batch") == AutoBatch;
+        foreach (var option in AutoBatchOptions.Where(args.Has))
+            if (!auto) throw new UserInputException($"{option} goes with --batch auto; this job's batch is fixed ({args.String("--batch", $"{defaults.Batch}")})");
+        var partitions = args.Has("--partitions") ? args.Int("--partitions", defaults.Partitions, min: 1) : defaults.Partitions;
+        (Core.Scaling.AutoBatchOptions Options, int Start)? adaptive = auto ? ReadAutoBatch(args, partitions) : null;
+        if (!auto && args.String("--batch") is { } given && !int.TryParse(given, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+            throw new UserInputException($"--batch '{given}': expected a whole number or {AutoBatch}");
+        var batch = auto ? adaptive!.Value.Start : args.Int("--batch", defaults.Batch, min: 1);
         var task = args.String("--task") ?? (model == ModelSpec.Mlp ? BuiltInDatasets.TaskOf(args.String("--data", "digits")) : null);
         var optimizer = args.Choice("--optimizer", defaults.Optimizer, Optimizer.Kinds);
         var scaling = args.Choice("--lr-scaling", defaults.LrScaling, LearningRateScaling.Kinds);
@@ -100,6 +107,7 @@ public static class TrainArguments
             Task = task,
             Epochs = args.Int("--epochs", defaults.Epochs, min: 1),
             Batch = batch,
+            AutoBatch = adaptive?.Options,
             LearningRate = args.Double("--lr", task == ModelSpec.Regression ? RegressionMlpLearningRate : defaults.LearningRate, min: 0, positive: true),
             Momentum = args.Double("--momentum", defaults.Momentum, 0, 0.999),
             Nesterov = args.Flag("--nesterov"),
@@ -112,9 +120,54 @@ public static class TrainArguments
             StopAtTarget = !args.Flag("--past-target"),
             MinDelta = args.Double("--min-delta", defaults.MinDelta, min: 0),
             Seed = args.ULong("--seed", defaults.Seed),
-            Partitions = args.Has("--partitions") ? args.Int("--partitions", defaults.Partitions, min: 1) : Math.Min(defaults.Partitions, batch),
+            Partitions = args.Has("--partitions") || auto ? partitions : Math.Min(defaults.Partitions, batch),
             Threads = args.Int("--threads", defaults.Threads, min: 1, max: 1024),
         };
+    }
+
+    /// <summary>--batch auto: the batch is decided at every epoch boundary (docs/scaling.md, "--batch auto").</summary>
+    public const string AutoBatch = "auto";
+
+    /// <summary>The options that shape --batch auto and mean nothing without it.</summary>
+    public static IReadOnlyList<string> AutoBatchOptions { get; } = ["--batch-min", "--batch-max", "--batch-start", "--batch-cost", "--batch-schedule"];
+
+    /// <summary>
+    /// --batch auto's range, start, pinned cost and replayed schedule, checked as far as they can be
+    /// before the data's size is known (the default --batch-max, and a bound above the training rows,
+    /// are settled where the data is: <see cref="Core.Scaling.AutoBatchOptions.Resolve"/>).
+    /// </summary>
+    private static (Core.Scaling.AutoBatchOptions Options, int Start) ReadAutoBatch(ParsedArguments args, int partitions)
+    {
+        if (partitions < 2)
+            throw new UserInputException($"--batch auto needs --partitions 2 or more: it decides by the noise scale, which compares the partitions' gradients (this job has {partitions})");
+        var min = args.Int("--batch-min", Core.Scaling.AutoBatchOptions.DefaultMin(partitions), min: 1);
+        if (min < partitions)
+            throw new UserInputException($"--batch-min {min}: must be at least --partitions {partitions} (every partition needs a row per step)");
+        var max = args.Has("--batch-max") ? args.Int("--batch-max", 0, min: 1) : 0;
+        if (max > 0 && max < min) throw new UserInputException($"--batch-max {max}: must be at least --batch-min {min}");
+        var start = args.Int("--batch-start", min, min: 1);
+        if (start < min || (max > 0 && start > max))
+            throw new UserInputException($"--batch-start {start}: must be within --batch-min {min} and --batch-max {(max > 0 ? $"{max}" : "(default)")}");
+        return (new Core.Scaling.AutoBatchOptions
+        {
+            Min = min,
+            Max = max,
+            Cost = BatchCost(args),
+            Replay = args.String("--batch-schedule") is { } path ? Core.Scaling.BatchSchedule.Read(path) : null,
+            ReplayFile = args.String("--batch-schedule"),
+        }, start);
+    }
+
+    /// <summary>--batch-cost A,B: a step's milliseconds as A + B·batch, both at least 0 and not both 0.</summary>
+    private static Core.Scaling.StepCostFit? BatchCost(ParsedArguments args)
+    {
+        if (args.String("--batch-cost") is not { } text) return null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 2 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var a) ||
+            !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var b) ||
+            !double.IsFinite(a) || !double.IsFinite(b) || a < 0 || b < 0 || a + b <= 0)
+            throw new UserInputException($"--batch-cost '{text}': expected A,B: a step's milliseconds as A + B·batch, both at least 0 and not both 0, e.g. 2.5,0.012");
+        return new Core.Scaling.StepCostFit(a, b);
     }
 
     /// <summary>

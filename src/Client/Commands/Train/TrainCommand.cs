@@ -44,7 +44,12 @@ public static class TrainCommand
         .. OptionGroups.Optimisation.Of(
         [
             new("--epochs", "epochs (default 20)", "N"),
-            new("--batch", "global mini-batch size (default 64)", "B"),
+            new("--batch", "global mini-batch size (default 64); auto: chosen at every epoch boundary by goodput, the rate scaled by AdaScale's gain (docs/scaling.md)", "B|auto"),
+            new("--batch-min", "--batch auto: the smallest batch (default: the partitions times a power of two, at least 32)", "N"),
+            new("--batch-max", "--batch auto: the largest batch (default: the largest of those at most 4096, a quarter of the training rows and what memory allows)", "N"),
+            new("--batch-start", "--batch auto: the first epoch's batch (default --batch-min)", "N"),
+            new("--batch-cost", "--batch auto: pin the step-cost fit, milliseconds A + B·batch, instead of fitting measured step times, so the schedule is the same on any cluster (default: fitted)", "A,B"),
+            new("--batch-schedule", "--batch auto: replay the epochs' batch and lr gain of a report.json or JSON with its epochs array (default: none, decide)", "FILE"),
             new("--lr", "learning rate (default 0.05; a regression MLP 0.001)", "X"),
             new("--momentum", "momentum (default 0.9; 0 for plain SGD)", "M"),
             new("--nesterov", "Nesterov momentum"),

@@ -53,6 +53,8 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
             throw new UserInputException("--ps-shards splits a cluster's parameter server: --cluster local has none");
         if (PsShards > 1 && Mode != JobMode.Sync)
             throw new UserInputException($"--ps-shards {PsShards} works with --mode sync; this job's mode is {Mode}");
+        if (Options.AutoBatch is not null && (Mode != JobMode.Sync || PsShards != 1))
+            throw new UserInputException($"--batch auto works with --mode sync on one parameter server; this job has --mode {Mode}{(PsShards != 1 ? $", --ps-shards {PsShards}" : "")}");
         if (Staleness is not null && Mode != JobMode.Ssp)
             throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {Mode}");
         if (CheckpointDir is not null && Cluster.Kind != ClusterSpec.Embedded)

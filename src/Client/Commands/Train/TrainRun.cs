@@ -22,7 +22,7 @@ public static class TrainRun
     {
         if (dashboard is not null) output.WriteLine($"dashboard {dashboard.Url}");
         var started = DateTime.UtcNow;
-        var file = new ProgressFile(new ConsoleProgress(output, request.Options.Batch), request.Out, request.Job, request.Data);
+        var file = new ProgressFile(new ConsoleProgress(output, request.Options.AutoBatch is null ? request.Options.Batch : 0), request.Out, request.Job, request.Data);
         ITrainingObserver progress = file;
         if (dashboard is not null) progress = new DashboardProgress(progress, dashboard.Board, request.Job);
         JobRun run;
@@ -154,6 +154,6 @@ public sealed record JobRun(
             : $"cluster {Cluster} ({Silos} silo{(Silos == 1 ? "" : "s")}), {Workers} worker{(Workers == 1 ? "" : "s")}, mode {Mode}" +
               (PsShards > 1 ? $", {PsShards} parameter-server shards" : "");
         return $"{network.Spec} ({network.ParameterCount:N0} parameters) on {Dataset}: {sets}; " +
-               $"batch {Options.Batch} in {Partitions} partitions, kernel {KernelIdentity}, {Threads} thread{(Threads == 1 ? "" : "s")}{(Cluster == "local" ? "" : " per worker")}, {where}";
+               $"{(Options.AutoBatch is null ? $"batch {Options.Batch}" : $"batch auto from {Options.Batch}")} in {Partitions} partitions, kernel {KernelIdentity}, {Threads} thread{(Threads == 1 ? "" : "s")}{(Cluster == "local" ? "" : " per worker")}, {where}";
     }
 }
