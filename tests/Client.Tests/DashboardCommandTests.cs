@@ -148,6 +148,7 @@ public sealed partial class DashboardCommandTests(FinishedRuns runs) : IClassFix
         Assert.Matches(@"id=""chart-loss""><div class=""uplot", dom); // uPlot drew both charts, on canvas
         Assert.Matches(@"id=""chart-accuracy""><div class=""uplot", dom);
         Assert.True(Regex.Matches(dom, "<canvas").Count >= 2, dom);
+        Assert.Matches(@"id=""batch-box"" hidden", dom); // no run here changes its batch
 
         // the live run advances on the page's data without a reload
         static int LastEpoch(JsonElement run) => run.GetProperty("points").EnumerateArray().Last().GetProperty("epoch").GetInt32();
@@ -192,6 +193,30 @@ public sealed partial class DashboardCommandTests(FinishedRuns runs) : IClassFix
         var details = await HeadlessChromium.DumpDomAsync($"{dashboard.Url}#run=mlp-b64", 3000, Deadline);
         Assert.Contains($"<code id=\"details-hash\">{report.GetProperty("weightsSha256").GetString()}</code>", details);
         Assert.Matches("<table id=\"details-options\">.*<code>hidden</code></td><td>16</td>.*<code>batch</code></td><td>64</td>", details);
+    }
+
+    [Fact]
+    public async Task A_batch_auto_run_gets_a_chart_of_its_batch_and_gain_per_epoch()
+    {
+        using var dir = new TempFolder();
+        var folder = dir.Combine("runs");
+        var schedule = dir.File("schedule.json", """{"epochs": [{"epoch": 1, "batch": 32, "lrGain": 1}, {"epoch": 2, "batch": 64, "lrGain": 1.6}]}""");
+        var auto = await CliRunner.Run("train", "--cluster", "local", "--threads", "1", "--epochs", "2", "--batch", "auto", "--batch-schedule", schedule,
+            "--out", Path.Combine(folder, "auto"));
+        Assert.True(auto.ExitCode == 0, auto.Errors);
+        var fixedBatch = await CliRunner.Run("train", "--cluster", "local", "--threads", "1", "--epochs", "2", "--out", Path.Combine(folder, "fixed"));
+        Assert.True(fixedBatch.ExitCode == 0, fixedBatch.Errors);
+
+        await using var dashboard = await Dashboard.Start(folder, "--port", "0");
+        var points = RunOf(await RunsJson(dashboard.Url), "auto").GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal([32, 64], points.Select(p => p.GetProperty("batch").GetInt32()));
+        Assert.Equal([1, 1.6], points.Select(p => p.GetProperty("lrGain").GetDouble()));
+
+        var dom = await HeadlessChromium.DumpDomAsync(dashboard.Url, 3000, Deadline);
+        Assert.DoesNotMatch(@"id=""batch-box"" hidden", dom);
+        Assert.Matches(@"id=""chart-batch""><div class=""uplot", dom);
+        Assert.True(Regex.Matches(dom, "<canvas").Count >= 3, dom);
+        Assert.Matches(@"<td class=""num"">32→64</td>", dom); // the table's batch: from the first to the last
     }
 
     [Fact]

@@ -32,11 +32,15 @@ public sealed record RunProgress(
     }
 }
 
-/// <summary>An epoch's figures as the dashboard charts them; the validation accuracy is R² for a regression.</summary>
-public sealed record RunPoint(int Epoch, double? TrainLoss, double? ValLoss, double? ValAccuracy, double? SamplesPerSecond)
+/// <summary>
+/// An epoch's figures as the dashboard charts them; the validation accuracy is R² for a regression.
+/// <paramref name="Batch"/> and <paramref name="LrGain"/> change from epoch to epoch under --batch auto.
+/// </summary>
+public sealed record RunPoint(int Epoch, double? TrainLoss, double? ValLoss, double? ValAccuracy, double? SamplesPerSecond, int? Batch = null, double? LrGain = null)
 {
     public static RunPoint From(EpochReport r) =>
-        new(r.Epoch, Finite(r.TrainLoss), Finite(r.Validation?.Loss), Finite(r.Validation is { } v ? v.Accuracy ?? v.R2 : null), Finite(r.SamplesPerSecond));
+        new(r.Epoch, Finite(r.TrainLoss), Finite(r.Validation?.Loss), Finite(r.Validation is { } v ? v.Accuracy ?? v.R2 : null), Finite(r.SamplesPerSecond),
+            r.Stats.Batch > 0 ? r.Stats.Batch : null, Finite(r.Stats.AutoBatch?.LrGain));
 
     /// <summary>JSON has no NaN or infinity: a diverged figure is left out.</summary>
     public static double? Finite(double? x) => x is { } v && double.IsFinite(v) ? v : null;

@@ -83,7 +83,8 @@ public sealed class RunsFolderScanner(string folder)
             using var document = JsonDocument.Parse(File.ReadAllBytes(file.FullName));
             var r = document.RootElement;
             var points = r.GetProperty("epochs").EnumerateArray().Select(e => new RunPoint(e.GetProperty("epoch").GetInt32(),
-                Number(e, "trainLoss"), Number(e, "valLoss"), Number(e, "valAccuracy") ?? Number(e, "valR2"), Number(e, "samplesPerSecond"))).ToList();
+                Number(e, "trainLoss"), Number(e, "valLoss"), Number(e, "valAccuracy") ?? Number(e, "valR2"), Number(e, "samplesPerSecond"),
+                Integer(e, "batch"), Number(e, "lrGain"))).ToList();
             var best = r.TryGetProperty("bestEpoch", out var b) && b.ValueKind == JsonValueKind.Number ? b.GetInt32() : (int?)null;
             var options = r.TryGetProperty("options", out var o) && o.ValueKind == JsonValueKind.Object ? o.Clone() : (JsonElement?)null;
             var test = r.TryGetProperty("test", out var t) && t.ValueKind == JsonValueKind.Object ? Number(t, "accuracy") ?? Number(t, "r2") : null;
