@@ -55,6 +55,48 @@ public sealed class ScaleCommandTests
     }
 
     [Fact]
+    public async Task Tune_lr_tries_each_batch_at_multiples_of_the_lr_and_names_the_best_trial_per_batch_and_in_hindsight()
+    {
+        using var dir = new TempFolder();
+        var outcome = await CliRunner.Run([.. Digits, "--lr", "0.05", "--batches", "16,64", "--tune-lr", "--lr-factors", "0.5,1,2", "--out", dir.Path]);
+        Assert.True(outcome.ExitCode == 0, outcome.Errors);
+
+        var results = Results(dir);
+        Assert.Equal(6, results.Count);
+        foreach (var r in results)
+        {
+            // each trial trained at its multiple of --lr, in a folder of its own
+            var point = r.GetProperty("point");
+            var factor = point.GetProperty("lrFactor").GetDouble();
+            Assert.Equal(0.05 * factor, r.GetProperty("learningRate").GetDouble(), 12);
+            if (r.GetProperty("status").GetString() == "diverged") continue; // a trial too hot for its batch is a result too, without a report
+            var key = $"b{point.GetProperty("batch").GetInt32()}-w1-none-sgd-warmup0{(factor == 1 ? "" : $"-lrx{factor:0.###}")}";
+            using var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir.Path, "runs", key, "report.json")));
+            Assert.Equal(0.05 * factor, report.RootElement.GetProperty("options").GetProperty("lr").GetDouble(), 12);
+        }
+        Assert.Equal([0.5, 1, 2, 0.5, 1, 2], results.Select(r => r.GetProperty("point").GetProperty("lrFactor").GetDouble()));
+
+        // the best trial of a batch is the one with the fewest steps to the target
+        foreach (var batch in new[] { 16, 64 })
+        {
+            var reached = results.Where(r => r.GetProperty("point").GetProperty("batch").GetInt32() == batch && r.GetProperty("status").GetString() == "reached").ToList();
+            Assert.NotEmpty(reached);
+            var best = reached.OrderBy(r => r.GetProperty("stepsToTarget").GetInt64()).ThenBy(r => r.GetProperty("secondsToTarget").GetDouble()).First();
+            Assert.Contains($"lr none, sgd, batch {batch}: best lr {best.GetProperty("learningRate").GetDouble():G4} (×{best.GetProperty("point").GetProperty("lrFactor").GetDouble():0.###}), " +
+                            $"{best.GetProperty("stepsToTarget").GetInt64():N0} steps", outcome.Output);
+        }
+        Assert.Matches(@"best fixed batch in hindsight: (16|64) at lr ", outcome.Output);
+        var total = results.Sum(r => r.GetProperty("trainSeconds").GetDouble());
+        Assert.True(total > 0);
+        Assert.Contains($"the sweep: {total:F1} s of training over 6 runs", outcome.Output);
+        Assert.Contains("## The learning rate tuned per batch (--tune-lr)", File.ReadAllText(dir.Combine("summary.md")));
+
+        var bad = await CliRunner.Run([.. Digits, "--lr-factors", "1,zero", "--out", dir.Combine("bad")]);
+        Assert.Equal(ExitCode.UserError, bad.ExitCode);
+        Assert.Equal("error: --lr-factors 'zero': expected multiples of --lr above 0, separated by commas", Assert.Single(bad.ErrorLines));
+    }
+
+    [Fact]
     public async Task Project_fits_the_cost_model_to_the_cluster_runs_checks_it_against_them_and_projects_past_this_machine()
     {
         using var dir = new TempFolder();

@@ -39,6 +39,8 @@ public static class ScaleCommand
         new("--target", "validation accuracy (R² for regression) each run trains to (default 0.85)", "ACC"),
         new("--max-epochs", "epochs a run may take to reach it (default 30)", "N"),
         new("--past-target", "train every run to --max-epochs (steps to target are still noted), so final accuracies compare at one budget"),
+        new("--tune-lr", "at every batch, trials at --lr × 0.25, 0.5, 1, 2, 4 (after the scaling rule): the best trial per batch, by steps to target, is the hindsight baseline (Shallue et al. 2018)"),
+        new("--lr-factors", "the trials' multiples of --lr, instead of --tune-lr's (default 0.25,0.5,1,2,4 with --tune-lr, else 1)", "LIST"),
         new("--project", "after the sweep, fit the step-time cost model to its cluster runs and project it past this machine (workers and --ps-shards)"),
         new("--out", "sweep folder (default scale/<time-stamp>); the same command with the same folder continues a sweep", "DIR"),
         .. TrainCommand.Options.Where(o => Shared.Contains(o.Name) || o.Name == "--tls-password"),
@@ -72,6 +74,7 @@ public static class ScaleCommand
         sweep.WriteOutputs(); // also when every run was done before: outputs of this version
         output.WriteLine($"sweep done: wrote {folder}/results.csv, results.json, summary.md and plots");
         output.Write(ScaleSummary.Knees(grid, sweep.Results.Values.ToList()));
+        if (grid.LrFactors is not null) output.Write(ScaleSummary.Tuned(grid, sweep.Results.Values.ToList()));
         if (args.Flag("--project")) output.Write(Projection.Describe(grid, sweep.Results.Values.ToList()));
         return ExitCode.Done;
     }
@@ -87,6 +90,7 @@ public static class ScaleCommand
             Options = shared.Options with
             {
                 Batch = point.Batch,
+                LearningRate = shared.Options.LearningRate * point.LrFactor,
                 Epochs = grid.MaxEpochs,
                 Target = grid.Target,
                 StopAtTarget = !grid.PastTarget,
@@ -156,10 +160,22 @@ public static class ScaleCommand
         if (!args.Has("--data")) trainArguments.AddRange(["--data", "fashion-mnist"]);
         if (!args.Has("--cluster")) trainArguments.AddRange(["--cluster", cluster.ToString()]);
 
+        var factors = args.Has("--lr-factors") ? Factors(args.String("--lr-factors")!) : args.Flag("--tune-lr") ? TuneLrFactors : null;
+
         return new ScaleGrid([.. trainArguments], batches.Distinct().Order().ToArray(), workers.Length == 0 ? [cluster.IsLocal ? 1 : 0] : workers.Distinct().Order().ToArray(),
             Choices(args, "--lr-scaling", LearningRateScaling.None, LearningRateScaling.Kinds), Choices(args, "--optimizer", Optimizer.Sgd, Optimizer.Kinds),
             DoubleList(args, "--warmup-epochs"), args.Double("--target", 0.85, 0, 1, positive: true), args.Int("--max-epochs", 30, min: 1), args.Flag("--past-target"),
-            shards.SequenceEqual([1]) ? null : shards.Distinct().Order().ToArray());
+            shards.SequenceEqual([1]) ? null : shards.Distinct().Order().ToArray(), factors);
+    }
+
+    /// <summary>--tune-lr's trials: a factor of two apart around --lr, as Shallue et al. tuned a geometric grid per batch.</summary>
+    public static readonly double[] TuneLrFactors = [0.25, 0.5, 1, 2, 4];
+
+    private static double[] Factors(string list)
+    {
+        var values = list.Split(',', StringSplitOptions.TrimEntries).Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x > 0 && double.IsFinite(x)
+            ? x : throw new UserInputException($"--lr-factors '{v}': expected multiples of --lr above 0, separated by commas")).Distinct().Order().ToArray();
+        return values;
     }
 
     private static string[] Choices(ParsedArguments args, string name, string fallback, IReadOnlyList<string> kinds)

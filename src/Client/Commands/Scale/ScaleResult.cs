@@ -15,7 +15,7 @@ public sealed record ScaleResult(
     double? TestAccuracy, double? BestValidationAccuracy,
     double SamplesPerSecond, double ComputeMs, double CommunicationMs, double UpdateMs, long BytesPerStep,
     double? NoiseScaleAtTarget, double?[] NoiseScale, string? Note = null,
-    int WorkersUsed = 0, int PsShards = 1, int ParameterCount = 0, int Threads = 0)
+    int WorkersUsed = 0, int PsShards = 1, int ParameterCount = 0, int Threads = 0, double TrainSeconds = 0)
 {
     public const string Reached = "reached", NotReached = "not reached", Diverged = "diverged";
 
@@ -37,7 +37,7 @@ public sealed record ScaleResult(
             step.GetProperty("updateMs").GetDouble(), root.GetProperty("bytesPerStep").GetInt64(),
             targetEpoch is { } t ? noise[t - 1] : null, noise, null,
             root.GetProperty("workers").GetInt32(), root.GetProperty("psShards").GetInt32(), root.GetProperty("parameterCount").GetInt32(),
-            root.GetProperty("threads").GetInt32());
+            root.GetProperty("threads").GetInt32(), root.GetProperty("trainSeconds").GetDouble());
     }
 
     public static ScaleResult Divergence(ScalePoint point, double learningRate, string message) =>
@@ -49,13 +49,13 @@ public sealed record ScaleResult(
     public static string Csv(IEnumerable<ScaleResult> results)
     {
         var text = new StringBuilder("batch,workers,lr_scaling,optimizer,warmup_epochs,lr,status,epochs,epochs_to_target,steps_to_target,seconds_to_target," +
-                                     "test_accuracy,best_val_accuracy,samples_per_second,compute_ms,communication_ms,update_ms,bytes_per_step,noise_scale_at_target\n");
+                                     "test_accuracy,best_val_accuracy,samples_per_second,compute_ms,communication_ms,update_ms,bytes_per_step,noise_scale_at_target,lr_factor,train_seconds\n");
         foreach (var r in results)
         {
             var p = r.Point;
             string[] cells = [$"{p.Batch}", $"{p.Workers}", p.LrScaling, p.Optimizer, F(p.WarmupEpochs), F(r.LearningRate), r.Status, $"{r.Epochs}",
                 $"{r.EpochsToTarget}", $"{r.StepsToTarget}", F(r.SecondsToTarget), F(r.TestAccuracy), F(r.BestValidationAccuracy), F(r.SamplesPerSecond),
-                F(r.ComputeMs), F(r.CommunicationMs), F(r.UpdateMs), $"{r.BytesPerStep}", F(r.NoiseScaleAtTarget)];
+                F(r.ComputeMs), F(r.CommunicationMs), F(r.UpdateMs), $"{r.BytesPerStep}", F(r.NoiseScaleAtTarget), F(p.LrFactor), F(r.TrainSeconds)];
             text.AppendJoin(',', cells).Append('\n');
         }
         return text.ToString();

@@ -46,6 +46,13 @@ public static class ScaleSummary
         foreach (var line in AccuracyLines(grid, results)) text.AppendLine($"- {line}");
         text.AppendLine();
 
+        if (grid.LrFactors is not null)
+        {
+            text.AppendLine("## The learning rate tuned per batch (--tune-lr)").AppendLine();
+            foreach (var line in TunedLines(grid, results)) text.AppendLine($"- {line}");
+            text.AppendLine();
+        }
+
         text.AppendLine("## Throughput and noise scale").AppendLine();
         text.AppendLine("![samples per second](throughput.png)").AppendLine();
         text.AppendLine("![noise scale](noise-scale.png)").AppendLine();
@@ -55,6 +62,42 @@ public static class ScaleSummary
     /// <summary>The console's closing lines: per curve, where perfect scaling ends and the noise scale there.</summary>
     public static string Knees(ScaleGrid grid, IReadOnlyList<ScaleResult> results) =>
         string.Concat(CurveLines(grid, results).Concat(AccuracyLines(grid, results)).Select(l => l + "\n"));
+
+    /// <summary>The console's lines of a --tune-lr sweep: the best trial per batch, the best batch in hindsight, the sweep's cost.</summary>
+    public static string Tuned(ScaleGrid grid, IReadOnlyList<ScaleResult> results) => string.Concat(TunedLines(grid, results).Select(l => l + "\n"));
+
+    /// <summary>
+    /// Shallue et al.'s hindsight baseline at this machine's budget: at each batch, of the trials that
+    /// differ only in the learning rate, the one with the fewest steps to the target (ties: fewer
+    /// seconds); over the batches, the one with the fewest training seconds to it; and what the whole
+    /// sweep cost, the price of knowing the best in hindsight.
+    /// </summary>
+    private static IEnumerable<string> TunedLines(ScaleGrid grid, IReadOnlyList<ScaleResult> results)
+    {
+        var factors = grid.LrFactors ?? [1];
+        var bests = new List<ScaleResult>();
+        foreach (var trials in results.GroupBy(r => (r.Point.Trials(grid.VariesWorkers), r.Point.Batch)).OrderBy(g => g.Key.Item1).ThenBy(g => g.Key.Batch))
+        {
+            var (series, batch) = trials.Key;
+            var reached = trials.Where(r => r.StepsToTarget is not null).ToList();
+            var label = $"{series}, batch {batch}";
+            if (reached.Count == 0)
+            {
+                yield return $"{label}: none of {trials.Count()} trials reached {grid.Target} within {grid.MaxEpochs} epochs";
+                continue;
+            }
+            var best = reached.OrderBy(r => r.StepsToTarget).ThenBy(r => r.SecondsToTarget).First();
+            bests.Add(best);
+            var edge = factors.Length > 1 && (best.Point.LrFactor == factors[0] || best.Point.LrFactor == factors[^1])
+                ? "; the best is at the grid's edge, widen --lr-factors" : "";
+            yield return $"{label}: best lr {best.LearningRate:G4} (×{best.Point.LrFactor:0.###}), {best.StepsToTarget:N0} steps, {best.EpochsToTarget} epochs, " +
+                         $"{best.SecondsToTarget:F1} s to {grid.Target}; {reached.Count} of {trials.Count()} trials reached it{edge}";
+        }
+        if (bests.MinBy(r => r.SecondsToTarget) is { } fastest)
+            yield return $"best fixed batch in hindsight: {fastest.Point.Batch} at lr {fastest.LearningRate:G4} ({fastest.Point.Trials(grid.VariesWorkers)}), " +
+                         $"{fastest.SecondsToTarget:F1} s of training to {grid.Target} ({fastest.StepsToTarget:N0} steps)";
+        yield return $"the sweep: {results.Sum(r => r.TrainSeconds):F1} s of training over {results.Count} runs";
+    }
 
     private static IEnumerable<string> CurveLines(ScaleGrid grid, IReadOnlyList<ScaleResult> results)
     {
