@@ -107,7 +107,7 @@ public sealed class ScaleCommandTests
         var file = dir.File("runs.jsonl", string.Join('\n', HarnessRuns) + "\n");
         var outcome = await CliRunner.Run("scale", "--project", "--from-harness", file, "--link", "25gbit", "--latency", "50us", "--out", dir.Combine("sweep"));
         Assert.True(outcome.ExitCode == 0, outcome.Errors);
-        Assert.Contains("cost model fitted to 6 harness runs (203,530 parameters; hosts 2)", outcome.Output);
+        Assert.Contains("cost model fitted to 6 harness runs (203,530 parameters; hosts 2 of 1 vCPU)", outcome.Output);
         Assert.Matches(@"the vectors move at: none [0-9.]+ Gbit/s; 25gbit [0-9.]+ Gbit/s; 10gbit [0-9.]+ Gbit/s; 1gbit [0-9.]+ Gbit/s", outcome.Output);
         Assert.Matches(@"10gbit\s+1024\s+2\s+50,036\s+[0-9,]+\s+[-+]\d+%\s+[0-9,]+\s+[-+]\d+%", outcome.Output);
         Assert.Matches(@"each run predicted from the others: mean absolute error \d+%", outcome.Output);

@@ -53,6 +53,9 @@ public sealed record HostsCostModel(double ComputeFixedMs, double ComputePerRowM
         var parameters = runs[0].Parameters;
         if (runs.Any(r => r.Parameters != parameters))
             throw new UserInputException("the harness file mixes models (bytes per step ÷ hosts differ): fit one model's runs at a time");
+        // the constants are per host core: hosts of another size are another machine
+        if (runs.Select(r => r.CpusPerHost).Distinct().Count() > 1)
+            throw new UserInputException($"the harness file mixes hosts of {string.Join(" and ", runs.Select(r => r.CpusPerHost).Distinct())} vCPUs (scaleout.sh --cpus): fit one size at a time");
         if (runs.Select(r => r.RowsPerHost).Distinct().Count() < 2)
             throw new UserInputException("the harness file needs runs at two or more rows per host (scaleout.sh --rows \"128 1024\") to fit the compute time");
         var (c0, c) = CostModel.LeastSquares(runs.Select(r => ((double)r.RowsPerHost, r.ComputeMs)));

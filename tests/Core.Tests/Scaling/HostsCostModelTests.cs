@@ -72,6 +72,14 @@ public sealed class HostsCostModelTests
     }
 
     [Fact]
+    public void Runs_on_hosts_of_different_sizes_are_not_fitted_together()
+    {
+        var runs = new[] { Measured(Known, 2, Links[0], 128), Measured(Known, 2, Links[0], 1024) with { CpusPerHost = 0.5 }, Measured(Known, 2, Links[1], 1024) };
+        var error = Assert.Throws<UserInputException>(() => HostsCostModel.Fit(runs));
+        Assert.Contains("mixes hosts of 1 and 0.5 vCPUs", error.Message);
+    }
+
+    [Fact]
     public void The_busiest_link_is_the_server_hosts_and_shards_spread_it()
     {
         const double m = 1000;

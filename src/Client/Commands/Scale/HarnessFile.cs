@@ -42,6 +42,7 @@ public static class HarnessFile
         var hosts = (int)Number("hosts");
         if (hosts < 2) throw new UserInputException($"{where}: 'hosts' {hosts}: a scale-out run has 2 hosts or more");
         return new HostRun(hosts, new NetworkLink(rate), (int)Number("rowsPerHost"), Number("oneHost"), Number("manyHosts"),
-            Number("computeMs"), Number("communicationMs"), Number("updateMs"), (long)Number("bytesPerStep"));
+            Number("computeMs"), Number("communicationMs"), Number("updateMs"), (long)Number("bytesPerStep"),
+            o.TryGetProperty("cpusPerHost", out _) ? Number("cpusPerHost") : 1);
     }
 }

@@ -18,7 +18,7 @@ public static class HostsProjection
     {
         var model = HostsCostModel.Fit(runs);
         var text = new StringBuilder();
-        text.AppendLine($"cost model fitted to {runs.Count} harness runs ({model.Parameters:N0} parameters; hosts {string.Join(',', runs.Select(r => r.Hosts).Distinct().Order())}): " +
+        text.AppendLine($"cost model fitted to {runs.Count} harness runs ({model.Parameters:N0} parameters; hosts {string.Join(',', runs.Select(r => r.Hosts).Distinct().Order())} of {runs[0].CpusPerHost:0.##} vCPU): " +
                         $"compute {model.ComputeFixedMs:F3} ms + {model.ComputePerRowMs * 1000:F2} µs per row; transfer {model.OverheadMs:F3} ms + server-link bytes at " +
                         $"{Gbit(8000 / model.CpuMsPerByte)} of CPU and {model.WireFactor:F2}× the wire's time, + {model.WaitPerComputeMs * 100:F0}% of compute waiting at the barrier; " +
                         $"update {model.UpdatePerParameterMs * 1e6:F2} ns per parameter");
