@@ -123,6 +123,19 @@ public sealed class ScaleCommandTests
             Assert.True(Efficiency("1gbit", n) <= Efficiency("10gbit", n));
     }
 
+    [Fact]
+    public async Task Against_predicts_runs_the_fit_did_not_see()
+    {
+        using var dir = new TempFolder();
+        var file = dir.File("runs.jsonl", string.Join('\n', HarnessRuns) + "\n");
+        var four = dir.File("four.jsonl", """{"link":"10gbit","rowsPerHost":1024,"hosts":4,"oneHost":27555,"manyHosts":32201,"computeMs":87.26,"communicationMs":27.39,"updateMs":7.47,"bytesPerStep":6512960}""" + "\n");
+        var outcome = await CliRunner.Run("scale", "--from-harness", file, "--against", four);
+        Assert.True(outcome.ExitCode == 0, outcome.Errors);
+        Assert.Contains("cost model fitted to 6 harness runs", outcome.Output); // the held-out run is not in the fit
+        Assert.Matches(@"\n10gbit\s+1024\s+4\s+32,201\s+[0-9,]+\s+[-+]\d+%\s+27\.39\s+[0-9.]+\s+87\.26\s+[0-9.]+\n", outcome.Output);
+        Assert.Matches(@"runs the fit did not see: mean absolute error \d+%, largest \d+%", outcome.Output);
+    }
+
     [Theory]
     [InlineData("not json", "line 1: not JSON")]
     [InlineData("""{"link":"fast","rowsPerHost":128,"hosts":2}""", "line 1: link 'fast': expected a link rate")]
@@ -142,6 +155,7 @@ public sealed class ScaleCommandTests
     [InlineData(new[] { "--project", "--link", "10gbit", "--latency", "fast" }, "--latency 'fast': expected a time")]
     [InlineData(new[] { "--link", "10gbit" }, "--link describes the network of a projection: add --project")]
     [InlineData(new[] { "--project", "--latency", "1ms" }, "--latency needs --link RATE")]
+    [InlineData(new[] { "--project", "--against", "runs.jsonl" }, "--against checks a fit to harness runs: add --from-harness FILE")]
     public async Task Bad_network_options_are_one_line_and_exit_2_before_any_run(string[] options, string message)
     {
         using var dir = new TempFolder();

@@ -14,7 +14,8 @@ public static class HostsProjection
 {
     private static readonly int[] HostCounts = [2, 4, 8, 16, 32, 64];
 
-    public static string Describe(IReadOnlyList<HostRun> runs, IReadOnlyList<double> extraRates, double roundTripMs)
+    /// <param name="held">Runs the fit never saw (--against), e.g. at more hosts: predicted, each against what it measured.</param>
+    public static string Describe(IReadOnlyList<HostRun> runs, IReadOnlyList<double> extraRates, double roundTripMs, IReadOnlyList<HostRun>? held = null)
     {
         var model = HostsCostModel.Fit(runs);
         var text = new StringBuilder();
@@ -39,6 +40,20 @@ public static class HostsProjection
                             $"{(left is { } v ? v.ToString("N0") : "-"),12}{(left is { } w ? Error(w, r.SamplesPerSecond) : "-"),8}");
         }
         if (errors.Count > 0) text.AppendLine($"each run predicted from the others: mean absolute error {100 * errors.Average():F0}%, largest {100 * errors.Max():F0}%");
+
+        if (held is { Count: > 0 })
+        {
+            text.AppendLine($"{"link",-8}{"rows",6}{"hosts",6}{"measured/s",12}{"predicted/s",13}{"error",8}{"comm ms",9}{"predicted",11}{"compute",9}{"predicted",11}   (--against: runs the fit did not see)");
+            var misses = new List<double>();
+            foreach (var r in held)
+            {
+                var predicted = model.SamplesPerSecond(r.Hosts, r.RowsPerHost, r.Link);
+                misses.Add(Math.Abs(predicted - r.SamplesPerSecond) / r.SamplesPerSecond);
+                text.AppendLine($"{Name(r.Link.BitsPerSecond),-8}{r.RowsPerHost,6}{r.Hosts,6}{r.SamplesPerSecond,12:N0}{predicted,13:N0}{Error(predicted, r.SamplesPerSecond),8}" +
+                                $"{r.CommunicationMs,9:F2}{model.TransferMs(r.Hosts, r.RowsPerHost, r.Link),11:F2}{r.ComputeMs,9:F2}{model.ComputeMs(r.RowsPerHost),11:F2}");
+            }
+            text.AppendLine($"runs the fit did not see: mean absolute error {100 * misses.Average():F0}%, largest {100 * misses.Max():F0}%");
+        }
 
         text.AppendLine($"projected efficiency (samples/s on N hosts ÷ N × one host, weak scaling, one server{(roundTripMs > 0 ? $", round trip {roundTripMs:0.###} ms" : "")}):");
         text.AppendLine($"{"link",-8}{"rows",6}" + string.Concat(HostCounts.Select(n => $"{$"N={n}",8}")));

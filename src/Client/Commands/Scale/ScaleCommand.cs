@@ -44,6 +44,7 @@ public static class ScaleCommand
         new("--link", "with --project: every host's link rate, such as 10gbit, 2.5gbit or 100mbit, or a list; the transfer adds the busiest link's wire time (default: loopback only)", "RATE"),
         new("--latency", "with --project: the round trip between hosts, such as 0.1ms or 50us, paid once for the pull and once for the push of every step (default 0)", "TIME"),
         new("--from-harness", "fit the cost model to the runs of bench/hosts/scaleout.sh --json FILE instead of running a sweep, check it against them and project efficiency to 64 hosts", "FILE"),
+        new("--against", "with --from-harness: more runs of scaleout.sh --json (e.g. at more hosts) that the fit does not see, each predicted against what it measured", "FILE"),
         new("--out", "sweep folder (default scale/<time-stamp>); the same command with the same folder continues a sweep", "DIR"),
         .. TrainCommand.Options.Where(o => Shared.Contains(o.Name) || o.Name == "--tls-password"),
     ];
@@ -53,7 +54,8 @@ public static class ScaleCommand
         var (rates, roundTripMs) = ReadNetwork(args); // before any run: a typo fails at once
         if (args.String("--from-harness") is { } harness)
         {
-            output.Write(HostsProjection.Describe(HarnessFile.Read(harness), rates, roundTripMs));
+            var held = args.String("--against") is { } against ? HarnessFile.Read(against, "--against") : null;
+            output.Write(HostsProjection.Describe(HarnessFile.Read(harness), rates, roundTripMs, held));
             return ExitCode.Done;
         }
         var grid = ReadGrid(args);
@@ -148,6 +150,8 @@ public static class ScaleCommand
         foreach (var name in new[] { "--link", "--latency" })
             if (args.Has(name) && !args.Flag("--project") && !args.Has("--from-harness"))
                 throw new UserInputException($"{name} describes the network of a projection: add --project (or --from-harness FILE)");
+        if (args.Has("--against") && !args.Has("--from-harness"))
+            throw new UserInputException("--against checks a fit to harness runs: add --from-harness FILE");
         var rates = (args.String("--link") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(r => NetworkUnits.ParseRate("--link", r)).Distinct().ToArray();
         var roundTrip = args.String("--latency") is { } latency ? NetworkUnits.ParseLatency("--latency", latency) : 0;
