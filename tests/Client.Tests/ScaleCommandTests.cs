@@ -118,6 +118,97 @@ public sealed class ScaleCommandTests
     }
 
     [Fact]
+    public async Task Project_over_a_link_adds_the_wire_and_the_round_trips_to_the_loopback_fit()
+    {
+        using var dir = new TempFolder();
+        var outcome = await CliRunner.Run("scale", "--data", "digits", "--cluster", "embedded:2", "--workers", "1,2", "--threads", "1",
+            "--batches", "64,256", "--target", "0.9", "--max-epochs", "2", "--lr", "0.05", "--project", "--link", "10gbit,1gbit", "--latency", "0.1ms", "--out", dir.Path);
+        Assert.True(outcome.ExitCode == 0, outcome.Errors);
+        Assert.Contains("cost model fitted to 4 runs (19,210 parameters)", outcome.Output);
+        Assert.Contains("projected samples/s at batch 256 over 10gbit links, round trip 0.1 ms", outcome.Output);
+        Assert.Contains("projected samples/s at batch 256 over 1gbit links, round trip 0.1 ms", outcome.Output);
+        // with one worker there is one host: no second shard to place
+        Assert.Matches(@"\n\s+1\s+[0-9,]+\s+-\s+-\s+-\s+-\n", outcome.Output);
+    }
+
+    /// <summary>bench/hosts/scaleout.sh --json lines of a real run (2 hosts, AMD EPYC, 2026-12-03), the fields the fit reads.</summary>
+    private static readonly string[] HarnessRuns =
+    [
+        """{"link":"none","rowsPerHost":128,"hosts":2,"oneHost":75248.59,"manyHosts":23534.85,"computeMs":4.54,"communicationMs":5.8,"updateMs":0.42,"bytesPerStep":3256480}""",
+        """{"link":"none","rowsPerHost":1024,"hosts":2,"oneHost":69315.36,"manyHosts":43634.66,"computeMs":34.46,"communicationMs":9.79,"updateMs":0.93,"bytesPerStep":3256480}""",
+        """{"link":"10gbit","rowsPerHost":128,"hosts":2,"oneHost":66703.42,"manyHosts":25386.99,"computeMs":4.66,"communicationMs":4.79,"updateMs":0.41,"bytesPerStep":3256480}""",
+        """{"link":"10gbit","rowsPerHost":1024,"hosts":2,"oneHost":76328.27,"manyHosts":50036.46,"computeMs":25.55,"communicationMs":12.29,"updateMs":0.6,"bytesPerStep":3256480}""",
+        """{"link":"1gbit","rowsPerHost":128,"hosts":2,"oneHost":62606.38,"manyHosts":13962.18,"computeMs":3.46,"communicationMs":14.17,"updateMs":0.5,"bytesPerStep":3256480}""",
+        """{"link":"1gbit","rowsPerHost":1024,"hosts":2,"oneHost":70011.96,"manyHosts":40849.85,"computeMs":32.68,"communicationMs":14.69,"updateMs":0.76,"bytesPerStep":3256480}""",
+    ];
+
+    [Fact]
+    public async Task From_harness_fits_the_network_checks_every_run_and_projects_efficiency_to_64_hosts_without_a_sweep()
+    {
+        using var dir = new TempFolder();
+        var file = dir.File("runs.jsonl", string.Join('\n', HarnessRuns) + "\n");
+        var outcome = await CliRunner.Run("scale", "--project", "--from-harness", file, "--link", "25gbit", "--latency", "50us", "--out", dir.Combine("sweep"));
+        Assert.True(outcome.ExitCode == 0, outcome.Errors);
+        Assert.Contains("cost model fitted to 6 harness runs (203,530 parameters; hosts 2 of 1 vCPU)", outcome.Output);
+        Assert.Matches(@"the vectors move at: none [0-9.]+ Gbit/s; 25gbit [0-9.]+ Gbit/s; 10gbit [0-9.]+ Gbit/s; 1gbit [0-9.]+ Gbit/s", outcome.Output);
+        Assert.Matches(@"10gbit\s+1024\s+2\s+50,036\s+[0-9,]+\s+[-+]\d+%\s+[0-9,]+\s+[-+]\d+%", outcome.Output);
+        Assert.Matches(@"each run predicted from the others: mean absolute error \d+%", outcome.Output);
+        Assert.Contains("round trip 0.05 ms", outcome.Output);
+        Assert.Matches(@"\n1gbit\s+1024(\s+0\.\d\d){6}\n", outcome.Output);
+        Assert.Matches(@"\n25gbit\s+128(\s+0\.\d\d){6}\n", outcome.Output);
+        Assert.False(Directory.Exists(dir.Combine("sweep")));
+
+        // a slower link never projects a better efficiency
+        var lines = outcome.Output.Split('\n');
+        double Efficiency(string link, int column) => double.Parse(lines.Last(l => l.StartsWith(link + " ") && l.Contains(" 1024 ")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[column + 1], System.Globalization.CultureInfo.InvariantCulture);
+        for (var n = 1; n <= 6; n++)
+            Assert.True(Efficiency("1gbit", n) <= Efficiency("10gbit", n));
+    }
+
+    [Fact]
+    public async Task Against_predicts_runs_the_fit_did_not_see()
+    {
+        using var dir = new TempFolder();
+        var file = dir.File("runs.jsonl", string.Join('\n', HarnessRuns) + "\n");
+        var four = dir.File("four.jsonl", """{"link":"10gbit","rowsPerHost":1024,"hosts":4,"oneHost":27555,"manyHosts":32201,"computeMs":87.26,"communicationMs":27.39,"updateMs":7.47,"bytesPerStep":6512960}""" + "\n");
+        var outcome = await CliRunner.Run("scale", "--from-harness", file, "--against", four);
+        Assert.True(outcome.ExitCode == 0, outcome.Errors);
+        Assert.Contains("cost model fitted to 6 harness runs", outcome.Output); // the held-out run is not in the fit
+        Assert.Matches(@"\n10gbit\s+1024\s+4\s+32,201\s+[0-9,]+\s+[-+]\d+%\s+27\.39\s+[0-9.]+\s+87\.26\s+[0-9.]+\n", outcome.Output);
+        Assert.Matches(@"runs the fit did not see: mean absolute error \d+%, largest \d+%", outcome.Output);
+    }
+
+    [Theory]
+    [InlineData("not json", "line 1: not JSON")]
+    [InlineData("""{"link":"fast","rowsPerHost":128,"hosts":2}""", "line 1: link 'fast': expected a link rate")]
+    [InlineData("""{"link":"none","hosts":2}""", "line 1: 'rowsPerHost' missing or not a number")]
+    public async Task A_harness_file_that_is_not_one_is_one_line_and_exit_2(string line, string message)
+    {
+        using var dir = new TempFolder();
+        var file = dir.File("runs.jsonl", line + "\n");
+        var outcome = await CliRunner.Run("scale", "--project", "--from-harness", file);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Single(outcome.ErrorLines);
+        Assert.Contains(message, outcome.Errors);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--project", "--link", "10gbps" }, "--link '10gbps': expected a link rate in bits per second")]
+    [InlineData(new[] { "--project", "--link", "10gbit", "--latency", "fast" }, "--latency 'fast': expected a time")]
+    [InlineData(new[] { "--link", "10gbit" }, "--link describes the network of a projection: add --project")]
+    [InlineData(new[] { "--project", "--latency", "1ms" }, "--latency needs --link RATE")]
+    [InlineData(new[] { "--project", "--against", "runs.jsonl" }, "--against checks a fit to harness runs: add --from-harness FILE")]
+    public async Task Bad_network_options_are_one_line_and_exit_2_before_any_run(string[] options, string message)
+    {
+        using var dir = new TempFolder();
+        var outcome = await CliRunner.Run([.. Digits, .. options, "--out", dir.Combine("sweep")]);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Single(outcome.ErrorLines);
+        Assert.Contains(message, outcome.Errors);
+        Assert.False(Directory.Exists(dir.Combine("sweep")));
+    }
+
+    [Fact]
     public async Task A_diverging_run_is_recorded_and_the_sweep_goes_on()
     {
         using var dir = new TempFolder();

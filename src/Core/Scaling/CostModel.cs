@@ -37,6 +37,17 @@ public sealed record CostModel(double ComputeFixedMs, double ComputePerSampleMs,
 
     public double SamplesPerSecond(int batch, int workers, int shards) => 1000.0 * batch / StepMs(batch, workers, shards);
 
+    /// <summary>
+    /// The transfer with each worker on its own host behind <paramref name="link"/>: what loopback
+    /// measured (messaging, and the CPU that serialises and copies the bytes, which a network does not
+    /// take away) plus a round trip per round and the busiest link's wire time (<see cref="NetworkLink.WireMs"/>).
+    /// </summary>
+    public double TransferMs(int workers, int shards, NetworkLink link) =>
+        TransferMs(workers, shards) + NetworkLink.RoundsPerStep * link.RoundTripMs + (double.IsPositiveInfinity(link.BitsPerSecond) ? 0 : link.WireMs(workers, shards, ModelBytes));
+
+    public double SamplesPerSecond(int batch, int workers, int shards, NetworkLink link) =>
+        1000.0 * batch / (ComputeMs(batch, workers) + TransferMs(workers, shards, link) + UpdateMs(shards));
+
     /// <summary>The worker count (of those given) after which doubling the workers adds less than <paramref name="gain"/> throughput.</summary>
     public int Saturation(int batch, int shards, IReadOnlyList<int> workerCounts, double gain = 0.1)
     {

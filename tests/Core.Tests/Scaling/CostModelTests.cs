@@ -42,4 +42,19 @@ public sealed class CostModelTests
         var error = Assert.Throws<UserInputException>(() => CostModel.Fit(local, 1000));
         Assert.Contains("communication is not measured with --cluster local", error.Message);
     }
+
+    [Fact]
+    public void Over_a_network_the_wire_and_the_round_trips_add_to_what_loopback_measured()
+    {
+        var link = new NetworkLink(10e9, RoundTripMs: 0.1);
+        foreach (var workers in new[] { 2, 8, 64 })
+        {
+            // one server beside a worker: its link carries the other N−1 workers' M each way, in each of the two rounds
+            var wire = 2 * (workers - 1) * Known.ModelBytes / (10e9 / 8 / 1000);
+            Assert.Equal(Known.TransferMs(workers, 1) + 2 * 0.1 + wire, Known.TransferMs(workers, 1, link), 9);
+        }
+        Assert.Equal(Known.TransferMs(1, 1), Known.TransferMs(1, 1, new NetworkLink(1e9)), 12); // one worker, one host: nothing on a link
+        Assert.Equal(Known.TransferMs(8, 2), Known.TransferMs(8, 2, NetworkLink.Unlimited), 12);
+        Assert.True(Known.SamplesPerSecond(4096, 16, 1, new NetworkLink(1e9)) < Known.SamplesPerSecond(4096, 16, 1, new NetworkLink(10e9)));
+    }
 }

@@ -13,7 +13,8 @@ public static class Projection
     private static readonly int[] WorkerCounts = [1, 2, 4, 8, 16, 32, 64, 128, 256];
     private static readonly int[] ShardCounts = [1, 2, 4, 8, 16];
 
-    public static string Describe(ScaleGrid grid, IReadOnlyList<ScaleResult> results)
+    /// <param name="links">Networks to project onto (--link, --latency); none: this machine's loopback.</param>
+    public static string Describe(ScaleGrid grid, IReadOnlyList<ScaleResult> results, IReadOnlyList<NetworkLink>? links = null)
     {
         var measured = results.Where(r => r.SamplesPerSecond > 0 && r.WorkersUsed > 0).ToArray();
         // on this machine, workers beyond cores / threads take turns on the cores
@@ -38,12 +39,25 @@ public static class Projection
         text.AppendLine($"mean absolute error {100 * errors.Average():F0}% over the measured runs");
 
         var batch = grid.Batches[^1];
-        text.AppendLine($"projected samples/s at batch {batch} (one worker per machine; shards on their own links):");
-        text.AppendLine($"{"workers",9}" + string.Concat(ShardCounts.Select(s => $"{$"S={s}",12}")));
-        foreach (var workers in WorkerCounts.Where(w => w <= batch))
-            text.AppendLine($"{workers,9}" + string.Concat(ShardCounts.Select(s => $"{model.SamplesPerSecond(batch, workers, s),12:N0}")));
-        var counts = WorkerCounts.Where(w => w <= batch).ToArray();
-        text.AppendLine(string.Join("; ", ShardCounts.Select(s => $"S={s}: adding workers stops paying (< 10% per doubling) past {model.Saturation(batch, s, counts)}")));
+        if (links is not { Count: > 0 })
+        {
+            text.AppendLine($"projected samples/s at batch {batch} (one worker per machine; shards on their own links):");
+            text.AppendLine($"{"workers",9}" + string.Concat(ShardCounts.Select(s => $"{$"S={s}",12}")));
+            foreach (var workers in WorkerCounts.Where(w => w <= batch))
+                text.AppendLine($"{workers,9}" + string.Concat(ShardCounts.Select(s => $"{model.SamplesPerSecond(batch, workers, s),12:N0}")));
+            var counts = WorkerCounts.Where(w => w <= batch).ToArray();
+            text.AppendLine(string.Join("; ", ShardCounts.Select(s => $"S={s}: adding workers stops paying (< 10% per doubling) past {model.Saturation(batch, s, counts)}")));
+            return text.ToString();
+        }
+        foreach (var link in links)
+        {
+            // loopback's cost stays (messaging, the CPU moving the bytes); the wire and the round trips add
+            text.AppendLine($"projected samples/s at batch {batch} over {NetworkUnits.FormatRate(link.BitsPerSecond)} links, round trip {link.RoundTripMs:0.###} ms " +
+                            "(one worker per host; shards beside workers; - : more shards than hosts):");
+            text.AppendLine($"{"workers",9}" + string.Concat(ShardCounts.Select(s => $"{$"S={s}",12}")));
+            foreach (var workers in WorkerCounts.Where(w => w <= batch))
+                text.AppendLine($"{workers,9}" + string.Concat(ShardCounts.Select(s => s > workers ? $"{"-",12}" : $"{model.SamplesPerSecond(batch, workers, s, link),12:N0}")));
+        }
         return text.ToString();
     }
 }

@@ -6,6 +6,7 @@ using Trainer.Client.Output;
 using Trainer.CommandLine;
 using Trainer.Core;
 using Trainer.Core.Optim;
+using Trainer.Core.Scaling;
 using Trainer.Core.Training;
 using Trainer.Grains.Hosting;
 
@@ -42,12 +43,23 @@ public static class ScaleCommand
         new("--tune-lr", "at every batch, trials at --lr × 0.25, 0.5, 1, 2, 4 (after the scaling rule): the best trial per batch, by steps to target, is the hindsight baseline (Shallue et al. 2018)"),
         new("--lr-factors", "the trials' multiples of --lr, instead of --tune-lr's (default 0.25,0.5,1,2,4 with --tune-lr, else 1)", "LIST"),
         new("--project", "after the sweep, fit the step-time cost model to its cluster runs and project it past this machine (workers and --ps-shards)"),
+        new("--link", "with --project: every host's link rate, such as 10gbit, 2.5gbit or 100mbit, or a list; the transfer adds the busiest link's wire time (default: loopback only)", "RATE"),
+        new("--latency", "with --project: the round trip between hosts, such as 0.1ms or 50us, paid once for the pull and once for the push of every step (default 0)", "TIME"),
+        new("--from-harness", "fit the cost model to the runs of bench/hosts/scaleout.sh --json FILE instead of running a sweep, check it against them and project efficiency to 64 hosts (default: none, a sweep runs)", "FILE"),
+        new("--against", "with --from-harness: more runs of scaleout.sh --json (e.g. at more hosts) that the fit does not see, each predicted against what it measured (default: none)", "FILE"),
         new("--out", "sweep folder (default scale/<time-stamp>); the same command with the same folder continues a sweep", "DIR"),
         .. TrainCommand.Options.Where(o => Shared.Contains(o.Name) || o.Name == "--tls-password"),
     ];
 
     public static async Task<int> RunAsync(ParsedArguments args, TextWriter output, CancellationToken cancellation)
     {
+        var (rates, roundTripMs) = ReadNetwork(args); // before any run: a typo fails at once
+        if (args.String("--from-harness") is { } harness)
+        {
+            var held = args.String("--against") is { } against ? HarnessFile.Read(against, "--against") : null;
+            output.Write(HostsProjection.Describe(HarnessFile.Read(harness), rates, roundTripMs, held));
+            return ExitCode.Done;
+        }
         var grid = ReadGrid(args);
         var shared = SharedRequest(args); // the options every run shares, read once
         var folder = args.String("--out") ?? Path.Combine("scale", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
@@ -75,7 +87,7 @@ public static class ScaleCommand
         output.WriteLine($"sweep done: wrote {folder}/results.csv, results.json, summary.md and plots");
         output.Write(ScaleSummary.Knees(grid, sweep.Results.Values.ToList()));
         if (grid.LrFactors is not null) output.Write(ScaleSummary.Tuned(grid, sweep.Results.Values.ToList()));
-        if (args.Flag("--project")) output.Write(Projection.Describe(grid, sweep.Results.Values.ToList()));
+        if (args.Flag("--project")) output.Write(Projection.Describe(grid, sweep.Results.Values.ToList(), rates.Select(r => new NetworkLink(r, roundTripMs)).ToArray()));
         return ExitCode.Done;
     }
 
@@ -135,6 +147,22 @@ public static class ScaleCommand
         _ => (r.EpochsToTarget is { } e ? $"reached {target} at epoch {e} ({r.StepsToTarget:N0} steps, {r.SecondsToTarget:F1} s)" : $"did not reach {target} in {r.Epochs} epochs") +
              $"; test accuracy {r.TestAccuracy:F4}; {r.SamplesPerSecond:N0} samples/s" + (r.NoiseScaleAtTarget is { } n ? $"; noise scale {n:N0}" : ""),
     };
+
+    /// <summary>The links of --link (bits per second) and --latency (ms), which only a projection uses.</summary>
+    private static (double[] Rates, double RoundTripMs) ReadNetwork(ParsedArguments args)
+    {
+        foreach (var name in new[] { "--link", "--latency" })
+            if (args.Has(name) && !args.Flag("--project") && !args.Has("--from-harness"))
+                throw new UserInputException($"{name} describes the network of a projection: add --project (or --from-harness FILE)");
+        if (args.Has("--against") && !args.Has("--from-harness"))
+            throw new UserInputException("--against checks a fit to harness runs: add --from-harness FILE");
+        var rates = (args.String("--link") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(r => NetworkUnits.ParseRate("--link", r)).Distinct().ToArray();
+        var roundTrip = args.String("--latency") is { } latency ? NetworkUnits.ParseLatency("--latency", latency) : 0;
+        if (roundTrip > 0 && rates.Length == 0 && !args.Has("--from-harness"))
+            throw new UserInputException("--latency needs --link RATE: the latency of which network?");
+        return (rates, roundTrip);
+    }
 
     private static ScaleGrid ReadGrid(ParsedArguments args)
     {
