@@ -26,11 +26,11 @@ public static class TrainRun
         ITrainingObserver progress = file;
         if (dashboard is not null) progress = new DashboardProgress(progress, dashboard.Board, request.Job);
         JobRun run;
+        var stopping = Task.CompletedTask;
         try
         {
-            run = request.Cluster.IsLocal
-                ? await RunLocalAsync(request, progress, file, output, cancellation)
-                : await RunOnClusterAsync(request, progress, file, output, cancellation);
+            if (request.Cluster.IsLocal) run = await RunLocalAsync(request, progress, file, output, cancellation);
+            else (run, stopping) = await RunOnClusterAsync(request, progress, file, output, cancellation);
         }
         catch (Exception e)
         {
@@ -39,8 +39,12 @@ public static class TrainRun
             throw;
         }
         dashboard?.Board.Ended(request.Job, JobStatus.Finished);
-        RunResults.Write(request.Out, request.Job, request.Data, run.Options, run, started, output);
-        file.Finished();
+        try
+        {
+            RunResults.Write(request.Out, request.Job, request.Data, run.Options, run, started, output);
+            file.Finished();
+        }
+        finally { await stopping; } // the results need nothing of the cluster: an embedded one stops meanwhile
         return run;
     }
 
@@ -59,10 +63,25 @@ public static class TrainRun
         return run with { Result = await new ReferenceTrainer(kernel, progress).TrainAsync(data, options, cancellation) };
     }
 
-    private static async Task<JobRun> RunOnClusterAsync(TrainRequest request, ITrainingObserver progress, ProgressFile file, TextWriter output, CancellationToken cancellation)
+    /// <summary>The job on its cluster, and the connection's closing (an embedded cluster's stop), begun once the job has finished.</summary>
+    private static async Task<(JobRun Run, Task Stopping)> RunOnClusterAsync(TrainRequest request, ITrainingObserver progress, ProgressFile file, TextWriter output, CancellationToken cancellation)
     {
-        await using var connection = await ClusterConnection.ConnectAsync(request.Cluster, request.CheckpointDir,
+        var connection = await ClusterConnection.ConnectAsync(request.Cluster, request.CheckpointDir,
             TimeSpan.FromSeconds(request.StepTimeoutSeconds ?? TrainRequest.DefaultStepTimeoutSeconds), cancellation: cancellation, tls: request.Tls, warn: output.WriteLine);
+        try
+        {
+            var run = await RunJobAsync(connection, request, progress, file, output, cancellation);
+            return (run, connection.DisposeAsync().AsTask());
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<JobRun> RunJobAsync(ClusterConnection connection, TrainRequest request, ITrainingObserver progress, ProgressFile file, TextWriter output, CancellationToken cancellation)
+    {
         var silos = await connection.CountSilosAsync();
         var resumeLine = ResumeLine.For(request.Job, request.Cluster, request.CheckpointDir, request.Tls);
         ClusterJob job;
