@@ -5,24 +5,44 @@ namespace Trainer.Core.Training;
 /// workers' measured speeds. Each worker's seconds per partition is an exponential average of its
 /// compute seconds over its partitions; a new cut is proposed only when its predicted step time
 /// beats the current cut's by <see cref="Margin"/>, and only after <see cref="Window"/> steps measured
-/// under the current cut, so noise in a shared machine's timings does not make it flap.
+/// under the current cut. Each cut by speed doubles the window (up to <see cref="MaxWindow"/>): on a
+/// shared machine another process's load moves from core to core, and a cut that chases it would
+/// flap; a host that stays slow is followed at once, and noise at most a few times per job.
 /// </summary>
-public sealed class SplitBalancer(double margin = SplitBalancer.DefaultMargin, int window = SplitBalancer.DefaultWindow, double smoothing = 0.3)
+public sealed class SplitBalancer(double margin = SplitBalancer.DefaultMargin, int window = SplitBalancer.DefaultWindow, double smoothing = 0.2)
 {
+    public const int MaxWindow = 512;
+
     public const double DefaultMargin = 0.10;
     public const int DefaultWindow = 8;
 
     private double[] _secondsPerPartition = [];
     private int[] _counts = [];
     private int _observed;
+    private readonly int _firstWindow = window;
+    private int _window = window;
 
     public double Margin => margin;
-    public int Window => window;
+    /// <summary>Steps to measure under the current cut before another may be proposed.</summary>
+    public int Window => _window;
     /// <summary>Each worker's smoothed seconds per partition under the current cut (empty before a step).</summary>
     public IReadOnlyList<double> SecondsPerPartition => _secondsPerPartition;
 
-    /// <summary>A cut was made (the first, a cluster change, or a rebalance): its measurements start again.</summary>
+    /// <summary>A cut was made by the cluster (the first, or workers came or went): its measurements start again, with the first window.</summary>
     public void Reset(IReadOnlyList<int> counts)
+    {
+        _window = _firstWindow;
+        Start(counts);
+    }
+
+    /// <summary>The proposed cut was made: measured again from scratch, for twice as long before the next.</summary>
+    public void Changed(IReadOnlyList<int> counts)
+    {
+        _window = Math.Min(MaxWindow, 2 * _window);
+        Start(counts);
+    }
+
+    private void Start(IReadOnlyList<int> counts)
     {
         _counts = [.. counts];
         _secondsPerPartition = new double[counts.Count];
@@ -32,7 +52,7 @@ public sealed class SplitBalancer(double margin = SplitBalancer.DefaultMargin, i
     /// <summary>One step's compute seconds per worker, under the current cut.</summary>
     public void Observe(IReadOnlyList<double> computeSeconds)
     {
-        if (computeSeconds.Count != _counts.Length) { Reset(PartitionSplit.Even(_counts.Sum(), computeSeconds.Count)); return; }
+        if (computeSeconds.Count != _counts.Length) throw new ArgumentException($"{computeSeconds.Count} workers' times for a cut of {_counts.Length}");
         for (var i = 0; i < _counts.Length; i++)
         {
             var sample = computeSeconds[i] / Math.Max(1, _counts[i]);
@@ -46,7 +66,7 @@ public sealed class SplitBalancer(double margin = SplitBalancer.DefaultMargin, i
     public int[]? Propose()
     {
         var partitions = _counts.Sum();
-        if (_counts.Length < 2 || _observed < window || partitions < _counts.Length) return null;
+        if (_counts.Length < 2 || _observed < _window || partitions < _counts.Length) return null;
         if (_secondsPerPartition.Any(s => !(s > 0))) return null;
         var proposed = PartitionSplit.Proportional(partitions, _secondsPerPartition);
         if (proposed.SequenceEqual(_counts)) return null;

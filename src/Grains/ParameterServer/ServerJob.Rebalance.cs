@@ -41,7 +41,7 @@ public sealed partial class ServerJob
             _rebalanceRefused = true;
             return $"partitions keep their cut ({string.Join(" ", before)} per worker): {refused.Refusal}";
         }
-        _balancer.Reset(counts);
+        _balancer.Changed(counts);
         _balancedRanges = _pool.Ranges;
         Info = Info with { FirstPartitions = _pool.Ranges.Select(r => r.First).ToArray() };
         Rebalanced++;

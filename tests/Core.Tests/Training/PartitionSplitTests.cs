@@ -92,4 +92,26 @@ public sealed class PartitionSplitTests
         Assert.Equal([0.01, 0.01], balancer.SecondsPerPartition);
         Assert.Null(balancer.Propose());
     }
+
+    [Fact]
+    public void Each_cut_by_speed_doubles_the_window_and_a_cluster_change_starts_it_again()
+    {
+        var balancer = new SplitBalancer(window: 4);
+        balancer.Reset([4, 4]);
+        for (var step = 0; step < 4; step++) balancer.Observe([4 * 0.01, 4 * 0.05]);
+        Assert.Equal([7, 1], balancer.Propose()!);
+        balancer.Changed([7, 1]);
+        Assert.Equal(8, balancer.Window);
+        for (var step = 0; step < 7; step++)
+        {
+            balancer.Observe([7 * 0.05, 1 * 0.01]); // the load moved to the other worker
+            Assert.Null(balancer.Propose());
+        }
+        balancer.Observe([7 * 0.05, 1 * 0.01]);
+        Assert.Equal([1, 7], balancer.Propose()!);
+        balancer.Changed([1, 7]);
+        Assert.Equal(16, balancer.Window);
+        balancer.Reset([3, 3, 2]);
+        Assert.Equal(4, balancer.Window);
+    }
 }
