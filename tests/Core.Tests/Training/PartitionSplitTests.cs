@@ -52,7 +52,7 @@ public sealed class PartitionSplitTests
     {
         var balancer = new SplitBalancer();
         balancer.Reset([4, 4]);
-        for (var step = 0; step < SplitBalancer.DefaultWindow; step++)
+        for (var step = 0; step <= SplitBalancer.DefaultWindow; step++) // a window after the warm-up step
         {
             Assert.Null(balancer.Propose()); // not before a window of steps
             balancer.Observe([4 * 0.01, 4 * 0.05]);
@@ -98,11 +98,11 @@ public sealed class PartitionSplitTests
     {
         var balancer = new SplitBalancer(window: 4);
         balancer.Reset([4, 4]);
-        for (var step = 0; step < 4; step++) balancer.Observe([4 * 0.01, 4 * 0.05]);
+        for (var step = 0; step < 5; step++) balancer.Observe([4 * 0.01, 4 * 0.05]);
         Assert.Equal([7, 1], balancer.Propose()!);
         balancer.Changed([7, 1]);
         Assert.Equal(8, balancer.Window);
-        for (var step = 0; step < 7; step++)
+        for (var step = 0; step < 8; step++)
         {
             balancer.Observe([7 * 0.05, 1 * 0.01]); // the load moved to the other worker
             Assert.Null(balancer.Propose());
@@ -113,5 +113,16 @@ public sealed class PartitionSplitTests
         Assert.Equal(16, balancer.Window);
         balancer.Reset([3, 3, 2]);
         Assert.Equal(4, balancer.Window);
+    }
+
+    [Fact]
+    public void Load_that_moves_between_the_halves_of_the_window_keeps_the_cut()
+    {
+        var balancer = new SplitBalancer(window: 8);
+        balancer.Reset([4, 4]);
+        balancer.Observe([0.04, 0.04]); // warm-up
+        for (var step = 0; step < 4; step++) balancer.Observe([4 * 0.05, 4 * 0.01]);
+        for (var step = 0; step < 4; step++) balancer.Observe([4 * 0.01, 4 * 0.03]);
+        Assert.Null(balancer.Propose()); // the whole window's mean says 3 5; its halves say 1 7 and 6 2
     }
 }
