@@ -9,7 +9,10 @@ namespace Trainer.Core.Training;
 /// <see cref="Margin"/>, and when both halves of the window, each on its own, ask for the same cut: a
 /// host that stays slow does, another process's load moving from core to core on a shared machine
 /// does not. Each cut by speed doubles the window (up to <see cref="MaxWindow"/>), so noise that
-/// gets through changes the cut a few times per job at most.
+/// gets through changes the cut a few times per job at most. A cut left before is not gone back to
+/// when its measured steps were not faster than the current cut's: seconds per partition are not
+/// constant (a CPU quota does not slow a worker whose few partitions fit in it), so the prediction
+/// alone would undo a good cut.
 /// </summary>
 public sealed class SplitBalancer(double margin = SplitBalancer.DefaultMargin, int window = SplitBalancer.DefaultWindow)
 {
@@ -22,6 +25,7 @@ public sealed class SplitBalancer(double margin = SplitBalancer.DefaultMargin, i
     private int[] _counts = [];
     private bool _warm;
     private int _window = window;
+    private readonly Dictionary<string, double> _left = []; // cut → its measured mean step compute seconds, for the cuts left since the last Reset
 
     public double Margin => margin;
     /// <summary>Steps to measure under the current cut before another may be proposed.</summary>
@@ -33,6 +37,7 @@ public sealed class SplitBalancer(double margin = SplitBalancer.DefaultMargin, i
     public void Reset(IReadOnlyList<int> counts)
     {
         _window = _firstWindow;
+        _left.Clear();
         Start(counts);
     }
 
@@ -40,6 +45,7 @@ public sealed class SplitBalancer(double margin = SplitBalancer.DefaultMargin, i
     public void Changed(IReadOnlyList<int> counts)
     {
         _window = Math.Min(MaxWindow, 2 * _window);
+        if (_steps.Count > 0) _left[Key(_counts)] = MeasuredStep();
         Start(counts);
     }
 
@@ -71,8 +77,15 @@ public sealed class SplitBalancer(double margin = SplitBalancer.DefaultMargin, i
         var half = steps.Length / 2;
         var early = Gaining(Mean(steps[..half], _counts.Length));
         var late = Gaining(Mean(steps[half..], _counts.Length));
-        return early is not null && late is not null && early.SequenceEqual(proposed) && late.SequenceEqual(proposed) ? proposed : null;
+        if (early is null || late is null || !early.SequenceEqual(proposed) || !late.SequenceEqual(proposed)) return null;
+        if (_left.TryGetValue(Key(proposed), out var measured) && measured >= (1 - margin) * MeasuredStep()) return null; // tried: it was not faster
+        return proposed;
     }
+
+    /// <summary>The current cut's mean step compute seconds over the window, as measured: the slowest worker of each step.</summary>
+    private double MeasuredStep() => _steps.Average(step => Enumerable.Range(0, _counts.Length).Max(i => step[i] * _counts[i]));
+
+    private static string Key(IReadOnlyList<int> counts) => string.Join(' ', counts);
 
     /// <summary>The cut these seconds per partition give, when it beats the current one by the margin.</summary>
     private int[]? Gaining(IReadOnlyList<double> perPartition)

@@ -125,4 +125,20 @@ public sealed class PartitionSplitTests
         for (var step = 0; step < 4; step++) balancer.Observe([4 * 0.01, 4 * 0.03]);
         Assert.Null(balancer.Propose()); // the whole window's mean says 3 5; its halves say 1 7 and 6 2
     }
+
+    [Fact]
+    public void A_cut_left_before_whose_steps_were_slower_is_not_gone_back_to()
+    {
+        var balancer = new SplitBalancer(window: 4);
+        balancer.Reset([4, 4]);
+        for (var step = 0; step < 5; step++) balancer.Observe([4 * 0.01, 4 * 0.05]); // 4 4: steps of 200 ms
+        Assert.Equal([7, 1], balancer.Propose()!);
+        balancer.Changed([7, 1]);
+        // under a CPU quota one partition fits and is not slowed: both look equal, so the prediction says 4 4
+        for (var step = 0; step < 9; step++) balancer.Observe([7 * 0.01, 1 * 0.01]);
+        Assert.Null(balancer.Propose()); // but 4 4 measured 200 ms a step, 7 1 measures 70 ms
+        balancer.Reset([7, 1]); // a cluster change forgets what was measured
+        for (var step = 0; step < 5; step++) balancer.Observe([7 * 0.01, 1 * 0.01]);
+        Assert.Equal([4, 4], balancer.Propose()!);
+    }
 }
