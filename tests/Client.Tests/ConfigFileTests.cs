@@ -29,7 +29,7 @@ public sealed class ConfigFileTests
         var edited = JsonNode.Parse(File.ReadAllText(dir.Combine("first/report.json")))!["options"]!.AsObject();
         edited["hidden"] = "8"; // a list as a string, as on the command line
         edited["cluster"] = "local";
-        foreach (var clusterOnly in new[] { "workers", "mode", "psShards", "checkpointEvery", "stepTimeout" }) edited.Remove(clusterOnly);
+        foreach (var clusterOnly in new[] { "workers", "mode", "psShards", "checkpointEvery", "stepTimeout", "rebalance" }) edited.Remove(clusterOnly);
         var other = await CliRunner.Run("train", "--config", dir.File("edited.json", edited.ToJsonString()), "--out", dir.Combine("other"));
         Assert.True(other.ExitCode == 0, other.Errors);
         Assert.Equal("mlp 30-8-2 tanh", Report(dir.Combine("other")).GetProperty("model").GetString());

@@ -10,10 +10,12 @@ namespace Trainer.Grains.Messages;
 /// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.job-spec")]
 public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
-    int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1, string? ClientProcess = null, string? Owner = null)
+    int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1, string? ClientProcess = null, string? Owner = null,
+    bool Rebalance = true)
 {
     // Owner: on a mutual-TLS cluster, the SHA-256 fingerprint of the certificate that started the job,
     // set by the parameter server from the starter's proof (what a client puts here is ignored).
+    // Rebalance: sync mode cuts the partitions again by the workers' measured speeds (same bits).
 
     /// <summary>This process, as <see cref="DataShape.Process"/> names one.</summary>
     public static string ThisProcess => $"{Environment.MachineName}:{Environment.ProcessId}";

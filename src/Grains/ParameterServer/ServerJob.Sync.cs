@@ -17,6 +17,7 @@ public sealed partial class ServerJob
             cancellation.ThrowIfCancellationRequested();
             EnsureActive();
             if (await FollowClusterAsync() is { } moved) PendingNotes.Add(moved);
+            else if (await RebalanceAsync() is { } rebalanced) PendingNotes.Add(rebalanced);
             await RetryCheckpointAsync();
             foreach (var note in TakeNotes()) yield return note;
             var clock = Stopwatch.StartNew();
@@ -45,6 +46,7 @@ public sealed partial class ServerJob
         var (s, version, weights, batch) = (State.StepInEpoch, State.Version, State.Weights!, _batch); // not written until every worker has answered
         var parts = await _pool.CallAsync((w, worker) => worker.ComputeGradient(epoch, s, batch, version, _pool.WeightsFor(w, version, weights)));
         _pool.HoldAll(version);
+        ObserveStep(parts);
         var roundTrip = clock.Elapsed.TotalSeconds;
 
         var update = Stopwatch.StartNew();

@@ -1,4 +1,5 @@
 using Trainer.Core;
+using Trainer.Core.Training;
 using Trainer.Grains.Hosting;
 using Trainer.Grains.Messages;
 
@@ -113,10 +114,10 @@ public sealed partial class WorkerPool
         }
 
         Settled = _slots.All(s => s.Silo is null || s.Shape?.Silo == s.Silo.ToString());
-        Ranges = Enumerable.Range(0, Count).Select(i => (partitions * i / Count, partitions * (i + 1) / Count - partitions * i / Count)).ToArray();
+        Ranges = PartitionSplit.Ranges(PartitionSplit.Even(partitions, Count));
         var changed = Enumerable.Range(0, Count).Where(i => i >= before.Length || !Equals(before[i], _slots[i].Silo) || i >= beforeRanges.Length || beforeRanges[i] != Ranges[i]).ToArray();
         if (changed.Length == 0) return notes;
-        if (!first) await Task.WhenAll(changed.Select(i => _slots[i].Grain.Setup(Setup(i)).WaitAsync(StepTimeout)));
+        if (!first) await Task.WhenAll(changed.Select(SetupAgainAsync));
         if (!first) notes.Add($"workers follow the cluster: {Count} worker{(Count == 1 ? "" : "s")} on {_slots.Select(s => s.Shape!.Silo).Distinct().Count()} silos");
         return notes;
     }

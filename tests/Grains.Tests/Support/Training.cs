@@ -14,10 +14,11 @@ internal static class Training
         new ReferenceTrainer(KernelChoice.Select(kernel)).Train(DataLoader.Prepare(data, ModelSpec.LabelRuleFor(options.Model, options.Task)), options);
 
     public static async Task<TrainingResult> OnCluster(IGrainFactory grains, DataSpec data, TrainOptions options, int workers,
-        string mode = "sync", int staleness = 0, string? job = null, ITrainingObserver? observer = null, int checkpointEvery = 0, int psShards = 1, string kernel = "openblas")
+        string mode = "sync", int staleness = 0, string? job = null, ITrainingObserver? observer = null, int checkpointEvery = 0, int psShards = 1, string kernel = "openblas",
+        bool rebalance = true)
     {
         var spec = new JobSpec(job ?? "test-" + Guid.NewGuid().ToString("N")[..8], data, options with { Threads = 1 }, mode, workers, staleness, kernel,
-            checkpointEvery, StepTimeoutSeconds: 20, PsShards: psShards);
+            checkpointEvery, StepTimeoutSeconds: 20, PsShards: psShards, Rebalance: rebalance);
         var cluster = await ClusterJob.StartAsync(grains, spec);
         var result = await cluster.RunAsync(observer ?? SilentObserver.Instance, CancellationToken.None);
         await cluster.FinishAsync();

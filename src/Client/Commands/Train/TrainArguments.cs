@@ -64,6 +64,7 @@ public static class TrainArguments
             CheckpointEvery = args.Has("--checkpoint-every") ? args.Int("--checkpoint-every", 0, min: 0) : null,
             StepTimeoutSeconds = args.Has("--step-timeout") ? args.Double("--step-timeout", 0, min: 0, positive: true) : null,
             PsShards = args.Int("--ps-shards", 1, min: 1),
+            Rebalance = args.Has("--rebalance") ? args.Choice("--rebalance", TrainRequest.On, [TrainRequest.Off, TrainRequest.On]) == TrainRequest.On : null,
             CheckpointDir = args.String("--checkpoint-dir"),
             Tls = CommonOptions.Tls(args),
         };
@@ -177,7 +178,7 @@ public static class TrainArguments
     /// stays, and is refused: its weights are not the reference's.
     /// </summary>
     private static IEnumerable<string> HowAClusterRanIt(ParsedArguments args) =>
-        new[] { "--workers", "--ps-shards", "--checkpoint-every", "--step-timeout", "--mode" }
+        new[] { "--workers", "--ps-shards", "--checkpoint-every", "--step-timeout", "--mode", "--rebalance" }
             .Where(name => args.FromConfigFile(name) && (name != "--mode" || args.String(name) == JobMode.Sync));
 
     /// <summary>--ignore-columns a,b: names, none empty; kept as given, comma-joined.</summary>

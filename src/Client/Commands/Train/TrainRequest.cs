@@ -26,6 +26,9 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
     public int? CheckpointEvery { get; init; }
     public double? StepTimeoutSeconds { get; init; }
     public int PsShards { get; init; } = 1;
+    /// <summary>--rebalance on|off (null: not given, on): sync mode cuts the partitions again by the workers' measured speeds.</summary>
+    public bool? Rebalance { get; init; }
+    public const string On = "on", Off = "off";
     public string? CheckpointDir { get; init; }
     public TlsSettings? Tls { get; init; }
 
@@ -55,6 +58,8 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
             throw new UserInputException($"--ps-shards {PsShards} works with --mode sync; this job's mode is {Mode}");
         if (Options.AutoBatch is not null && (Mode != JobMode.Sync || PsShards != 1))
             throw new UserInputException($"--batch auto works with --mode sync on one parameter server; this job has --mode {Mode}{(PsShards != 1 ? $", --ps-shards {PsShards}" : "")}");
+        if (Rebalance == true && (Mode != JobMode.Sync || PsShards != 1))
+            throw new UserInputException($"--rebalance on works with --mode sync on one parameter server; this job has --mode {Mode}{(PsShards != 1 ? $", --ps-shards {PsShards}" : "")}");
         if (Staleness is not null && Mode != JobMode.Ssp)
             throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {Mode}");
         if (CheckpointDir is not null && Cluster.Kind != ClusterSpec.Embedded)
@@ -75,6 +80,6 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
     {
         var threads = Threads ?? Math.Max(1, Environment.ProcessorCount / (Workers ?? Math.Min(silos, Options.Partitions)));
         return new JobSpec(Job, Data, Options with { Threads = threads }, Mode, Workers ?? JobSpec.AutoWorkers, Staleness ?? DefaultStaleness, Kernel,
-            CheckpointEvery ?? 0, StepTimeoutSeconds ?? DefaultStepTimeoutSeconds, PsShards, JobSpec.ThisProcess);
+            CheckpointEvery ?? 0, StepTimeoutSeconds ?? DefaultStepTimeoutSeconds, PsShards, JobSpec.ThisProcess, Rebalance: Rebalance ?? true);
     }
 }

@@ -116,6 +116,7 @@ public static class TrainRun
             Staleness = spec.Staleness,
             CheckpointEvery = spec.CheckpointEvery,
             StepTimeoutSeconds = spec.StepTimeoutSeconds,
+            Rebalance = spec.Rebalance,
             ClassNames = info.Data.ClassNames,
             MissingMeans = info.Data.MissingMeans,
             KernelIdentity = info.Data.KernelIdentity,
@@ -157,6 +158,8 @@ public sealed record JobRun(
     public int Staleness { get; init; }
     public int CheckpointEvery { get; init; }
     public double StepTimeoutSeconds { get; init; }
+    /// <summary>Sync mode: whether the partitions were cut again by the workers' speeds (--rebalance).</summary>
+    public bool Rebalance { get; init; }
     /// <summary>The classes' names when the data named them.</summary>
     public string[]? ClassNames { get; init; }
     /// <summary>The training file's column means, when --missing mean filled its missing cells with them.</summary>
