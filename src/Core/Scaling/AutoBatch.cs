@@ -136,14 +136,10 @@ public static class BatchSchedule
         var epochs = done.Where(e => e.Stats.Batch > 0 && e.Stats.Steps > 0 && e.TrainSeconds > 0).ToList();
         if (epochs.Count == 0) return null;
         double StepMs(EpochReport e) => 1000 * Math.Max(0, e.TrainSeconds - e.Stats.CheckpointSeconds) / e.Stats.Steps;
-        if (epochs.Select(e => e.Stats.Batch).Distinct().Count() >= 2)
-        {
-            var samples = epochs.Select(e => (e.Stats.Batch, StepMs(e))).ToList();
-            var meanB = samples.Average(x => (double)x.Batch);
-            var meanT = samples.Average(x => x.Item2);
-            var slope = samples.Sum(x => (x.Batch - meanB) * (x.Item2 - meanT)) / samples.Sum(x => (x.Batch - meanB) * (x.Batch - meanB));
-            if (slope > 0 && meanT - slope * meanB > 0) return StepCostFit.Fit(samples);
-        }
+        // the least-squares line only when it is physical as fitted: StepCostFit clamps a tilted one to a zero cost
+        if (epochs.Select(e => e.Stats.Batch).Distinct().Count() >= 2 &&
+            StepCostFit.Fit(epochs.Select(e => (e.Stats.Batch, StepMs(e))).ToList()) is { FixedMs: > 0, PerSampleMs: > 0 } line)
+            return line;
         var steps = epochs.Sum(e => (double)e.Stats.Steps);
         var rows = epochs.Sum(e => (double)e.Stats.Rows);
         var totalMs = epochs.Sum(e => StepMs(e) * e.Stats.Steps);
