@@ -95,8 +95,10 @@ public sealed partial class DashboardCommandTests(FinishedRuns runs) : IClassFix
 
         public TrainerProcess(params string[] args)
         {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "trainer.dll"));
+            // with Ctrl-C at its default, as a user's terminal starts it: a test run started in the background (nohup, a CI
+            // runner's job) hands its children SIGINT ignored, and .NET keeps an inherited SIG_IGN, so Interrupt would go unheard
+            var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in (string[])["--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "trainer.dll")]) start.ArgumentList.Add(arg);
             foreach (var arg in args) start.ArgumentList.Add(arg);
             _process = Process.Start(start)!;
             (_output, _errors) = (_process.StandardOutput.ReadToEndAsync(), _process.StandardError.ReadToEndAsync());
