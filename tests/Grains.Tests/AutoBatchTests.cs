@@ -107,11 +107,14 @@ public sealed class AutoBatchTests(Clusters clusters) : IClassFixture<Clusters>
         Assert.True(Batches(reference).Distinct().Count() > 1, string.Join(',', Batches(reference)));
 
         await using var redis = await RedisServer.StartAsync();
-        await using var cluster = await EmbeddedCluster.StartAsync(3, redis: redis.Endpoint);
+        // at a step's call, not at a progress line: the server reports progress every 200 ms, and epoch 2's
+        // 800 softmax steps can take less than that on a quiet machine
+        var stop = new StopAtStep(Epoch: 2, Step: 100);
+        await using var cluster = await EmbeddedCluster.StartAsync(3, redis: redis.Endpoint, configure: silo => silo.AddIncomingGrainCallFilter(stop));
         var silos = cluster.Hosts.Select(h => h.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString()).ToList();
         var ordered = silos.Order(StringComparer.Ordinal).ToList(); // the server with worker 0 on the first, worker 1 on the second
-        var stop = new StopInEpoch(2, () => cluster.StopSiloAsync(silos.IndexOf(ordered[1])));
-        var result = await Training.OnCluster(cluster.GrainsOf(silos.IndexOf(ordered[2])), data, options, workers: 3, observer: stop, checkpointEvery: 50);
+        stop.Stop = () => cluster.StopSiloAsync(silos.IndexOf(ordered[1]));
+        var result = await Training.OnCluster(cluster.GrainsOf(silos.IndexOf(ordered[2])), data, options, workers: 3, checkpointEvery: 50);
         await stop.Stopping;
 
         Assert.True(stop.Stopped, "no silo was stopped");
@@ -120,16 +123,22 @@ public sealed class AutoBatchTests(Clusters clusters) : IClassFixture<Clusters>
         Assert.Equal(reference.WeightsSha256, result.WeightsSha256);
     }
 
-    private sealed class StopInEpoch(int epoch, Func<Task> stop) : ITrainingObserver
+    /// <summary>Stops a silo (once) when the first worker is asked for this step's gradient.</summary>
+    private sealed class StopAtStep(int Epoch, int Step) : IIncomingGrainCallFilter
     {
+        private int _started;
         private Task? _stopping;
+        public Func<Task> Stop { get; set; } = () => Task.CompletedTask;
         public Task Stopping => _stopping ?? Task.CompletedTask;
         public bool Stopped { get; private set; }
 
-        public void StepCompleted(int at, int step, int steps, double loss)
+        public Task Invoke(IIncomingGrainCallContext context)
         {
-            if (at == epoch && _stopping is null && step > 0 && step < steps)
-                _stopping = Task.Run(async () => { await stop(); Stopped = true; });
+            if (context.InterfaceMethod?.Name == nameof(Workers.IWorkerGrain.ComputeGradient)
+                && context.Request.GetArgument(0) is int epoch && epoch == Epoch && context.Request.GetArgument(1) is int step && step == Step
+                && Interlocked.Exchange(ref _started, 1) == 0)
+                _stopping = Task.Run(async () => { await Stop(); Stopped = true; });
+            return context.Invoke();
         }
     }
 
