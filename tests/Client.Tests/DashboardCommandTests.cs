@@ -97,9 +97,8 @@ public sealed partial class DashboardCommandTests(FinishedRuns runs) : IClassFix
         {
             // with Ctrl-C at its default, as a user's terminal starts it: a test run started in the background (nohup, a CI
             // runner's job) hands its children SIGINT ignored, and .NET keeps an inherited SIG_IGN, so Interrupt would go unheard
-            var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in (string[])["--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "trainer.dll")]) start.ArgumentList.Add(arg);
-            foreach (var arg in args) start.ArgumentList.Add(arg);
+            var start = new ProcessStartInfo("env", ["--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "trainer.dll"), .. args])
+                { RedirectStandardOutput = true, RedirectStandardError = true };
             _process = Process.Start(start)!;
             (_output, _errors) = (_process.StandardOutput.ReadToEndAsync(), _process.StandardError.ReadToEndAsync());
         }
