@@ -61,6 +61,27 @@ public sealed class FloatVectorCodecTests
         Assert.Equal(sums.Sums[0], sumsCopy.Sums[0]);
     }
 
+    /// <summary>--wire bf16: sums already rounded to bfloat16 travel as two bytes a value, and arrive as the same float32 values (a vector of 8 is 17 bytes, as a handle is).</summary>
+    [Fact]
+    public void Bfloat16_sums_travel_as_two_bytes_a_value_and_arrive_as_the_same_floats()
+    {
+        var serializer = Serializer();
+        var block = Enumerable.Range(0, 50_001).Select(i => MathF.Sin(i) * 1e-3f).Append(float.PositiveInfinity).Append(-0f).ToArray();
+        Bfloat16.Round(block);
+        var part = new StepSums(0, [(0, block), (4, Bfloat16Of(8))], [0.5], [3.0], 10, 0.01, Bfloat16: true);
+        var bytes = serializer.SerializeToArray(part);
+        Assert.InRange(bytes.Length, (block.Length + 8) * 2, (block.Length + 8) * 2 + 300);
+        var copy = serializer.Deserialize<StepSums>(bytes)!;
+        Assert.True(copy.Bfloat16);
+        Assert.Equal(block.Select(BitConverter.SingleToUInt32Bits), copy.Blocks[0].Sum.Select(BitConverter.SingleToUInt32Bits));
+        Assert.Equal(Bfloat16Of(8), copy.Blocks[1].Sum);
+
+        var notRounded = new StepSums(0, [(0, [1.1f])], [0.5], [3.0], 1, 0, Bfloat16: true);
+        Assert.Contains("not one: round it first", Assert.Throws<InvalidOperationException>(() => serializer.SerializeToArray(notRounded)).Message);
+    }
+
+    private static float[] Bfloat16Of(int count) => Enumerable.Range(1, count).Select(i => Bfloat16.Round(1f / i)).ToArray();
+
     [Fact]
     public void The_loops_events_keep_their_kind_on_the_wire()
     {

@@ -81,6 +81,7 @@ public static class ReportOptions
             block["checkpointEvery"] = run.CheckpointEvery;
             block["stepTimeout"] = run.StepTimeoutSeconds;
             block["rebalance"] = run.Mode == JobMode.Sync && run.PsShards == 1 ? (run.Rebalance ? "on" : "off") : null;
+            block["wire"] = run.Wire;
         }
         block["preprocessing"] = run.Preprocessor.Kind;
         return block.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!);

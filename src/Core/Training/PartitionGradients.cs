@@ -11,8 +11,10 @@ namespace Trainer.Core.Training;
 /// block, a loss per partition, and per partition the squared norm of its micro-batch mean gradient
 /// (for the gradient noise scale). A worker sends it to the parameter server as it is (its sums as
 /// raw float32 blocks); with a sharded server the blocks go to the shards and travel empty here.
+/// <c>Bfloat16</c>: every block value is exactly a bfloat16 (<c>--wire bf16</c>), so the wire sends 16 bits of each.
 /// </summary>
-public sealed record StepSums(int FirstPartition, IReadOnlyList<(int Start, float[] Sum)> Blocks, double[] Losses, double[] SquaredNorms, int Rows, double ComputeSeconds)
+public sealed record StepSums(int FirstPartition, IReadOnlyList<(int Start, float[] Sum)> Blocks, double[] Losses, double[] SquaredNorms, int Rows, double ComputeSeconds,
+    bool Bfloat16 = false)
 {
     /// <summary>The same without its vectors.</summary>
     public StepSums WithoutBlocks() => this with { Blocks = [] };

@@ -11,11 +11,12 @@ namespace Trainer.Grains.Messages;
 [GenerateSerializer, Immutable, Alias("trainer.job-spec")]
 public sealed record JobSpec(string Job, DataSpec Data, TrainOptions Options, string Mode, int Workers, int Staleness, string Kernel,
     int CheckpointEvery = 0, double StepTimeoutSeconds = 10, int PsShards = 1, string? ClientProcess = null, string? Owner = null,
-    bool Rebalance = true)
+    bool Rebalance = true, string Wire = JobWire.Float32)
 {
     // Owner: on a mutual-TLS cluster, the SHA-256 fingerprint of the certificate that started the job,
     // set by the parameter server from the starter's proof (what a client puts here is ignored).
     // Rebalance: sync mode cuts the partitions again by the workers' measured speeds (same bits).
+    // Wire: how the workers' gradient sums travel (JobWire).
 
     /// <summary>This process, as <see cref="DataShape.Process"/> names one.</summary>
     public static string ThisProcess => $"{Environment.MachineName}:{Environment.ProcessId}";
@@ -29,4 +30,15 @@ public static class JobMode
 {
     public const string Sync = "sync", Async = "async", Ssp = "ssp";
     public static IReadOnlyList<string> Kinds { get; } = [Sync, Async, Ssp];
+}
+
+/// <summary>
+/// How the workers' gradient sums travel to the server: float32 (lossless: the reference's bits), or
+/// bf16 (half the bytes; each worker rounds its block sums to bfloat16 with error feedback, so the
+/// weights are reproducible run to run for the same workers and cut, but not the reference's: docs/architecture.md).
+/// </summary>
+public static class JobWire
+{
+    public const string Float32 = "float32", Bfloat16 = "bf16";
+    public static IReadOnlyList<string> Kinds { get; } = [Float32, Bfloat16];
 }

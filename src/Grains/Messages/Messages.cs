@@ -15,11 +15,11 @@ public sealed record WorkerLoad(string Job, DataSpec Data, TrainOptions Options,
 /// <summary>
 /// A worker's part of a job, as the parameter server assigns it: partitions [FirstPartition, FirstPartition + PartitionCount).
 /// <paramref name="ServerHere"/>: the server runs in the worker's process and reads a sync step's sums before it calls
-/// again, so they go by handle (Transport/ProcessVectors.cs).
+/// again, so they go by handle (Transport/ProcessVectors.cs). <paramref name="Wire"/>: how its sums travel (<see cref="JobWire"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("trainer.worker-setup")]
 public sealed record WorkerSetup(string Job, int Index, int Workers, int FirstPartition, int PartitionCount, DataSpec Data, TrainOptions Options, string Kernel,
-    bool ServerHere = false, int MaxBatch = 0);
+    bool ServerHere = false, int MaxBatch = 0, string Wire = JobWire.Float32);
 
 /// <summary>
 /// The data as a worker loaded it, and where the worker runs: its silo, its process (machine and

@@ -50,8 +50,9 @@ public sealed partial class ServerJob : IEpochRunner
     public Network Network { get; }
     public int StepsPerEpoch => Info.StepsPerEpoch;
     public float[] Weights => State.Weights!.Values;
-    /// <summary>The weights to every worker, and each worker's block sums back.</summary>
-    public long BytesPerStep => (long)Network.ParameterCount * sizeof(float) * (_pool.Count + _pool.Ranges.Sum(r => GradientSums.AlignedBlocks(r.First, r.Count).Count));
+    /// <summary>The weights to every worker (float32), and each worker's block sums back (float32, or bfloat16 with --wire bf16).</summary>
+    public long BytesPerStep => (long)Network.ParameterCount *
+        (sizeof(float) * _pool.Count + (Spec.Wire == JobWire.Bfloat16 ? 2 : sizeof(float)) * _pool.Ranges.Sum(r => GradientSums.AlignedBlocks(r.First, r.Count).Count));
     /// <summary>running, finished, failed or cancelled: for 'trainer status'.</summary>
     public string Status { get; set; } = JobStatus.Running;
     public DateTime StartedUtc { get; } = DateTime.UtcNow;

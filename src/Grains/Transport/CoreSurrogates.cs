@@ -6,7 +6,7 @@ namespace Trainer.Grains.Transport;
 // blocks (FloatVector); their other fields are small and go as the serializer sends them (Core's
 // records as JSON, TrainerSerialization). Core knows nothing of this.
 
-/// <summary>A worker's <see cref="StepSums"/> on the wire: its block sums as raw float32.</summary>
+/// <summary>A worker's <see cref="StepSums"/> on the wire: its block sums as raw float32, or raw bfloat16 when they are exactly that (--wire bf16).</summary>
 [GenerateSerializer, Immutable, Alias("trainer.step-sums")]
 public readonly struct StepSumsSurrogate
 {
@@ -17,24 +17,30 @@ public readonly struct StepSumsSurrogate
     [Id(4)] public double[] SquaredNorms { get; init; }
     [Id(5)] public int Rows { get; init; }
     [Id(6)] public double ComputeSeconds { get; init; }
+    [Id(7)] public bool Bfloat16 { get; init; }
 }
 
 [RegisterConverter]
 public sealed class StepSumsConverter : IConverter<StepSums, StepSumsSurrogate>
 {
     public StepSums ConvertFromSurrogate(in StepSumsSurrogate s) =>
-        new(s.FirstPartition, s.Starts.Zip(s.Sums, (start, sum) => (start, sum.Values)).ToArray(), s.Losses, s.SquaredNorms, s.Rows, s.ComputeSeconds);
+        new(s.FirstPartition, s.Starts.Zip(s.Sums, (start, sum) => (start, sum.Values)).ToArray(), s.Losses, s.SquaredNorms, s.Rows, s.ComputeSeconds, s.Bfloat16);
 
-    public StepSumsSurrogate ConvertToSurrogate(in StepSums value) => new()
+    public StepSumsSurrogate ConvertToSurrogate(in StepSums value)
     {
-        FirstPartition = value.FirstPartition,
-        Starts = value.Blocks.Select(b => b.Start).ToArray(),
-        Sums = value.Blocks.Select(b => new FloatVector(b.Sum) { InProcess = ProcessVectors.IsMarked(b.Sum) }).ToArray(),
-        Losses = value.Losses,
-        SquaredNorms = value.SquaredNorms,
-        Rows = value.Rows,
-        ComputeSeconds = value.ComputeSeconds,
-    };
+        var bfloat16 = value.Bfloat16;
+        return new()
+        {
+            FirstPartition = value.FirstPartition,
+            Starts = value.Blocks.Select(b => b.Start).ToArray(),
+            Sums = value.Blocks.Select(b => new FloatVector(b.Sum) { InProcess = ProcessVectors.IsMarked(b.Sum), Bfloat16 = bfloat16 }).ToArray(),
+            Losses = value.Losses,
+            SquaredNorms = value.SquaredNorms,
+            Rows = value.Rows,
+            ComputeSeconds = value.ComputeSeconds,
+            Bfloat16 = bfloat16,
+        };
+    }
 }
 
 /// <summary>The training loop's state in a checkpoint: the epochs and early stopping's memory, the best weights as raw float32.</summary>

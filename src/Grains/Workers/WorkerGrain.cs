@@ -67,7 +67,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         var job = Current();
         using var span = TrainerTelemetry.Source.StartActivity("gradient");
         span?.SetTag("job", job.Setup.Job).SetTag("worker", job.Setup.Index).SetTag("epoch", epoch).SetTag("step", step);
-        var sums = job.GradientsFor(batch).Compute(job.WeightsOf(version, weights), job.OrdersFor(epoch), epoch, step);
+        var sums = job.ForTheWire(job.GradientsFor(batch).Compute(job.WeightsOf(version, weights), job.OrdersFor(epoch), epoch, step));
         if (job.Setup.ServerHere) foreach (var (_, sum) in sums.Blocks) ProcessVectors.MarkInProcess(sum); // read before the next call overwrites it
         return Task.FromResult(sums);
     }
@@ -81,7 +81,7 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         var slices = await job.Pulled(globalStep, shards, silo.SiloAddress);
         for (var s = 0; s < shards.Length; s++) slices[s].Values.CopyTo(weights, shardStarts[s]);
 
-        var sums = job.Gradients.Compute(weights, job.OrdersFor(epoch), epoch, step);
+        var sums = job.ForTheWire(job.Gradients.Compute(weights, job.OrdersFor(epoch), epoch, step));
         await Task.WhenAll(shards.Select((shard, s) => shard.Push(globalStep,
             sums with { Blocks = sums.Blocks.Select(b => (b.Start, Slice(b.Sum, shardStarts[s], shardStarts[s + 1], shardSilos[s]))).ToArray() })));
         job.PullAhead(globalStep + 1, shards, silo.SiloAddress); // answered as soon as the shards have applied this step
@@ -149,6 +149,19 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
 
         private (long Step, Task<FloatVector[]> Slices)? _ahead;
         private PartitionGradients? _batchGradients;
+        private readonly ErrorFeedback? _feedback = Setup.Wire == JobWire.Bfloat16 ? new() : null;
+
+        /// <summary>
+        /// The sums as the job's wire sends them: as computed (float32), or rounded to bfloat16 with this
+        /// worker's error feedback (bf16). A new activation starts with no residuals.
+        /// </summary>
+        public StepSums ForTheWire(StepSums sums)
+        {
+            if (_feedback is null) return sums;
+            _feedback.KeepOnly(sums.Blocks.Select(b => (b.Start, b.Sum.Length)));
+            foreach (var (start, sum) in sums.Blocks) _feedback.Round(start, sum);
+            return sums with { Bfloat16 = true };
+        }
 
         /// <summary>The gradients of the partitions walked in micro-batches of <paramref name="batch"/>: the job's own, or made again when --batch auto changed it.</summary>
         public PartitionGradients GradientsFor(int batch)

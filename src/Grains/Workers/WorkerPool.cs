@@ -152,7 +152,7 @@ public sealed partial class WorkerPool
     public int MaxBatch { get; set; }
 
     private WorkerSetup Setup(int index) =>
-        new(_spec.Job, index, Count, Ranges[index].First, Ranges[index].Count, _spec.Data, _spec.Options, _spec.Kernel, ServerHere: SameProcess(index), MaxBatch: MaxBatch);
+        new(_spec.Job, index, Count, Ranges[index].First, Ranges[index].Count, _spec.Data, _spec.Options, _spec.Kernel, ServerHere: SameProcess(index), MaxBatch: MaxBatch, Wire: _spec.Wire);
 }
 
 /// <summary>Workers kept failing after every attempt to replace them: the cluster is lost (exit 4 at the trainer).</summary>

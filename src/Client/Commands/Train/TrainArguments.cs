@@ -65,6 +65,7 @@ public static class TrainArguments
             StepTimeoutSeconds = args.Has("--step-timeout") ? args.Double("--step-timeout", 0, min: 0, positive: true) : null,
             PsShards = args.Int("--ps-shards", 1, min: 1),
             Rebalance = args.Has("--rebalance") ? args.Choice("--rebalance", TrainRequest.On, [TrainRequest.Off, TrainRequest.On]) == TrainRequest.On : null,
+            Wire = args.Choice("--wire", JobWire.Float32, JobWire.Kinds),
             CheckpointDir = args.String("--checkpoint-dir"),
             Tls = CommonOptions.Tls(args),
         };

@@ -77,7 +77,8 @@ public static class TrainCommand
             new("--mode", "sync (default: bit-identical to --cluster local) | async | ssp", "MODE") { Choices = JobMode.Kinds },
             new("--staleness", "ssp: how many steps a worker may run ahead of the slowest (default 2)", "S"),
             new("--ps-shards", "parameter-server shards: the parameters split into N key ranges, each held by its own grain (sync mode; default 1)", "N"),
-            new("--rebalance", "sync mode: cut the partitions again by the workers' measured speeds, same bits (default on)", "on|off") { Choices = [TrainRequest.Off, TrainRequest.On] },
+            new("--rebalance", "sync mode: cut the partitions again by the workers' measured speeds, same bits (default on; off with --wire bf16)", "on|off") { Choices = [TrainRequest.Off, TrainRequest.On] },
+            new("--wire", "how workers send their gradient sums: float32 (default, lossless) | bf16 (half the bytes, rounded with error feedback: reproducible, not the reference's bits)", "FORMAT") { Choices = JobWire.Kinds },
         ]),
         .. OptionGroups.Compute.Of(
         [

@@ -29,6 +29,8 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
     /// <summary>--rebalance on|off (null: not given, on): sync mode cuts the partitions again by the workers' measured speeds.</summary>
     public bool? Rebalance { get; init; }
     public const string On = "on", Off = "off";
+    /// <summary>--wire: how the workers' gradient sums travel (<see cref="JobWire"/>).</summary>
+    public string Wire { get; init; } = JobWire.Float32;
     public string? CheckpointDir { get; init; }
     public TlsSettings? Tls { get; init; }
 
@@ -60,6 +62,10 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
             throw new UserInputException($"--batch auto works with --mode sync on one parameter server; this job has --mode {Mode}{(PsShards != 1 ? $", --ps-shards {PsShards}" : "")}");
         if (Rebalance == true && (Mode != JobMode.Sync || PsShards != 1))
             throw new UserInputException($"--rebalance on works with --mode sync on one parameter server; this job has --mode {Mode}{(PsShards != 1 ? $", --ps-shards {PsShards}" : "")}");
+        if (Cluster.IsLocal && Wire != JobWire.Float32)
+            throw new UserInputException($"--wire {Wire} rounds what workers send a cluster's parameter server: --cluster local has no wire (its weights are the float32 reference)");
+        if (Wire != JobWire.Float32 && Rebalance == true)
+            throw new UserInputException($"--wire {Wire} with --rebalance on: a moved cut rounds other block sums, and the runs would not repeat; leave --rebalance off");
         if (Staleness is not null && Mode != JobMode.Ssp)
             throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {Mode}");
         if (CheckpointDir is not null && Cluster.Kind != ClusterSpec.Embedded)
@@ -74,12 +80,13 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
     /// <summary>
     /// The job a cluster runs. Without --workers its parameter server gives it as many workers as the
     /// cluster has silos, up to the partitions, and follows the cluster as silos come and go; the
-    /// threads per worker default to the cores the silos of this machine share.
+    /// threads per worker default to the cores the silos of this machine share. A lossy wire keeps the
+    /// cut where it is (the rebalancer's default is off), so that its runs repeat.
     /// </summary>
     public JobSpec ToJob(int silos)
     {
         var threads = Threads ?? Math.Max(1, Environment.ProcessorCount / (Workers ?? Math.Min(silos, Options.Partitions)));
         return new JobSpec(Job, Data, Options with { Threads = threads }, Mode, Workers ?? JobSpec.AutoWorkers, Staleness ?? DefaultStaleness, Kernel,
-            CheckpointEvery ?? 0, StepTimeoutSeconds ?? DefaultStepTimeoutSeconds, PsShards, JobSpec.ThisProcess, Rebalance: Rebalance ?? true);
+            CheckpointEvery ?? 0, StepTimeoutSeconds ?? DefaultStepTimeoutSeconds, PsShards, JobSpec.ThisProcess, Rebalance: Rebalance ?? Wire == JobWire.Float32, Wire: Wire);
     }
 }

@@ -117,6 +117,7 @@ public static class TrainRun
             CheckpointEvery = spec.CheckpointEvery,
             StepTimeoutSeconds = spec.StepTimeoutSeconds,
             Rebalance = spec.Rebalance,
+            Wire = spec.Wire,
             ClassNames = info.Data.ClassNames,
             MissingMeans = info.Data.MissingMeans,
             KernelIdentity = info.Data.KernelIdentity,
@@ -160,6 +161,8 @@ public sealed record JobRun(
     public double StepTimeoutSeconds { get; init; }
     /// <summary>Sync mode: whether the partitions were cut again by the workers' speeds (--rebalance).</summary>
     public bool Rebalance { get; init; }
+    /// <summary>How the workers' gradient sums travelled (--wire).</summary>
+    public string Wire { get; init; } = JobWire.Float32;
     /// <summary>The classes' names when the data named them.</summary>
     public string[]? ClassNames { get; init; }
     /// <summary>The training file's column means, when --missing mean filled its missing cells with them.</summary>
@@ -174,7 +177,7 @@ public sealed record JobRun(
         var where = Cluster == "local"
             ? "cluster local"
             : $"cluster {Cluster} ({Silos} silo{(Silos == 1 ? "" : "s")}), {Workers} worker{(Workers == 1 ? "" : "s")}, mode {Mode}" +
-              (PsShards > 1 ? $", {PsShards} parameter-server shards" : "");
+              (PsShards > 1 ? $", {PsShards} parameter-server shards" : "") + (Wire != JobWire.Float32 ? $", wire {Wire}" : "");
         return $"{network.Spec} ({network.ParameterCount:N0} parameters) on {Dataset}: {sets}; " +
                $"{(Options.AutoBatch is null ? $"batch {Options.Batch}" : $"batch auto from {Options.Batch}")} in {Partitions} partitions, kernel {KernelIdentity}, {Threads} thread{(Threads == 1 ? "" : "s")}{(Cluster == "local" ? "" : " per worker")}, {where}";
     }
