@@ -77,6 +77,7 @@ public static class ReportOptions
             block["workers"] = run.Workers;
             block["mode"] = run.Mode;
             block["staleness"] = run.Mode == JobMode.Ssp ? run.Staleness : null;
+            block["averageEvery"] = run.Mode == JobMode.LocalSgd ? run.AverageEvery : null;
             block["psShards"] = run.PsShards;
             block["checkpointEvery"] = run.CheckpointEvery;
             block["stepTimeout"] = run.StepTimeoutSeconds;

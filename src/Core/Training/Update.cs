@@ -130,6 +130,25 @@ public sealed class Update
         return loss;
     }
 
+    /// <summary>
+    /// Local SGD: the workers' moves of the weights over a round of <paramref name="steps"/> steps (each
+    /// start − end, with its rows and loss sum), averaged by rows in worker order and applied; the
+    /// schedule's clock advances by the round. Returns the round's loss sum.
+    /// </summary>
+    public double ApplyAverage(IReadOnlyList<(float[] Move, int Rows, double Loss)> moves, float[] weights, int steps, int epoch)
+    {
+        var (loss, rows) = (0.0, 0);
+        foreach (var move in moves) (loss, rows) = (loss + move.Loss, rows + move.Rows);
+        var rate = RateAt(State.Step);
+        _guard.CheckLoss(loss, rows, State.Step, epoch, rate);
+        Array.Clear(_mean);
+        foreach (var move in moves) TensorPrimitives.MultiplyAdd(move.Move, (float)((double)move.Rows / rows), _mean, _mean);
+        if (!float.IsFinite(TensorPrimitives.MaxMagnitude(_mean))) throw DivergenceGuard.NonFiniteGradient(State.Step, epoch, rate);
+        TensorPrimitives.Subtract(weights, _mean, weights);
+        State.Step += steps;
+        return loss;
+    }
+
     /// <summary>The guard on a step's loss alone (a sharded server: its shards hold the gradient).</summary>
     public void CheckLoss(double loss, int rows, int epoch) => _guard.CheckLoss(loss, rows, State.Step, epoch, LearningRate);
 

@@ -41,6 +41,10 @@ public sealed record DataShape(
 [GenerateSerializer, Immutable, Alias("trainer.job-info")]
 public sealed record JobInfo(DataShape Data, int ParameterCount, int StepsPerEpoch, int Partitions, string ParameterServerSilo, DataShape[] Workers, int[] FirstPartitions);
 
+/// <summary>A local-sgd round of one worker: what its steps moved the weights by (start − end), their loss sum and rows, and the seconds they took.</summary>
+[GenerateSerializer, Immutable, Alias("trainer.local-round")]
+public sealed record LocalRound(FloatVector Delta, double Loss, int Rows, double ComputeSeconds);
+
 /// <summary>A worker's evaluation shard: metric sums of consecutive chunks from <c>FirstChunk</c>.</summary>
 [GenerateSerializer, Immutable, Alias("trainer.chunk-sums")]
 public sealed record ChunkSums(int FirstChunk, MetricSums[] Sums);

@@ -50,9 +50,12 @@ public sealed partial class ServerJob : IEpochRunner
     public Network Network { get; }
     public int StepsPerEpoch => Info.StepsPerEpoch;
     public float[] Weights => State.Weights!.Values;
-    /// <summary>The weights to every worker (float32), and each worker's block sums back (float32, or bfloat16 with --wire bf16).</summary>
-    public long BytesPerStep => (long)Network.ParameterCount *
-        (sizeof(float) * _pool.Count + (Spec.Wire == JobWire.Bfloat16 ? 2 : sizeof(float)) * _pool.Ranges.Sum(r => GradientSums.AlignedBlocks(r.First, r.Count).Count));
+    /// <summary>
+    /// An exchange's bytes: the weights to every worker (float32), and each worker's block sums back (float32,
+    /// or bfloat16 with --wire bf16); in local-sgd mode a round's, each worker's move back.
+    /// </summary>
+    public long BytesPerStep => (long)Network.ParameterCount * (sizeof(float) * _pool.Count + (Spec.Mode == JobMode.LocalSgd ? sizeof(float) * _pool.Count
+        : (Spec.Wire == JobWire.Bfloat16 ? 2 : sizeof(float)) * _pool.Ranges.Sum(r => GradientSums.AlignedBlocks(r.First, r.Count).Count)));
     /// <summary>running, finished, failed or cancelled: for 'trainer status'.</summary>
     public string Status { get; set; } = JobStatus.Running;
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
@@ -173,7 +176,12 @@ public sealed partial class ServerJob : IEpochRunner
     public IAsyncEnumerable<EpochProgress> RunEpochAsync(int epoch, ActivityContext parent, CancellationToken cancellation)
     {
         if (State.Epoch != epoch) (State.Epoch, State.StepInEpoch, State.Totals) = (epoch, 0, new EpochTotals());
-        return Spec.Mode == JobMode.Sync ? RunSyncEpoch(epoch, parent, cancellation) : RunAsyncEpoch(epoch, parent, cancellation);
+        return Spec.Mode switch
+        {
+            JobMode.Sync => RunSyncEpoch(epoch, parent, cancellation),
+            JobMode.LocalSgd => RunLocalSgdEpoch(epoch, parent, cancellation),
+            _ => RunAsyncEpoch(epoch, parent, cancellation),
+        };
     }
 
     /// <summary>The workers score their chunks with the server's weights (sent once per version) or the best copy, combined in chunk order.</summary>

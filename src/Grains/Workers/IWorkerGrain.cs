@@ -37,6 +37,14 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("gradient-sharded"), ResponseTimeout("00:05:00")]
     Task<StepSums> ComputeShardedGradient(int epoch, int step, long globalStep, IParameterShardGrain[] shards, int[] shardStarts, SiloAddress[] shardSilos);
 
+    /// <summary>
+    /// local-sgd mode: <paramref name="steps"/> steps of this worker's own SGD on its partitions, from step
+    /// <paramref name="firstStep"/> of the epoch (global step <paramref name="globalStep"/>, the schedule's
+    /// clock) and the weights of <paramref name="version"/> (sent, or held); returns what they moved the weights by.
+    /// </summary>
+    [Alias("local-round"), ResponseTimeout("00:05:00")]
+    Task<LocalRound> ComputeLocalRound(int epoch, int firstStep, int steps, long globalStep, long version, FloatVector? weights);
+
     /// <summary>Metric sums of this worker's chunks of the validation or test set, scored with the weights of <paramref name="version"/> (sent, or held).</summary>
     [Alias("evaluate"), ResponseTimeout("00:05:00")]
     Task<ChunkSums> Evaluate(DataPart part, long version, FloatVector? weights);

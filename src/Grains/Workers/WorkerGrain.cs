@@ -88,6 +88,26 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         return sums.WithoutBlocks();
     }
 
+    public Task<LocalRound> ComputeLocalRound(int epoch, int firstStep, int steps, long globalStep, long version, FloatVector? weights)
+    {
+        var job = Current();
+        using var span = TrainerTelemetry.Source.StartActivity("local-round");
+        span?.SetTag("job", job.Setup.Job).SetTag("worker", job.Setup.Index).SetTag("epoch", epoch).SetTag("step", firstStep);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var start = job.WeightsOf(version, weights);
+        var local = (float[])start.Clone(); // the sent weights are the server's (by handle in this process): never changed here
+        var (loss, rows) = (0.0, 0);
+        for (var j = 0; j < steps; j++)
+        {
+            var sums = job.Gradients.Compute(local, job.OrdersFor(epoch), epoch, firstStep + j);
+            loss += job.LocalUpdate.ApplyArrival(sums, local, globalStep + j, epoch);
+            rows += sums.Rows;
+        }
+        System.Numerics.Tensors.TensorPrimitives.Subtract(start, local, local); // the move: start − end
+        var move = new FloatVector(local) { InProcess = job.Setup.ServerHere }; // a fresh array: its server may take it by handle
+        return Task.FromResult(new LocalRound(move, loss, rows, clock.Elapsed.TotalSeconds));
+    }
+
     /// <summary>A block sum's slice for a shard: a fresh array, so by handle to a shard in this process (it keeps it until its step is applied).</summary>
     private static float[] Slice(float[] sum, int start, int end, SiloAddress shard)
     {
@@ -150,6 +170,10 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         private (long Step, Task<FloatVector[]> Slices)? _ahead;
         private PartitionGradients? _batchGradients;
         private readonly ErrorFeedback? _feedback = Setup.Wire == JobWire.Bfloat16 ? new() : null;
+        private Update? _localUpdate;
+
+        /// <summary>local-sgd mode: this worker's own optimiser (its velocity stays from round to round; a new activation starts without one).</summary>
+        public Update LocalUpdate => _localUpdate ??= new Update(Network, Setup.Options, Plan.Partitions, Plan.StepsPerEpoch);
 
         /// <summary>
         /// The sums as the job's wire sends them: as computed (float32), or rounded to bfloat16 with this

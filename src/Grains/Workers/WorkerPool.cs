@@ -59,12 +59,12 @@ public sealed partial class WorkerPool
 
     /// <summary>
     /// The weights to send worker i for a version: null when it holds them already; by handle to a worker in
-    /// this process in sync mode, where the weights do not change until every worker has answered.
+    /// this process in sync and local-sgd modes, where the weights do not change until every worker has answered.
     /// </summary>
     public FloatVector? WeightsFor(int index, long version, FloatVector weights) =>
         _slots[index].Holds == version ? null : SameProcess(index) ? new FloatVector(weights.Values) { InProcess = true } : weights;
 
-    private bool SameProcess(int index) => _spec.Mode == JobMode.Sync && ProcessVectors.IsHere(_slots[index].Silo);
+    private bool SameProcess(int index) => _spec.Mode is JobMode.Sync or JobMode.LocalSgd && ProcessVectors.IsHere(_slots[index].Silo);
 
     /// <summary>After a successful call with weights of this version, every worker holds them.</summary>
     public void HoldAll(long version)

@@ -15,10 +15,10 @@ internal static class Training
 
     public static async Task<TrainingResult> OnCluster(IGrainFactory grains, DataSpec data, TrainOptions options, int workers,
         string mode = "sync", int staleness = 0, string? job = null, ITrainingObserver? observer = null, int checkpointEvery = 0, int psShards = 1, string kernel = "openblas",
-        bool rebalance = true, string wire = JobWire.Float32)
+        bool rebalance = true, string wire = JobWire.Float32, int averageEvery = JobSpec.DefaultAverageEvery)
     {
         var spec = new JobSpec(job ?? "test-" + Guid.NewGuid().ToString("N")[..8], data, options with { Threads = 1 }, mode, workers, staleness, kernel,
-            checkpointEvery, StepTimeoutSeconds: 20, PsShards: psShards, Rebalance: rebalance, Wire: wire);
+            checkpointEvery, StepTimeoutSeconds: 20, PsShards: psShards, Rebalance: rebalance, Wire: wire, AverageEvery: averageEvery);
         var cluster = await ClusterJob.StartAsync(grains, spec);
         var result = await cluster.RunAsync(observer ?? SilentObserver.Instance, CancellationToken.None);
         await cluster.FinishAsync();

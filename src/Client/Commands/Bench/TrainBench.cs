@@ -31,7 +31,7 @@ public static class TrainBench
         new("--momentum", "momentum (default 0.9)", "M"),
         new("--partitions", "data partitions (default: train's, 8 at most the batch)", "P"),
         new("--workers", "workers on a cluster (default one per silo)", "W"),
-        new("--mode", "sync (default) | async | ssp", "MODE") { Choices = JobMode.Kinds },
+        new("--mode", "sync (default) | async | ssp | local-sgd", "MODE") { Choices = JobMode.Kinds },
         new("--kernel", "auto|openblas|managed (default auto)", "NAME") { Choices = KernelChoice.Names },
         new("--target", "also report the training seconds until test accuracy first reaches this, e.g. 0.88 (default: none)", "ACC"),
         new("--json", "also write the JSON to this file (default: print it only)", "FILE"),

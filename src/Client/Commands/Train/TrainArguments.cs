@@ -61,6 +61,7 @@ public static class TrainArguments
             Workers = Workers(args, options.Partitions),
             Threads = args.Has("--threads") ? args.Int("--threads", 0, min: 1, max: 1024) : null,
             Staleness = args.Has("--staleness") ? args.Int("--staleness", 0, min: 0) : null,
+            AverageEvery = args.Has("--average-every") ? args.Int("--average-every", 0, min: 1) : null,
             CheckpointEvery = args.Has("--checkpoint-every") ? args.Int("--checkpoint-every", 0, min: 0) : null,
             StepTimeoutSeconds = args.Has("--step-timeout") ? args.Double("--step-timeout", 0, min: 0, positive: true) : null,
             PsShards = args.Int("--ps-shards", 1, min: 1),

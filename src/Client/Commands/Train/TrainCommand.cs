@@ -74,8 +74,9 @@ public static class TrainCommand
         [
             new("--cluster", "embedded[:N] (default embedded:2) | local | localhost:PORT[,PORT...] | redis://HOST:PORT", "SPEC"),
             new("--workers", "worker grains, at most --partitions; auto: one per silo the job finds when it starts, at most one per partition (default auto; embedded:N: N)", "W|auto"),
-            new("--mode", "sync (default: bit-identical to --cluster local) | async | ssp", "MODE") { Choices = JobMode.Kinds },
+            new("--mode", "sync (default: bit-identical to --cluster local) | async | ssp | local-sgd", "MODE") { Choices = JobMode.Kinds },
             new("--staleness", "ssp: how many steps a worker may run ahead of the slowest (default 2)", "S"),
+            new("--average-every", "local-sgd: steps each worker takes on its own between two averagings of the weights (default 8)", "H"),
             new("--ps-shards", "parameter-server shards: the parameters split into N key ranges, each held by its own grain (sync mode; default 1)", "N"),
             new("--rebalance", "sync mode: cut the partitions again by the workers' measured speeds, same bits (default on; off with --wire bf16)", "on|off") { Choices = [TrainRequest.Off, TrainRequest.On] },
             new("--wire", "how workers send their gradient sums: float32 (default, lossless) | bf16 (half the bytes, rounded with error feedback: reproducible, not the reference's bits)", "FORMAT") { Choices = JobWire.Kinds },

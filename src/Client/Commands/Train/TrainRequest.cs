@@ -23,6 +23,8 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
     /// <summary>Compute threads per worker (local: for the trainer); null: the cores shared by the workers.</summary>
     public int? Threads { get; init; }
     public int? Staleness { get; init; }
+    /// <summary>local-sgd mode: steps between two averagings (null: <see cref="JobSpec.DefaultAverageEvery"/>).</summary>
+    public int? AverageEvery { get; init; }
     public int? CheckpointEvery { get; init; }
     public double? StepTimeoutSeconds { get; init; }
     public int PsShards { get; init; } = 1;
@@ -66,6 +68,10 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
             throw new UserInputException($"--wire {Wire} rounds what workers send a cluster's parameter server: --cluster local has no wire (its weights are the float32 reference)");
         if (Wire != JobWire.Float32 && Rebalance == true)
             throw new UserInputException($"--wire {Wire} with --rebalance on: a moved cut rounds other block sums, and the runs would not repeat; leave --rebalance off");
+        if (AverageEvery is not null && Mode != JobMode.LocalSgd)
+            throw new UserInputException($"--average-every sets --mode local-sgd's rounds; this job's mode is {Mode}");
+        if (Mode == JobMode.LocalSgd && Wire != JobWire.Float32)
+            throw new UserInputException($"--wire {Wire} rounds sync steps' gradient sums; --mode local-sgd sends each round's weight moves as float32");
         if (Staleness is not null && Mode != JobMode.Ssp)
             throw new UserInputException($"--staleness bounds --mode ssp; this job's mode is {Mode}");
         if (CheckpointDir is not null && Cluster.Kind != ClusterSpec.Embedded)
@@ -87,6 +93,7 @@ public sealed record TrainRequest(DataSpec Data, TrainOptions Options, ClusterSp
     {
         var threads = Threads ?? Math.Max(1, Environment.ProcessorCount / (Workers ?? Math.Min(silos, Options.Partitions)));
         return new JobSpec(Job, Data, Options with { Threads = threads }, Mode, Workers ?? JobSpec.AutoWorkers, Staleness ?? DefaultStaleness, Kernel,
-            CheckpointEvery ?? 0, StepTimeoutSeconds ?? DefaultStepTimeoutSeconds, PsShards, JobSpec.ThisProcess, Rebalance: Rebalance ?? Wire == JobWire.Float32, Wire: Wire);
+            CheckpointEvery ?? 0, StepTimeoutSeconds ?? DefaultStepTimeoutSeconds, PsShards, JobSpec.ThisProcess, Rebalance: Rebalance ?? Wire == JobWire.Float32, Wire: Wire,
+            AverageEvery: AverageEvery ?? JobSpec.DefaultAverageEvery);
     }
 }

@@ -114,6 +114,7 @@ public static class TrainRun
             ResumedAtStep = resume?.Step,
             PsShards = spec.PsShards,
             Staleness = spec.Staleness,
+            AverageEvery = spec.AverageEvery,
             CheckpointEvery = spec.CheckpointEvery,
             StepTimeoutSeconds = spec.StepTimeoutSeconds,
             Rebalance = spec.Rebalance,
@@ -157,6 +158,7 @@ public sealed record JobRun(
     public int PsShards { get; init; } = 1;
     /// <summary>A cluster job's fault tolerance and SSP bound, as it ran.</summary>
     public int Staleness { get; init; }
+    public int AverageEvery { get; init; }
     public int CheckpointEvery { get; init; }
     public double StepTimeoutSeconds { get; init; }
     /// <summary>Sync mode: whether the partitions were cut again by the workers' speeds (--rebalance).</summary>
@@ -177,6 +179,7 @@ public sealed record JobRun(
         var where = Cluster == "local"
             ? "cluster local"
             : $"cluster {Cluster} ({Silos} silo{(Silos == 1 ? "" : "s")}), {Workers} worker{(Workers == 1 ? "" : "s")}, mode {Mode}" +
+              (Mode == JobMode.LocalSgd ? $" (averaged every {AverageEvery} steps)" : "") +
               (PsShards > 1 ? $", {PsShards} parameter-server shards" : "") + (Wire != JobWire.Float32 ? $", wire {Wire}" : "");
         return $"{network.Spec} ({network.ParameterCount:N0} parameters) on {Dataset}: {sets}; " +
                $"{(Options.AutoBatch is null ? $"batch {Options.Batch}" : $"batch auto from {Options.Batch}")} in {Partitions} partitions, kernel {KernelIdentity}, {Threads} thread{(Threads == 1 ? "" : "s")}{(Cluster == "local" ? "" : " per worker")}, {where}";
