@@ -121,7 +121,7 @@ public sealed class ConfigFileTests
         var options = TrainCommand.Options.Select(o => ConfigFile.CamelCase(o.Name)).ToHashSet();
         Assert.Subset(options.Union(ReportOptions.Derived).ToHashSet(), keys);
 
-        string[] unusedHere = ["hidden", "activation", "dropout", "layers", "pool", "inputShape", "task", "test", "labelColumn", "delimiter", "missing", "ignoreColumns", "features", "trustCoefficient", "baseBatch", "batchMin", "batchMax", "batchStart", "batchCost", "batchSchedule", "patience", "target", "pastTarget", "staleness"];
+        string[] unusedHere = ["hidden", "activation", "dropout", "layers", "pool", "inputShape", "task", "test", "labelColumn", "delimiter", "missing", "ignoreColumns", "features", "trustCoefficient", "baseBatch", "batchMin", "batchMax", "batchStart", "batchCost", "batchSchedule", "patience", "target", "pastTarget", "staleness", "averageEvery"];
         string[] whereItRuns = ["config", "job", "out", "checkpointDir", "tlsCertificate", "tlsPassword", "tlsStoreSubject", "tlsCa", "telemetry", "otlpEndpoint", "metricsPort", "dashboard"];
         Assert.Equal(options.Order(), keys.Except(ReportOptions.Derived).Union(unusedHere).Union(whereItRuns).Order());
     }

@@ -113,8 +113,8 @@ public sealed class ProcessFaultTests
         {
             var faultFree = await Train(Path.Combine(work, "fault-free"), "--checkpoint-dir", checkpoints);
 
-            // killed after its first epoch: two are left, so the kill lands mid-job however fast the epochs run
-            await using (var trainer = await ChildProcess.StartTrainer("epoch 1/3",
+            // killed the moment its first epoch is reported, on the thread that reads the line: two epochs are left
+            await using (var trainer = await ChildProcess.StartTrainerAndKillAt("epoch 1/3",
                 ["train", .. Job, "--job", "interrupted", "--checkpoint-dir", checkpoints, "--out", Path.Combine(work, "lost")]))
             {
                 await trainer.KillAsync();
@@ -156,7 +156,7 @@ public sealed class ProcessFaultTests
         }
         finally
         {
-            Directory.Delete(checkpoints, true);
+            if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, true);
         }
     }
 }
