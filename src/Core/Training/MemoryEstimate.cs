@@ -72,6 +72,15 @@ public sealed class MemoryEstimate
     public static MemoryEstimate Worker(ModelSpec spec, long parameters, int partitions, int microBatch, int threads) =>
         new MemoryEstimate().Vectors("worker weights", 1, parameters).Add(Partitions(spec, parameters, partitions, microBatch, threads));
 
+    /// <summary>
+    /// A worker's own state beyond its gradients: a bf16 residual per block it sends (--wire bf16), and
+    /// local SGD's optimiser (velocity, mean gradient, the tree's scratch) with its local weights.
+    /// </summary>
+    public static MemoryEstimate WorkerState(TrainOptions options, long parameters, int blocks, bool bfloat16Wire, bool localSgd) =>
+        new MemoryEstimate()
+            .Vectors("bf16 error-feedback residuals", bfloat16Wire ? blocks : 0, parameters)
+            .Vectors("local optimiser and weights", localSgd ? 2 + (Optim.Optimizer.HasVelocity(options) ? 1 : 0) + Math.Max(0, blocks - 1) : 0, parameters);
+
     /// <summary>Throws a one-line user error when the estimate exceeds what this machine has available.</summary>
     /// <param name="where">Where the job would run, for the message ("in this process", "on silo …").</param>
     /// <param name="has">What has <paramref name="availableBytes"/>, for the message: the machine, or a silo's limit.</param>

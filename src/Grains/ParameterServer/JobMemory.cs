@@ -35,7 +35,9 @@ public static class JobMemory
             var estimate = new MemoryEstimate();
             for (var w = 0; w < workers.Length; w++)
                 if (workers[w].Process == process)
-                    estimate.Add(MemoryEstimate.Worker(network.Spec, parameters, ranges[w].Count, microBatch, spec.Options.Threads));
+                    estimate.Add(MemoryEstimate.Worker(network.Spec, parameters, ranges[w].Count, microBatch, spec.Options.Threads))
+                            .Add(MemoryEstimate.WorkerState(spec.Options, parameters, GradientSums.AlignedBlocks(ranges[w].First, ranges[w].Count).Count,
+                                spec.Wire == JobWire.Bfloat16, spec.Mode == JobMode.LocalSgd));
             if (process == serverProcess)
             {
                 estimate.Add(MemoryEstimate.Server(spec.Options, parameters, blocks, spec.PsShards > 1));

@@ -57,7 +57,9 @@ public sealed class WorkerGrain(ILocalSiloDetails silo, DataRoots roots, SiloAdm
         // reserved before the buffers are allocated: a job that raced another for the silo's room is refused here
         var reserved = setup.MaxBatch > plan.GlobalBatch ? plan.WithBatch(setup.MaxBatch) : plan; // --batch auto: room for the largest batch it may choose
         admission.Reserve(setup.Job, Key, SiloName,
-            MemoryEstimate.Worker(network.Spec, network.ParameterCount, setup.PartitionCount, reserved.MicroBatch.Max(), options.Threads).Bytes);
+            MemoryEstimate.Worker(network.Spec, network.ParameterCount, setup.PartitionCount, reserved.MicroBatch.Max(), options.Threads)
+                .Add(MemoryEstimate.WorkerState(options, network.ParameterCount, GradientSums.AlignedBlocks(setup.FirstPartition, setup.PartitionCount).Count,
+                    setup.Wire == JobWire.Bfloat16, localSgd: false)).Bytes); // local SGD's optimiser is made at its first round
         var gradients = new PartitionGradients(network, kernel, data.Train, plan, setup.FirstPartition, setup.PartitionCount, options.Threads);
         _job = new Job(setup, data, kernel, network, plan, gradients);
     }

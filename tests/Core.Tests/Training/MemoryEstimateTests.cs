@@ -29,6 +29,18 @@ public sealed class MemoryEstimateTests
     }
 
     [Fact]
+    public void A_workers_own_state_is_a_residual_per_block_on_the_bf16_wire_and_an_optimiser_with_weights_in_local_sgd()
+    {
+        const long parameters = 1_000;
+        var momentum = new TrainOptions { Momentum = 0.9 };
+        Assert.Empty(MemoryEstimate.WorkerState(momentum, parameters, blocks: 3, bfloat16Wire: false, localSgd: false).Items);
+        Assert.Equal(3 * parameters * 4, MemoryEstimate.WorkerState(momentum, parameters, 3, bfloat16Wire: true, localSgd: false).Bytes);
+        // velocity, mean gradient, local weights and the tree's scratch for 3 blocks
+        Assert.Equal((3 + 2) * parameters * 4, MemoryEstimate.WorkerState(momentum, parameters, 3, bfloat16Wire: false, localSgd: true).Bytes);
+        Assert.Equal((2 + 0) * parameters * 4, MemoryEstimate.WorkerState(new TrainOptions { Momentum = 0 }, parameters, 1, false, true).Bytes);
+    }
+
+    [Fact]
     public void An_estimate_over_what_the_machine_has_is_one_line_with_both_figures()
     {
         var estimate = new MemoryEstimate().Vectors("weights", 1, 1L << 28).Vectors("gradient sums", 4, 1L << 28);
