@@ -75,7 +75,9 @@ hosts_up() { # N RATE CPUS
       tc qdisc add dev vtrh$i root tbf rate $rate burst $burst latency 20ms || return 1
       ip netns exec trh$i tc qdisc add dev etrh$i root tbf rate $rate burst $burst latency 20ms || return 1
     fi
-    vcpu=$(( (i - 1) % $(nproc) ))
+    # the machine's vCPUs, not nproc's answer alone: nproc honours OMP_NUM_THREADS (scaleout.sh sets 1),
+    # which once put every host on vCPU 0
+    vcpu=$(( (i - 1) % $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) ))
     if [ $CG_V2 = 1 ]; then
       d=/sys/fs/cgroup/trh$i; mkdir -p $d
       echo "$quota $HPERIOD" > $d/cpu.max; echo $vcpu > $d/cpuset.cpus

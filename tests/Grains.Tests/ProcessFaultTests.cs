@@ -51,7 +51,7 @@ public sealed class ProcessFaultTests
             Assert.Equal(faultFree, HashOf(Path.Combine(work, "killed")));
 
             // 2. The trainer and every silo die mid-job; the cluster is restarted; resume finishes the job.
-            await using var trainer = await ChildProcess.StartTrainer("epoch 1/3", ["train", .. Job, "--cluster", cluster, "--job", "restarted", "--out", Path.Combine(work, "lost")]);
+            await using var trainer = await ChildProcess.StartTrainerAndKillAt("epoch 1/3", ["train", .. Job, "--cluster", cluster, "--job", "restarted", "--out", Path.Combine(work, "lost")]);
             await trainer.KillAsync();
             foreach (var silo in silos) await silo.KillAsync();
             silos = await StartSilos(cluster, 3);

@@ -43,6 +43,8 @@ public sealed class ScaleoutHarnessTests
         await Eventually.Until(() => Task.FromResult(harness.HasExited || HostProcesses().Any()), TimeSpan.FromMinutes(2),
             () => "no process ran inside an emulated host within 2 minutes");
         Assert.False(harness.HasExited, "the harness ended before its hosts ran anything");
+        if (Environment.ProcessorCount >= 2) // each host on its own vCPU (nproc under OMP_NUM_THREADS=1 once put both on vCPU 0)
+            Assert.Equal(["0", "1"], new[] { 1, 2 }.Select(HostCpus));
         Run("kill", "-TERM", harness.Id.ToString());
         Assert.True(harness.WaitForExit(60_000), "the harness did not stop within 60 s of SIGTERM");
         Assert.Equal(143, harness.ExitCode);
@@ -64,6 +66,10 @@ public sealed class ScaleoutHarnessTests
         Assert.Empty(new[] { "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuset", "/sys/fs/cgroup" }
             .Where(Directory.Exists).SelectMany(d => Directory.GetDirectories(d, "trh*")));
     }
+
+    /// <summary>The vCPUs host <paramref name="host"/>'s cgroup may run on (cpuset.cpus, cgroup v1 or v2).</summary>
+    private static string HostCpus(int host) =>
+        File.ReadAllText(new[] { $"/sys/fs/cgroup/cpuset/trh{host}/cpuset.cpus", $"/sys/fs/cgroup/trh{host}/cpuset.cpus" }.First(File.Exists)).Trim();
 
     /// <summary>The processes inside any emulated host (ip netns pids of every trh namespace).</summary>
     private static IEnumerable<string> HostProcesses() =>
