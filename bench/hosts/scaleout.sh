@@ -18,13 +18,14 @@ usage: bench/hosts/scaleout.sh [options]
   --data NAME        fashion-mnist (default) or digits (DDP runs only on fashion-mnist)
   --model KIND       mlp (default; 784-256-10) or lenet
   --no-ddp           leave out PyTorch DDP
+  --trainer-on-host1 run the trainer inside host 1 (beside its silo, as DDP's rank 0 is) instead of the root namespace
   --options "..."    more options for the N-host run (and its --check-hash reference), e.g. "--ps-shards 2"
   --check-hash       also train --cluster local with each multi-host run's options and require the same weights
   --json FILE        also write the rows as JSON lines to FILE
 USAGE
 }
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/../.." && pwd)
-N=2; RATES="none 10gbit 1gbit"; CPUS=1; ROWS="128 1024"; EPOCHS=2; DATA=fashion-mnist; MODEL=mlp; DDP=1; CHECK=0; JSON=""; OPTIONS=""
+N=2; RATES="none 10gbit 1gbit"; CPUS=1; ROWS="128 1024"; EPOCHS=2; DATA=fashion-mnist; MODEL=mlp; DDP=1; CHECK=0; JSON=""; OPTIONS=""; ON=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --hosts) N=$2; shift 2 ;;
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
     --data) DATA=$2; shift 2 ;;
     --model) MODEL=$2; shift 2 ;;
     --no-ddp) DDP=0; shift ;;
+    --trainer-on-host1) ON="on_host 1"; shift ;;
     --check-hash) CHECK=1; shift ;;
     --options) OPTIONS=$2; shift 2 ;;
     --json) JSON=$2; shift 2 ;;
@@ -94,7 +96,7 @@ for RATE in $RATES; do
       mkdir -p /tmp/scaleout-failed && cp $W/*.log /tmp/scaleout-failed/
       echo "error: the silos did not start: $(grep -h -m1 -E 'Unhandled|rror' "${silos[@]}" | head -1 | cut -c1-200) (logs in /tmp/scaleout-failed)" >&2; exit 4
     fi
-    ORLEANS_CLUSTER_ID=so-$tag fg "$T" train --cluster redis://$HNET.1:6397 --workers $N --batch $((R * N)) $recipe $OPTIONS --out $W/many-$tag > $W/many-$tag.log 2>&1
+    ORLEANS_CLUSTER_ID=so-$tag fg $ON "$T" train --cluster redis://$HNET.1:6397 --workers $N --batch $((R * N)) $recipe $OPTIONS --out $W/many-$tag > $W/many-$tag.log 2>&1
     many=$(field $W/many-$tag/report.json samplesPerSecond)
     [ "$many" = 0 ] && echo "  the $N-host run failed: $(tail -2 $W/many-$tag.log | tr '\n' ' ' | cut -c1-300)" >&2
     stop_all; PIDS=(); redis-server --port 6397 --bind $HNET.1 --protected-mode no --save "" --appendonly no > $W/redis.log 2>&1 & PIDS+=($!)
