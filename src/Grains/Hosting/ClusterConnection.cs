@@ -136,7 +136,10 @@ public sealed class ClusterConnection : IAsyncDisposable
         if (warn is null || Volatile.Read(ref _warned) != 0) return;
         Dictionary<SiloAddress, SiloStatus> hosts;
         try { hosts = await Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true); }
-        catch (Exception e) when (ClusterFaults.IsLoss(e) || e is OrleansException) { return; } // the job's own calls will say what is wrong
+        // a warning, not the command: whatever stops the silo listing its hosts (a membership store that
+        // has just come back timed out there, and its exception has no codec on the way back) is said
+        // by the job's own calls, which wait for the store
+        catch (Exception e) when (e is not OperationCanceledException) { return; }
         if (OpenWarning(Spec, hosts.Keys.Select(s => s.Endpoint.Address)) is { } line && Interlocked.Exchange(ref _warned, 1) == 0) warn(line);
     }
 
