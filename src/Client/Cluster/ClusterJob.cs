@@ -79,6 +79,18 @@ public sealed class ClusterJob
     /// <summary>The job is done: its workers released, its checkpoint deleted; a warning when that could not be.</summary>
     public Task<string?> FinishAsync() => _server.Finish(_prove(CallerProof.Finish, Spec.Job));
 
+    /// <summary>
+    /// Why the server was lost, in one line: Orleans's connection failures carry the inner exception's
+    /// type and stack trace in their message ("Exception while sending message: …ConnectionFailedException:
+    /// Unable to connect to S…, will retry after 900 ms\n   at …").
+    /// </summary>
+    public static string LossReason(Exception e)
+    {
+        var message = e.GetBaseException().Message.Split('\n', 2)[0].Trim();
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"^Exception while sending message: [\w.]+Exception: ", "");
+        return System.Text.RegularExpressions.Regex.Replace(message, @", will retry after [\d.]+ms$", "");
+    }
+
     /// <summary>Runs a call on the parameter server; if the server is lost, resumes it from its checkpoint and runs the call again.</summary>
     private async Task<T> WithRecovery<T>(Func<Task<T>> call, CancellationToken cancellation)
     {
@@ -90,12 +102,12 @@ public sealed class ClusterJob
             }
             catch (Exception e) when (IsLoss(e, cancellation) && Recoveries < MaxRecoveries)
             {
-                _log?.WriteLine($"parameter server lost ({e.GetBaseException().Message}); resuming from its last checkpoint");
+                _log?.WriteLine($"parameter server lost ({LossReason(e)}); resuming from its last checkpoint");
                 await ResumeServer(cancellation);
             }
             catch (Exception e) when (IsLoss(e, cancellation))
             {
-                throw new ClusterUnreachableException($"job {Spec.Job}: still failing after {MaxRecoveries} recoveries ({e.GetBaseException().Message})", e);
+                throw new ClusterUnreachableException($"job {Spec.Job}: still failing after {MaxRecoveries} recoveries ({LossReason(e)})", e);
             }
         }
     }
