@@ -30,8 +30,22 @@ public static class DatasetCache
         }
         finally
         {
-            while (Entries.Count > Capacity && Entries.MinBy(e => e.Value.LastUsed) is var oldest) Entries.TryRemove(oldest);
+            Evict();
         }
+    }
+
+    private static readonly Lock Eviction = new();
+
+    /// <summary>
+    /// Drops the least recently used past <see cref="Capacity"/>, one caller at a time and from a snapshot:
+    /// callers that checked the count at once and then each looked for the oldest once emptied it between
+    /// the two ("Sequence contains no elements" when three jobs loaded at once).
+    /// </summary>
+    private static void Evict()
+    {
+        lock (Eviction)
+            while (Entries.ToArray() is { Length: > Capacity } snapshot)
+                Entries.TryRemove(snapshot.MinBy(e => e.Value.LastUsed));
     }
 
     private sealed class Entry(Task<PreparedData> data)
