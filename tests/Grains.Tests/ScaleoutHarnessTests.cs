@@ -44,7 +44,12 @@ public sealed class ScaleoutHarnessTests
             () => "no process ran inside an emulated host within 2 minutes");
         Assert.False(harness.HasExited, "the harness ended before its hosts ran anything");
         if (Environment.ProcessorCount >= 2) // each host on its own vCPU (nproc under OMP_NUM_THREADS=1 once put both on vCPU 0)
+        {
+            // a process runs inside host 1 while host 2 is still being made (its tc): wait for both cpusets
+            await Eventually.Until(() => Task.FromResult(new[] { 1, 2 }.All(h => HostCpus(h) is { Length: > 0 })), TimeSpan.FromMinutes(1),
+                () => "the hosts' cpusets were not written within a minute");
             Assert.Equal(["0", "1"], new[] { 1, 2 }.Select(HostCpus));
+        }
         Run("kill", "-TERM", harness.Id.ToString());
         Assert.True(harness.WaitForExit(60_000), "the harness did not stop within 60 s of SIGTERM");
         Assert.Equal(143, harness.ExitCode);
@@ -67,9 +72,10 @@ public sealed class ScaleoutHarnessTests
             .Where(Directory.Exists).SelectMany(d => Directory.GetDirectories(d, "trh*")));
     }
 
-    /// <summary>The vCPUs host <paramref name="host"/>'s cgroup may run on (cpuset.cpus, cgroup v1 or v2).</summary>
-    private static string HostCpus(int host) =>
-        File.ReadAllText(new[] { $"/sys/fs/cgroup/cpuset/trh{host}/cpuset.cpus", $"/sys/fs/cgroup/trh{host}/cpuset.cpus" }.First(File.Exists)).Trim();
+    /// <summary>The vCPUs host <paramref name="host"/>'s cgroup may run on (cpuset.cpus, cgroup v1 or v2); null before its cgroup is made.</summary>
+    private static string? HostCpus(int host) =>
+        new[] { $"/sys/fs/cgroup/cpuset/trh{host}/cpuset.cpus", $"/sys/fs/cgroup/trh{host}/cpuset.cpus" }.FirstOrDefault(File.Exists) is { } file
+            ? File.ReadAllText(file).Trim() : null;
 
     /// <summary>The processes inside any emulated host (ip netns pids of every trh namespace).</summary>
     private static IEnumerable<string> HostProcesses() =>
