@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Trainer.Core.Models;
 using Trainer.Core.Training;
 using Trainer.Grains.Admission;
@@ -87,8 +88,8 @@ public sealed class ClusterJob
     public static string LossReason(Exception e)
     {
         var message = e.GetBaseException().Message.Split('\n', 2)[0].Trim();
-        message = System.Text.RegularExpressions.Regex.Replace(message, @"^Exception while sending message: [\w.]+Exception: ", "");
-        return System.Text.RegularExpressions.Regex.Replace(message, @", will retry after [\d.]+ms$", "");
+        message = Regex.Replace(message, @"^Exception while sending message: [\w.]+Exception: ", "");
+        return Regex.Replace(message, @", will retry after [\d.]+ms$", "");
     }
 
     /// <summary>Runs a call on the parameter server; if the server is lost, resumes it from its checkpoint and runs the call again.</summary>

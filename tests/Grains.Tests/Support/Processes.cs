@@ -77,8 +77,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     public async Task KillAsync()
     {
         Kill();
-        await _process.WaitForExitAsync();
-        await _drained.Task;
+        await _drained.Task; // both streams at their end and the process gone
     }
 
     /// <summary>Asks the process to stop, as Kubernetes does (SIGTERM).</summary>
